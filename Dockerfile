@@ -1,0 +1,23 @@
+# Multi-stage build: compile TypeScript, then run on a slim image with production deps only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY config ./config
+COPY connectors ./connectors
+COPY src ./src
+COPY templates ./templates
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Template definitions are read at run time, beside the compiled loader.
+COPY templates ./dist/templates
+USER node
+EXPOSE 8080
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,188 @@
+/**
+ * bench:ingest — posts signed WhatsApp Cloud webhooks at the gateway for a fixed time and
+ * reports sustained messages/s and acknowledgement latency p50/p99; then the same against a
+ * bare baseline (bench/baseline-server.ts), and the ratio. Both servers run as their own
+ * processes on the same MongoDB and Redis; the load comes from this process.
+ *
+ *   npm run bench:ingest -- [--seconds 20] [--concurrency 32]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' } } });
+const SECONDS = Number(values.seconds);
+const CONCURRENCY = Number(values.concurrency);
+const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/omnigate';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const runId = randomBytes(3).toString('hex');
+const benchDb = (name: string) => {
+  const u = new URL(MONGODB_URI);
+  u.pathname = `/omnigate_bench_${name}_${runId}`;
+  return u.toString();
+};
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout?.resume();
+  return child;
+}
+
+function webhookBody(phoneNumberId: string, n: number): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name: 'Bench' }, wa_id: `1555${String(n % 5000).padStart(7, '0')}` }],
+              messages: [
+                { from: `1555${String(n % 5000).padStart(7, '0')}`, id: `wamid.bench.${runId}.${n}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: `message ${n}` } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+interface Result {
+  requests: number;
+  errors: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function load(url: string, phoneNumberId: string, appSecret: string): Promise<Result> {
+  const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const deadline = Date.now() + SECONDS * 1000;
+  const workerLoop = async () => {
+    while (Date.now() < deadline) {
+      const body = webhookBody(phoneNumberId, n++);
+      const signature = `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
+      const started = performance.now();
+      try {
+        const res = await request(url, { method: 'POST', body, dispatcher: agent, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
+        await res.body.dump();
+        if (res.statusCode === 200) latencies.push(performance.now() - started);
+        else errors++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const began = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, workerLoop));
+  const elapsed = (performance.now() - began) / 1000;
+  await agent.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(2));
+  return { requests: latencies.length, errors, perSecond: Math.round(latencies.length / elapsed), p50Ms: pct(0.5), p99Ms: pct(0.99) };
+}
+
+async function benchGateway(): Promise<Result> {
+  const port = await freePort();
+  const adminToken = randomBytes(24).toString('hex');
+  const gateway = start('src/main.ts', {
+    MONGODB_URI: benchDb('gateway'),
+    REDIS_URL,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    OMNIGATE_ROLE: 'api',
+    QUEUE_PREFIX: `bench-gateway-${runId}`,
+    OMNIGATE_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    OMNIGATE_ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/readyz`);
+    const post = async (path: string, token: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string; apiKey: { key: string } };
+    };
+    const ws = await post('/v1/admin/workspaces', adminToken, { name: 'bench' });
+    const appSecret = randomBytes(16).toString('hex');
+    const channel = await post('/v1/channels', ws.apiKey.key, {
+      type: 'whatsapp-cloud',
+      name: 'bench',
+      settings: { phoneNumberId: '100200300', wabaId: '400500600' },
+      secrets: { accessToken: 'x', appSecret, verifyToken: 'y' },
+    });
+    return await load(`${base}/webhooks/whatsapp-cloud/${channel.id}`, '100200300', appSecret);
+  } finally {
+    gateway.kill('SIGTERM');
+    await once(gateway, 'exit');
+  }
+}
+
+async function benchBaseline(): Promise<Result> {
+  const port = await freePort();
+  const appSecret = randomBytes(16).toString('hex');
+  const baseline = start('bench/baseline-server.ts', {
+    MONGODB_URI: benchDb('baseline'),
+    REDIS_URL,
+    APP_SECRET: appSecret,
+    PORT: String(port),
+    QUEUE_PREFIX: `bench-baseline-${runId}`,
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await fetch(url, { method: 'POST', body: '{}' });
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error('baseline did not come up');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    return await load(url, '100200300', appSecret);
+  } finally {
+    baseline.kill('SIGTERM');
+    await once(baseline, 'exit');
+  }
+}
+
+const gateway = await benchGateway();
+const baseline = await benchBaseline();
+const ratio = Number((gateway.perSecond / baseline.perSecond).toFixed(2));
+console.log(JSON.stringify({ seconds: SECONDS, concurrency: CONCURRENCY, gateway, baseline, ratio, target: 0.7, met: ratio >= 0.7 }, null, 2));

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const MB = 1024 * 1024;
+
+/** A 32-byte key given as 64 hex characters or as base64. */
+const encryptionKey = z
+  .string({ error: 'OMNIGATE_ENCRYPTION_KEY is required (32 bytes as 64 hex chars or base64)' })
+  .transform((value, ctx) => {
+    const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+    if (key.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'must decode to exactly 32 bytes (64 hex chars or base64)' });
+      return z.NEVER;
+    }
+    return key;
+  });
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every setting, read from the environment; defaults are the production defaults. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** api: HTTP only; worker: jobs only; all: both in one process. */
+  OMNIGATE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** The address providers reach us at; webhook URLs and Twilio signatures are built from it. */
+  PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  /** Prefix of every BullMQ key, so several deployments can share one Redis. */
+  QUEUE_PREFIX: z.string().min(1).default('omnigate'),
+  OMNIGATE_ENCRYPTION_KEY: encryptionKey,
+  /** Bearer token for the instance-level admin routes (creating workspaces). */
+  OMNIGATE_ADMIN_TOKEN: z.string().min(24, 'OMNIGATE_ADMIN_TOKEN must be at least 24 characters'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Meta's Graph API; tests point it at a stand-in. */
+  GRAPH_API_BASE_URL: z.url().default('https://graph.facebook.com'),
+  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v23.0'),
+  /** Largest webhook or API body accepted (Meta sends up to about 3 MB). */
+  MAX_BODY_BYTES: positiveInt.default(3 * MB),
+  /** How many times a send is attempted before the message is marked failed. */
+  SEND_ATTEMPTS: positiveInt.default(6),
+  /** First retry delay of a send; later ones double. */
+  SEND_BACKOFF_MS: positiveInt.default(2000),
+  /** Comma-separated hosts that webhook subscriptions may target although private or loopback. */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
+  INGEST_CONCURRENCY: positiveInt.default(8),
+  SEND_CONCURRENCY: positiveInt.default(8),
+  /** How long a graceful shutdown waits for HTTP requests and running jobs. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,64 @@
+import { isAxiosError } from 'axios';
+import { z } from 'zod';
+import type { FetchedMedia } from '../contract.js';
+import { MEDIA_MAX_BYTES } from './capabilities.js';
+import { GraphRequestError, toGraphRequestError } from './errors.js';
+import { bearer, graphPath, MEDIA_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type GraphClient } from './graph.js';
+
+const mediaInfo = z.looseObject({
+  url: z.url(),
+  mime_type: z.string().optional(),
+  file_size: z.number().optional(),
+});
+
+/** Nothing larger than the largest kind's limit is worth downloading. */
+const DOWNLOAD_MAX_BYTES = Math.max(...Object.values(MEDIA_MAX_BYTES));
+
+/** Hosts Meta serves media from: only they (and the Graph host itself) ever see our token. */
+const META_MEDIA_HOSTS = ['fbsbx.com', 'facebook.com', 'fbcdn.net', 'whatsapp.net'];
+
+/**
+ * Downloads inbound media: `GET /<media id>` gives a short-lived URL, which is fetched with the
+ * same token. A bare URL is fetched directly, with the token only when the host is Meta's.
+ */
+export async function fetchMedia(client: GraphClient, ref: { providerMediaId?: string; url?: string }, accessToken: string): Promise<FetchedMedia> {
+  try {
+    if (ref.providerMediaId) {
+      const res = await client.http.get(graphPath(client, ref.providerMediaId), { headers: bearer(accessToken), timeout: REQUEST_TIMEOUT_MS });
+      const info = mediaInfo.safeParse(res.data);
+      if (!info.success) throw new GraphRequestError('invalid_response', `Meta gave no download URL for media ${ref.providerMediaId}`, 'retry');
+      return await download(client, info.data.url, accessToken, info.data.mime_type);
+    }
+    if (ref.url) return await download(client, ref.url, isMetaHost(client, ref.url) ? accessToken : undefined);
+  } catch (err) {
+    throw isAxiosError(err) ? toGraphRequestError(err, 'Media download') : err;
+  }
+  throw new GraphRequestError('media_missing', 'Neither a media id nor a URL to fetch', 'final');
+}
+
+async function download(client: GraphClient, url: string, accessToken: string | undefined, mimeType?: string): Promise<FetchedMedia> {
+  const res = await client.http.get<ArrayBuffer>(url, {
+    headers: accessToken ? bearer(accessToken) : {},
+    responseType: 'arraybuffer',
+    timeout: MEDIA_TIMEOUT_MS,
+    maxContentLength: DOWNLOAD_MAX_BYTES,
+  });
+  const served = res.headers['content-type'];
+  return {
+    data: Buffer.from(res.data),
+    mimeType: mimeType ?? (typeof served === 'string' ? served.split(';')[0]!.trim() : 'application/octet-stream'),
+  };
+}
+
+function isMetaHost(client: GraphClient, url: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  const base = client.http.defaults.baseURL;
+  if (base && new URL(base).origin === target.origin) return true;
+  if (target.protocol !== 'https:') return false;
+  return META_MEDIA_HOSTS.some((host) => target.hostname === host || target.hostname.endsWith(`.${host}`));
+}

@@ -1,0 +1,59 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { HttpReply, WebhookRequest } from '../contract.js';
+
+const SIGNATURE_FORMAT = /^sha256=([0-9a-f]{64})$/i;
+
+/** A header by name, whatever its case; repeated headers count as absent (ambiguous). */
+export function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Checks `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, body)>` over the bytes exactly
+ * as received: Meta escapes non-ASCII as \uXXXX, so re-serialized JSON would not match.
+ */
+export function verifySignature(rawBody: Buffer, header: string | undefined, appSecret: string): boolean {
+  const match = header ? SIGNATURE_FORMAT.exec(header.trim()) : null;
+  if (!match?.[1]) return false;
+  const given = Buffer.from(match[1], 'hex');
+  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** `hub.mode` with express' flat parser, or `hub: {mode}` with a nested (qs) parser. */
+function hubParam(query: WebhookRequest['query'], name: 'mode' | 'verify_token' | 'challenge'): string | undefined {
+  const flat = query[`hub.${name}`];
+  if (typeof flat === 'string') return flat;
+  const hub = query.hub;
+  if (hub && typeof hub === 'object' && !Array.isArray(hub)) {
+    const nested = (hub as Record<string, unknown>)[name];
+    if (typeof nested === 'string') return nested;
+  }
+  return undefined;
+}
+
+const REFUSED: HttpReply = {
+  status: 403,
+  contentType: 'application/json',
+  body: JSON.stringify({ error: { code: 'verification_failed', message: 'The verify token does not match this channel' } }),
+};
+
+/** Meta's subscription handshake: echo the challenge only to a request carrying our verify token. */
+export function answerHandshake(query: WebhookRequest['query'], verifyToken: string): HttpReply {
+  const mode = hubParam(query, 'mode');
+  const token = hubParam(query, 'verify_token');
+  const challenge = hubParam(query, 'challenge');
+  if (mode !== 'subscribe' || token === undefined || challenge === undefined || !sameSecret(token, verifyToken)) return REFUSED;
+  return { status: 200, contentType: 'text/plain', body: challenge };
+}

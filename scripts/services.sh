@@ -1,0 +1,418 @@
+#!/usr/bin/env bash
+# Local backing services for Omnigate: Redis (Debian's redis-server) and a MongoDB
+# wire-protocol server (FerretDB on SQLite, built from the Go module proxy, because
+# no MongoDB binary can be downloaded on our machines and there is no docker/systemd).
+#
+#   scripts/services.sh [start]   install what is missing, start what is not running, wait until ready
+#   scripts/services.sh stop      stop only the processes this script started (pidfiles under .data/)
+#   scripts/services.sh status    show what answers where; exit 1 if a service is not reachable
+#   scripts/services.sh env       print `export MONGODB_URI=...` / `export REDIS_URL=...` for eval
+#
+# Idempotent: healthy services are reused, never restarted; nothing is reinstalled or rebuilt
+# when already present. Caller-provided MONGODB_URI / REDIS_URL mean "use that, start nothing".
+# Ports: MONGO_PORT (default 27017), REDIS_PORT (default 6379). All state lives in <repo>/.data/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+DATA="$ROOT/.data"
+
+REDIS_PORT=${REDIS_PORT:-6379}
+MONGO_PORT=${MONGO_PORT:-27017}
+WAIT_SECS=${SERVICES_WAIT_SECS:-60}
+
+FERRETDB_VERSION=v1.24.2
+FERRETDB_MODULE=github.com/FerretDB/FerretDB
+FERRETDB_BIN="$DATA/bin/ferretdb"
+FERRETDB_DIR="$DATA/ferretdb"
+FERRETDB_PIDFILE="$FERRETDB_DIR/ferretdb.pid"
+FERRETDB_PORTFILE="$FERRETDB_DIR/ferretdb.port"
+FERRETDB_LOG="$FERRETDB_DIR/ferretdb.log"
+FERRETDB_BUILD_LOG="$FERRETDB_DIR/build.log"
+
+REDIS_DIR="$DATA/redis"
+REDIS_PIDFILE="$REDIS_DIR/redis.pid"
+REDIS_PORTFILE="$REDIS_DIR/redis.port"
+REDIS_LOG="$REDIS_DIR/redis.log"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Hide credentials in caller-provided URLs before they reach a log line.
+redact() { printf '%s' "$1" | sed -E 's#(://)[^/@]*@#\1***@#'; }
+
+# Ports must be plain numbers: they are interpolated into URLs, /dev/tcp paths and flags.
+for _p in "$REDIS_PORT" "$MONGO_PORT"; do
+  [[ $_p =~ ^[0-9]+$ ]] || die "ports must be numeric (REDIS_PORT=$REDIS_PORT MONGO_PORT=$MONGO_PORT)"
+done
+
+# ---------------------------------------------------------------- helpers
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+
+# Install Debian packages; `apt-get update` only when the package is unknown or the install fails
+# (empty or stale package lists on a fresh machine).
+apt_install() {
+  local candidate
+  candidate=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+  if [[ -z $candidate || $candidate == "(none)" ]]; then
+    log "apt-get update (package lists do not know $1 yet)"
+    "${SUDO[@]}" apt-get update -qq >&2
+  fi
+  # Keep the package's own init script from starting a system-wide instance on the default
+  # port (we run our own daemon); only when the machine has no policy-rc.d of its own.
+  local policy=/usr/sbin/policy-rc.d added_policy=""
+  if [[ ! -e $policy && -w /usr/sbin ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added_policy=1
+  fi
+  local rc=0
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    log "apt-get install $* failed; refreshing package lists and retrying once"
+    rc=0
+    "${SUDO[@]}" apt-get update -qq >&2 &&
+      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || rc=$?
+  fi
+  if [[ -n $added_policy ]]; then rm -f "$policy"; fi
+  return "$rc"
+}
+
+# pid from a pidfile if that process is alive and its command line contains $2.
+live_pid() {
+  local pidfile=$1 pattern=$2 pid
+  [[ -s $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$pattern" || return 1
+  printf '%s\n' "$pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Send a real OP_MSG {ping: 1, $db: "admin"} and check for a reply with ok: 1.0. Pure bash, so it
+# works before node_modules exists, and reads the whole reply so the server logs no reset.
+mongo_ping() {
+  # shellcheck disable=SC2016 # the inner script is expanded by the inner bash, on purpose
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "\x33\x00\x00\x00\x4f\x6d\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x1e\x00\x00\x00\x10ping\x00\x01\x00\x00\x00\x02\$db\x00\x06\x00\x00\x00admin\x00\x00" >&3
+    read -r len _ resp op < <(od -An -tu4 -N16 <&3) || exit 1
+    [[ $resp == 27983 && $op == 2013 && $len -gt 16 && $len -lt 65536 ]] || exit 1
+    body=$(head -c $((len - 16)) <&3 | od -An -v -tx1 | tr -d " \n")
+    exec 3>&-
+    [[ $body == *016f6b00000000000000f03f* ]]
+  ' _ "$1" 2>/dev/null
+}
+
+redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }
+
+redis_policy() {
+  redis-cli -h 127.0.0.1 -p "$1" config get maxmemory-policy 2>/dev/null | sed -n 2p
+}
+
+# Stop a process we started: TERM, then KILL after 20 s.
+stop_pid() {
+  local name=$1 pid=$2 i
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "$name (pid $pid) did not exit after 20 s; sending KILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Serialize start/stop so two callers (e.g. two terminals, or setup + dev) don't race.
+take_lock() {
+  mkdir -p "$DATA"
+  exec 9>"$DATA/.services.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 900 9 || die "another scripts/services.sh is still running (lock $DATA/.services.lock)"
+  fi
+}
+
+# ---------------------------------------------------------------- Redis
+
+ensure_redis_installed() {
+  if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then return; fi
+  log "installing Debian's redis-server package"
+  apt_install redis-server || die "could not install redis-server with apt-get"
+}
+
+start_redis() {
+  if [[ -n ${REDIS_URL:-} ]]; then
+    log "redis: REDIS_URL provided by caller ($(redact "$REDIS_URL")); starting nothing"
+    return
+  fi
+  ensure_redis_installed
+
+  local pid
+  if redis_ping "$REDIS_PORT"; then
+    if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
+      log "redis: already running (ours, pid $pid) on 127.0.0.1:$REDIS_PORT"
+    else
+      local policy
+      policy=$(redis_policy "$REDIS_PORT")
+      log "redis: reusing the server already answering on 127.0.0.1:$REDIS_PORT (not started by us)"
+      if [[ $policy != noeviction ]]; then
+        log "WARNING: its maxmemory-policy is '${policy:-unknown}', not 'noeviction'; BullMQ can lose jobs under memory pressure"
+      fi
+    fi
+    return
+  fi
+
+  if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
+    local other
+    other=$(cat "$REDIS_PORTFILE" 2>/dev/null || true)
+    if [[ -n $other && $other != "$REDIS_PORT" ]]; then
+      die "our Redis (pid $pid) is running on port $other, not $REDIS_PORT; run 'scripts/services.sh stop' first or use REDIS_PORT=$other"
+    fi
+    log "redis: ours (pid $pid) is running but not answering yet; waiting"
+    return
+  fi
+  if port_open "$REDIS_PORT"; then
+    die "port $REDIS_PORT is taken by something that does not answer Redis PING; free it or set REDIS_PORT / REDIS_URL"
+  fi
+
+  mkdir -p "$REDIS_DIR"
+  rm -f "$REDIS_PIDFILE"
+  log "redis: starting redis-server on 127.0.0.1:$REDIS_PORT (data in .data/redis, log .data/redis/redis.log)"
+  if ! redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
+    --maxmemory-policy noeviction --appendonly yes \
+    --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_PIDFILE" --logfile "$REDIS_LOG" \
+    </dev/null >/dev/null 2>&1; then
+    tail -n 20 "$REDIS_LOG" >&2 2>/dev/null || true
+    die "redis-server failed to start (see .data/redis/redis.log)"
+  fi
+  printf '%s\n' "$REDIS_PORT" >"$REDIS_PORTFILE"
+}
+
+wait_redis() {
+  [[ -n ${REDIS_URL:-} ]] && return
+  local deadline=$((SECONDS + WAIT_SECS))
+  until redis_ping "$REDIS_PORT"; do
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$REDIS_LOG" >&2 2>/dev/null || true
+      die "Redis did not answer PING on 127.0.0.1:$REDIS_PORT within ${WAIT_SECS}s (log: .data/redis/redis.log)"
+    fi
+    sleep 0.5
+  done
+  log "redis: ready at redis://127.0.0.1:$REDIS_PORT"
+}
+
+# ---------------------------------------------------------------- FerretDB
+
+ferretdb_built() {
+  [[ -x $FERRETDB_BIN ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
+}
+
+ensure_go() {
+  if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+    PATH="/usr/local/go/bin:$PATH"
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "Go not found (neither on PATH nor /usr/local/go/bin); last resort: installing Debian's golang-go"
+    log "note: FerretDB $FERRETDB_VERSION needs Go >= 1.24, which Debian 12's golang-go may not provide"
+    apt_install golang-go || die "could not install golang-go; install Go >= 1.24 into /usr/local/go"
+  fi
+  log "using $(go version)"
+}
+
+# Run one build step with its output appended to the build log; on failure say which step failed.
+build_step() {
+  local what=$1
+  shift
+  printf '\n==> %s: %s\n' "$what" "$*" >>"$FERRETDB_BUILD_LOG"
+  if ! "$@" >>"$FERRETDB_BUILD_LOG" 2>&1; then
+    log "ERROR: FerretDB build failed at step: $what"
+    log "command: $*"
+    log "last lines of .data/ferretdb/build.log:"
+    tail -n 30 "$FERRETDB_BUILD_LOG" | sed 's/^/    /' >&2
+    exit 1
+  fi
+}
+
+in_dir() (cd "$1" && shift && "$@")
+
+# `go install ...@v1.24.2` can't be used: the proxy refuses the @v/list lookup it makes, and a
+# binary built straight from the module panics because build/version/version.txt is generated by
+# FerretDB's own build tasks. So: fetch the module via a throwaway module, build a writable copy.
+build_ferretdb() {
+  if ferretdb_built; then return; fi
+  ensure_go
+  local started=$SECONDS bdir="$FERRETDB_DIR/build" sdir="$FERRETDB_DIR/src" moddir
+  mkdir -p "$FERRETDB_DIR" "$DATA/bin"
+  : >"$FERRETDB_BUILD_LOG"
+  log "building FerretDB $FERRETDB_VERSION from the Go module proxy (first time ~1-3 min; log .data/ferretdb/build.log)"
+  # No go.work from elsewhere, no VCS stamping from the enclosing omnigate repo, pure-Go SQLite.
+  export GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
+
+  rm -rf "$bdir"
+  mkdir -p "$bdir"
+  build_step "create throwaway module" in_dir "$bdir" go mod init ferretdb-build
+  build_step "fetch $FERRETDB_MODULE@$FERRETDB_VERSION and its dependencies" \
+    in_dir "$bdir" go get "$FERRETDB_MODULE/cmd/ferretdb@$FERRETDB_VERSION"
+  moddir=$(in_dir "$bdir" go list -m -f '{{.Dir}}' "$FERRETDB_MODULE" 2>>"$FERRETDB_BUILD_LOG") || moddir=""
+  if [[ -z $moddir || ! -f $moddir/go.mod ]]; then
+    die "FerretDB build failed: module source for $FERRETDB_MODULE not found in the module cache (got '$moddir')"
+  fi
+
+  rm -rf "$sdir"
+  build_step "copy module source to a writable dir" cp -R "$moddir" "$sdir"
+  build_step "make source writable" chmod -R u+w "$sdir"
+  printf '%s\n' "$FERRETDB_VERSION" >"$sdir/build/version/version.txt"
+  build_step "go build ./cmd/ferretdb" \
+    in_dir "$sdir" go build -ldflags=-checklinkname=0 -o "$FERRETDB_BIN.new" ./cmd/ferretdb
+  if ! "$FERRETDB_BIN.new" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+    "$FERRETDB_BIN.new" --version >&2 || true
+    die "FerretDB build failed: the built binary does not report version $FERRETDB_VERSION"
+  fi
+  mv -f "$FERRETDB_BIN.new" "$FERRETDB_BIN"
+  rm -rf "$sdir" # the binary is all we need; the Go caches keep rebuilds fast
+  log "built .data/bin/ferretdb $FERRETDB_VERSION in $((SECONDS - started)) s"
+}
+
+start_mongo() {
+  if [[ -n ${MONGODB_URI:-} ]]; then
+    log "mongo: MONGODB_URI provided by caller ($(redact "$MONGODB_URI")); starting nothing"
+    return
+  fi
+
+  local pid
+  if mongo_ping "$MONGO_PORT"; then
+    if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
+      log "mongo: FerretDB already running (ours, pid $pid) on 127.0.0.1:$MONGO_PORT"
+    else
+      log "mongo: reusing the MongoDB-compatible server already answering on 127.0.0.1:$MONGO_PORT (not started by us)"
+    fi
+    return
+  fi
+
+  if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
+    local other
+    other=$(cat "$FERRETDB_PORTFILE" 2>/dev/null || true)
+    if [[ -n $other && $other != "$MONGO_PORT" ]]; then
+      die "our FerretDB (pid $pid) is running on port $other, not $MONGO_PORT; run 'scripts/services.sh stop' first or use MONGO_PORT=$other"
+    fi
+    log "mongo: our FerretDB (pid $pid) is running but not answering yet; waiting"
+    return
+  fi
+  if port_open "$MONGO_PORT"; then
+    die "port $MONGO_PORT is taken by something that does not answer the MongoDB wire protocol; free it or set MONGO_PORT / MONGODB_URI"
+  fi
+
+  build_ferretdb
+
+  local data="$FERRETDB_DIR/data" state="$FERRETDB_DIR/state"
+  mkdir -p "$data" "$state"
+  rm -f "$FERRETDB_PIDFILE"
+  log "mongo: starting FerretDB $FERRETDB_VERSION (SQLite in .data/ferretdb/data) on 127.0.0.1:$MONGO_PORT, log .data/ferretdb/ferretdb.log"
+  # setsid + nohup: survive the calling shell/CI step; stdio detached so callers' pipes close.
+  # --debug-addr=- : no metrics/pprof HTTP listener (its fixed default port 8088 would clash
+  # between instances and is not needed here).
+  setsid nohup "$FERRETDB_BIN" \
+    --handler=sqlite --sqlite-url="file:${data// /%20}/" --state-dir="$state" \
+    --telemetry=disable --listen-addr="127.0.0.1:$MONGO_PORT" --log-level=warn \
+    --debug-addr=- \
+    </dev/null >>"$FERRETDB_LOG" 2>&1 &
+  printf '%s\n' "$!" >"$FERRETDB_PIDFILE"
+  printf '%s\n' "$MONGO_PORT" >"$FERRETDB_PORTFILE"
+}
+
+wait_mongo() {
+  [[ -n ${MONGODB_URI:-} ]] && return
+  local deadline=$((SECONDS + WAIT_SECS)) pid
+  pid=$(cat "$FERRETDB_PIDFILE" 2>/dev/null || true)
+  until mongo_ping "$MONGO_PORT"; do
+    if [[ -n $pid ]] && ! live_pid "$FERRETDB_PIDFILE" ferretdb >/dev/null; then
+      tail -n 20 "$FERRETDB_LOG" >&2 2>/dev/null || true
+      die "FerretDB (pid $pid) exited during startup (log: .data/ferretdb/ferretdb.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$FERRETDB_LOG" >&2 2>/dev/null || true
+      die "nothing answered MongoDB ping on 127.0.0.1:$MONGO_PORT within ${WAIT_SECS}s (log: .data/ferretdb/ferretdb.log)"
+    fi
+    sleep 0.5
+  done
+  log "mongo: ready at mongodb://127.0.0.1:$MONGO_PORT/omnigate"
+}
+
+# ---------------------------------------------------------------- subcommands
+
+cmd_start() {
+  take_lock
+  start_redis
+  start_mongo
+  wait_redis
+  wait_mongo
+}
+
+cmd_stop() {
+  take_lock
+  local pid
+  if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
+    stop_pid FerretDB "$pid"
+  else
+    log "mongo: no FerretDB of ours is running"
+  fi
+  rm -f "$FERRETDB_PIDFILE" "$FERRETDB_PORTFILE"
+  if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
+    stop_pid Redis "$pid"
+  else
+    log "redis: no Redis of ours is running"
+  fi
+  rm -f "$REDIS_PIDFILE" "$REDIS_PORTFILE"
+}
+
+cmd_status() {
+  local ok=0 pid
+  if [[ -n ${REDIS_URL:-} ]]; then
+    echo "redis: provided by caller ($(redact "$REDIS_URL")), not managed here"
+  elif command -v redis-cli >/dev/null 2>&1 && redis_ping "$REDIS_PORT"; then
+    if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
+      echo "redis: up on 127.0.0.1:$REDIS_PORT (ours, pid $pid), maxmemory-policy=$(redis_policy "$REDIS_PORT")"
+    else
+      echo "redis: up on 127.0.0.1:$REDIS_PORT (not started by us), maxmemory-policy=$(redis_policy "$REDIS_PORT")"
+    fi
+  else
+    echo "redis: DOWN on 127.0.0.1:$REDIS_PORT"
+    ok=1
+  fi
+  if [[ -n ${MONGODB_URI:-} ]]; then
+    echo "mongo: provided by caller ($(redact "$MONGODB_URI")), not managed here"
+  elif mongo_ping "$MONGO_PORT"; then
+    if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
+      echo "mongo: up on 127.0.0.1:$MONGO_PORT (ours: FerretDB $FERRETDB_VERSION, pid $pid)"
+    else
+      echo "mongo: up on 127.0.0.1:$MONGO_PORT (not started by us)"
+    fi
+  else
+    echo "mongo: DOWN on 127.0.0.1:$MONGO_PORT"
+    ok=1
+  fi
+  if ferretdb_built; then
+    echo "ferretdb binary: .data/bin/ferretdb $FERRETDB_VERSION"
+  else
+    echo "ferretdb binary: not built yet"
+  fi
+  return "$ok"
+}
+
+cmd_env() {
+  printf 'export MONGODB_URI=%q\n' "${MONGODB_URI:-mongodb://127.0.0.1:$MONGO_PORT/omnigate}"
+  printf 'export REDIS_URL=%q\n' "${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
+}
+
+case "${1:-start}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  -h | --help | help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  *)
+    log "unknown subcommand '$1' (expected start, stop, status or env)"
+    exit 2
+    ;;
+esac

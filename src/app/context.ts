@@ -1,0 +1,110 @@
+import axios from 'axios';
+import { Redis } from 'ioredis';
+import type { Config } from '../../config/schema.js';
+import { ConnectorRegistry, defaultConnectorEnvironment, type ConnectorEnvironment } from '../../connectors/registry.js';
+import { ChannelService } from '../channels/channel-service.js';
+import { systemClock, type Clock } from '../clock.js';
+import { Outbox } from '../events/outbox.js';
+import { WebhookDeliverer } from '../events/webhook-deliverer.js';
+import { InboundProcessor } from '../ingest/inbound-processor.js';
+import { MessageIngest } from '../ingest/message-ingest.js';
+import { WebhookReceiver } from '../ingest/webhook-receiver.js';
+import { closeQueues, createQueues, type Queues } from '../jobs/queues.js';
+import { createLogger, type Logger } from '../logger.js';
+import { MediaFetcher } from '../media/media-fetcher.js';
+import { StatusUpdater } from '../messages/status-updater.js';
+import { RateLimiter } from '../outbound/rate-limiter.js';
+import { SendService } from '../outbound/send-service.js';
+import { SendWorker } from '../outbound/send-worker.js';
+import { SecretBox } from '../security/secret-box.js';
+import { connectStore, ensureIndexes, type Store } from '../store/index.js';
+import { TemplateRegistry } from '../templates/template-registry.js';
+
+/** Everything the HTTP layer and the workers share, built once per process. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  redis: Redis;
+  queues: Queues;
+  secretBox: SecretBox;
+  connectors: ConnectorRegistry;
+  channels: ChannelService;
+  outbox: Outbox;
+  templates: TemplateRegistry;
+  statuses: StatusUpdater;
+  receiver: WebhookReceiver;
+  inbound: InboundProcessor;
+  sender: SendService;
+  sendWorker: SendWorker;
+  mediaFetcher: MediaFetcher;
+  webhookDeliverer: WebhookDeliverer;
+}
+
+export interface ContextOptions {
+  clock?: Clock;
+  logger?: Logger;
+  connectorEnvironment?: ConnectorEnvironment;
+  /** Hosts webhook deliveries may reach even though they are private (tests, on-premise helpdesks). */
+  webhookAllowedHosts?: string[];
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const store = await connectStore(config.MONGODB_URI, clock);
+  await ensureIndexes(store);
+  // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
+  const connectors = new ConnectorRegistry(options.connectorEnvironment ?? defaultConnectorEnvironment(config));
+  const channels = new ChannelService(store, connectors, secretBox);
+  const outbox = new Outbox(store, queues, clock, logger);
+  const templates = new TemplateRegistry(store, outbox);
+  const statuses = new StatusUpdater(store, outbox, clock);
+  const ingest = new MessageIngest(store, queues, outbox);
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    redis,
+    queues,
+    secretBox,
+    connectors,
+    channels,
+    outbox,
+    templates,
+    statuses,
+    receiver: new WebhookReceiver(store, queues, channels, clock),
+    inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),
+    sender: new SendService({
+      store,
+      queues,
+      channels,
+      templates,
+      clock,
+      sendAttempts: config.SEND_ATTEMPTS,
+      sendBackoffMs: config.SEND_BACKOFF_MS,
+    }),
+    sendWorker: new SendWorker({ store, channels, templates, statuses, limiter: new RateLimiter(redis, config.QUEUE_PREFIX), clock, logger }),
+    mediaFetcher: new MediaFetcher({ store, channels, logger }),
+    webhookDeliverer: new WebhookDeliverer({
+      store,
+      queues,
+      secretBox,
+      http: axios.create(),
+      clock,
+      logger,
+      allowedHosts: options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS,
+    }),
+  };
+}
+
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await closeQueues(ctx.queues);
+  await ctx.redis.quit().catch(() => ctx.redis.disconnect());
+  await ctx.store.connection.close();
+}

@@ -1,0 +1,52 @@
+import type { DeliveryStatus } from './delivery-status.js';
+import type { MessageContent, ProviderErrorInfo } from './message.js';
+import type { TemplateStatus } from './template.js';
+
+/** Who wrote to us, as the channel identifies them. The external id is the only key. */
+export interface ContactIdentity {
+  /** The channel's stable id for the person: WhatsApp wa_id or business-scoped id, PSID, address. */
+  externalId: string;
+  phone?: string;
+  displayName?: string;
+  username?: string;
+}
+
+/**
+ * What a connector makes of raw provider traffic. `accountId` is the provider-side account the
+ * event belongs to (WhatsApp phone_number_id, Messenger page id): the core routes by it, since one
+ * provider webhook can carry events of several accounts.
+ */
+export type InboundEvent =
+  | {
+      kind: 'message';
+      accountId: string;
+      providerMessageId: string;
+      from: ContactIdentity;
+      /** The provider's time of the message, not ours. */
+      timestamp: Date;
+      content: MessageContent;
+      replyToProviderMessageId?: string;
+      /** Click-to-chat ad referral, kept as the provider sent it. */
+      referral?: Record<string, unknown>;
+    }
+  | {
+      kind: 'status';
+      accountId: string;
+      providerMessageId: string;
+      status: Exclude<DeliveryStatus, 'queued'>;
+      timestamp: Date;
+      recipientId?: string;
+      error?: ProviderErrorInfo;
+      pricing?: Record<string, unknown>;
+    }
+  | {
+      kind: 'template_status';
+      accountId: string;
+      name: string;
+      language: string;
+      status: TemplateStatus;
+      providerTemplateId?: string;
+      reason?: string;
+    }
+  /** Account-level errors the provider reports outside any message. */
+  | { kind: 'provider_error'; accountId: string; errors: ProviderErrorInfo[] };

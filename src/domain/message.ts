@@ -1,0 +1,109 @@
+/**
+ * The one message model every channel is normalized into. Connectors translate provider
+ * payloads to and from these shapes; nothing outside `connectors/` sees a provider format.
+ */
+
+export type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker';
+
+/** Where a piece of media lives: at the provider (until fetched) and in our media store. */
+export interface MediaRef {
+  /** The provider's handle (WhatsApp media id); expires at the provider after about 7 days. */
+  providerMediaId?: string;
+  /** A URL the provider serves the media from (Twilio, Messenger) or an outbound link. */
+  url?: string;
+  mimeType?: string;
+  sha256?: string;
+  size?: number;
+  /** Id in our media store once fetched. */
+  storedId?: string;
+  /** pending: not fetched yet; stored: in our store; failed/too_large: will not be fetched. */
+  state?: 'pending' | 'stored' | 'failed' | 'too_large';
+  error?: string;
+}
+
+export interface SharedContactCard {
+  name: { formatted_name?: string; first_name?: string; last_name?: string; [k: string]: unknown };
+  phones?: { phone?: string; wa_id?: string; type?: string }[];
+  emails?: { email?: string; type?: string }[];
+  [k: string]: unknown;
+}
+
+export interface TemplateParameter {
+  type: 'text' | 'currency' | 'date_time' | 'image' | 'document' | 'video' | 'payload';
+  text?: string;
+  currency?: { fallback_value: string; code: string; amount_1000: number };
+  date_time?: { fallback_value: string };
+  image?: { link?: string; id?: string };
+  document?: { link?: string; id?: string; filename?: string };
+  video?: { link?: string; id?: string };
+  payload?: string;
+  /** Named parameters (`{{order_id}}`) carry their name. */
+  parameter_name?: string;
+}
+
+export interface TemplateComponentValues {
+  type: 'header' | 'body' | 'button';
+  sub_type?: 'quick_reply' | 'url' | 'copy_code';
+  index?: number;
+  parameters: TemplateParameter[];
+}
+
+export interface TemplateSend {
+  name: string;
+  language: string;
+  components: TemplateComponentValues[];
+}
+
+export interface InteractiveButton {
+  id: string;
+  title: string;
+}
+
+export interface InteractiveListRow {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/** An outbound interactive message: reply buttons or a list. */
+export type InteractiveSend =
+  | { kind: 'buttons'; body: string; header?: string; footer?: string; buttons: InteractiveButton[] }
+  | {
+      kind: 'list';
+      body: string;
+      header?: string;
+      footer?: string;
+      buttonText: string;
+      sections: { title?: string; rows: InteractiveListRow[] }[];
+    };
+
+export type MessageContent =
+  | { type: 'text'; text: string }
+  | { type: MediaKind; media: MediaRef; caption?: string; filename?: string }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; url?: string }
+  | { type: 'contacts'; contacts: SharedContactCard[] }
+  /** A tap on an interactive reply button or list row we sent. */
+  | { type: 'interactive_reply'; reply: { kind: 'button' | 'list'; id: string; title: string; description?: string } }
+  /** A tap on a template's quick-reply button. */
+  | { type: 'button_reply'; payload: string; text: string }
+  /** emoji absent: the reaction was removed. */
+  | { type: 'reaction'; targetProviderMessageId: string; emoji?: string }
+  | { type: 'system'; systemType: string; body: string; newExternalId?: string }
+  | { type: 'unsupported'; reason?: string }
+  | { type: 'template'; template: TemplateSend }
+  | { type: 'interactive'; interactive: InteractiveSend };
+
+export type MessageType = MessageContent['type'];
+
+export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'video', 'audio', 'document', 'sticker'];
+
+export function isMediaContent(c: MessageContent): c is Extract<MessageContent, { media: MediaRef }> {
+  return (MEDIA_KINDS as readonly string[]).includes(c.type);
+}
+
+/** A provider's error, kept as the provider said it (code is what decisions are made on). */
+export interface ProviderErrorInfo {
+  code: string;
+  title: string;
+  detail?: string;
+}

@@ -1,0 +1,30 @@
+/**
+ * The one error type of the gateway. `code` is stable and documented; the HTTP layer turns an
+ * AppError into `{"error": {"code", "message", "details"}}` with its status.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    /** The underlying failure, logged but never sent to the client. */
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: unknown) => new AppError(400, code, message, details);
+export const unauthorized = (message = 'A valid API key is required') => new AppError(401, 'unauthorized', message);
+export const forbidden = (code: string, message: string) => new AppError(403, code, message);
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
+export const conflict = (code: string, message: string, details?: unknown) => new AppError(409, code, message, details);
+export const unprocessable = (code: string, message: string, details?: unknown) =>
+  new AppError(422, code, message, details);
+
+/** MongoDB's duplicate key error, the signal that a unique index did its job. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

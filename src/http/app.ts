@@ -1,0 +1,63 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../app/context.js';
+import { authenticate } from './auth.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { adminRoutes } from './routes/admin.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { channelRoutes } from './routes/channels.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { mediaRoutes } from './routes/media.js';
+import { messageRoutes } from './routes/messages.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
+
+export function createHttpApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const [mongo, redis] = await Promise.all([
+      ctx.store.connection.db?.admin().ping().then(() => true, () => false) ?? false,
+      ctx.redis.ping().then(() => true, () => false),
+    ]);
+    res.status(mongo && redis ? 200 : 503).json({ status: mongo && redis ? 'ready' : 'not_ready', mongo, redis });
+  });
+  const openapi = buildOpenApiDocument(ctx.config.PUBLIC_BASE_URL);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  app.use('/webhooks', webhookRoutes(ctx));
+  app.use('/v1/admin', express.json({ limit: ctx.config.MAX_BODY_BYTES }), adminRoutes(ctx));
+  app.use('/v1', authenticate(ctx));
+  app.use('/v1', mediaRoutes(ctx)); // before the JSON parser: media bodies are raw bytes
+  app.use(
+    '/v1',
+    express.json({ limit: ctx.config.MAX_BODY_BYTES }),
+    apiKeyRoutes(ctx),
+    channelRoutes(ctx),
+    conversationRoutes(ctx),
+    messageRoutes(ctx),
+    webhookSubscriptionRoutes(ctx),
+  );
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

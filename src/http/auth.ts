@@ -1,0 +1,54 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Types } from 'mongoose';
+import type { AppContext } from '../app/context.js';
+import { AppError, forbidden, unauthorized } from '../errors.js';
+import { hashApiKey } from '../security/api-key.js';
+import type { ApiKeyRole } from '../store/models/api-key.js';
+
+export interface AuthContext {
+  workspaceId: Types.ObjectId;
+  keyId: Types.ObjectId;
+  role: ApiKeyRole;
+}
+
+function presentedKey(req: Request): string | undefined {
+  const header = req.get('authorization');
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  return req.get('x-api-key') ?? undefined;
+}
+
+/** Resolves the API key (Authorization: Bearer or X-API-Key) to its workspace. */
+export function authenticate(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const key = presentedKey(req);
+    if (!key) throw unauthorized();
+    const found = await ctx.store.apiKeys.findOne({ hash: hashApiKey(key) }).lean();
+    if (!found || found.revokedAt) throw unauthorized('The API key is not valid');
+    const auth: AuthContext = { workspaceId: found.workspaceId, keyId: found._id, role: found.role };
+    res.locals.auth = auth;
+    req.log = req.log?.child({ workspaceId: String(found.workspaceId) });
+    next();
+  };
+}
+
+export function authOf(res: Response): AuthContext {
+  const auth = res.locals.auth as AuthContext | undefined;
+  if (!auth) throw new AppError(500, 'auth_missing', 'Route is not behind authentication');
+  return auth;
+}
+
+export const requireAdmin: RequestHandler = (_req, res, next) => {
+  if (authOf(res).role !== 'admin') throw forbidden('admin_required', 'This needs an admin API key');
+  next();
+};
+
+/** The instance operator's token, for creating workspaces. */
+export function requireAdminToken(token: string): RequestHandler {
+  const expected = Buffer.from(token);
+  return (req, _res, next) => {
+    const given = Buffer.from(req.get('authorization')?.replace(/^Bearer /, '') ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized('The admin token is not valid');
+    next();
+  };
+}

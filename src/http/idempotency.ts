@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { AppContext } from '../app/context.js';
+import { badRequest, conflict, isDuplicateKeyError, unprocessable } from '../errors.js';
+import { authOf } from './auth.js';
+
+export interface HandlerResult {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Wraps a POST handler so that a repeated request with the same Idempotency-Key gets the first
+ * answer instead of doing the work twice. The record is claimed before the work starts (a
+ * concurrent duplicate gets 409) and released if the work fails, so the client may retry.
+ */
+export function idempotent(ctx: AppContext, handler: (req: Request, res: Response) => Promise<HandlerResult>): RequestHandler {
+  return async (req, res) => {
+    const key = req.get('idempotency-key');
+    if (key === undefined) {
+      const result = await handler(req, res);
+      res.status(result.status).json(result.body);
+      return;
+    }
+    if (key.length === 0 || key.length > 255) throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
+    const id = `${String(authOf(res).workspaceId)}:${key}`;
+    const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const records = ctx.store.idempotencyRecords;
+    try {
+      await records.create({ _id: id, fingerprint, state: 'in_progress' });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const existing = await records.findById(id).lean();
+      if (!existing) throw conflict('idempotency_in_progress', 'A request with this Idempotency-Key is being processed');
+      if (existing.fingerprint !== fingerprint) {
+        throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
+      }
+      if (existing.state !== 'done') throw conflict('idempotency_in_progress', 'A request with this Idempotency-Key is being processed');
+      res.set('Idempotent-Replayed', 'true').status(existing.status ?? 200).json(existing.body);
+      return;
+    }
+    let result: HandlerResult;
+    try {
+      result = await handler(req, res);
+    } catch (err) {
+      await records.deleteOne({ _id: id });
+      throw err;
+    }
+    await records.updateOne({ _id: id }, { $set: { state: 'done', status: result.status, body: result.body } });
+    res.status(result.status).json(result.body);
+  };
+}

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { AppContext } from '../../app/context.js';
+import { authOf, requireAdmin } from '../auth.js';
+import { idempotent } from '../idempotency.js';
+import { createChannelBody, idParam } from '../schemas.js';
+import { channelToApi, templateToApi } from '../serializers.js';
+
+export function channelRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const base = ctx.config.PUBLIC_BASE_URL;
+
+  router.post(
+    '/channels',
+    requireAdmin,
+    idempotent(ctx, async (req, res) => {
+      const body = createChannelBody.parse(req.body);
+      const channel = await ctx.channels.create(authOf(res).workspaceId, body);
+      await ctx.templates.seedFromFiles(channel);
+      return { status: 201, body: channelToApi(channel, base) };
+    }),
+  );
+  router.get('/channels', async (_req, res) => {
+    const channels = await ctx.store.channels.find({ workspaceId: authOf(res).workspaceId }).sort({ _id: -1 }).lean();
+    res.json({ data: channels.map((c) => channelToApi(c, base)) });
+  });
+  router.get('/channels/:id', async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    res.json(channelToApi(await ctx.channels.get(authOf(res).workspaceId, id), base));
+  });
+  router.get('/channels/:id/templates', async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
+    const templates = await ctx.store.templates.find({ channelId: channel._id }).sort({ name: 1, language: 1 }).lean();
+    res.json({ data: templates.map(templateToApi) });
+  });
+  router.post('/channels/:id/templates/sync', requireAdmin, async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
+    const synced = await ctx.templates.syncFromProvider(ctx.channels.resolve(channel));
+    res.json({ synced });
+  });
+  return router;
+}

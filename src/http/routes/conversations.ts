@@ -1,0 +1,104 @@
+import { Router } from 'express';
+import type { Types } from 'mongoose';
+import type { AppContext } from '../../app/context.js';
+import { replyWindow } from '../../domain/send-policy.js';
+import type { MessageContent, TemplateSend } from '../../domain/message.js';
+import { notFound, unprocessable } from '../../errors.js';
+import type { ConversationDoc } from '../../store/models/conversation.js';
+import { authOf } from '../auth.js';
+import { idempotent } from '../idempotency.js';
+import { cursorFilter, page } from '../pagination.js';
+import { idParam, listConversationsQuery, paginationQuery, sendMessageBody, type SendMessageBody } from '../schemas.js';
+import { conversationToApi, messageToApi } from '../serializers.js';
+
+export function conversationRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  /** A conversation as the API shows it, with what may be sent now. */
+  const withWindow = async (c: ConversationDoc) => {
+    const channel = await ctx.store.channels.findById(c.channelId).lean();
+    const capabilities = channel && ctx.connectors.get(channel.type)?.capabilities;
+    return conversationToApi(c, capabilities ? replyWindow(capabilities, c.lastInboundAt, ctx.clock.now()) : undefined);
+  };
+  const find = async (workspaceId: Types.ObjectId, id: string) => {
+    const c = await ctx.store.conversations.findOne({ _id: id, workspaceId }).lean();
+    if (!c) throw notFound('Conversation');
+    return c;
+  };
+
+  router.get('/conversations', async (req, res) => {
+    const q = listConversationsQuery.parse(req.query);
+    const filter = {
+      workspaceId: authOf(res).workspaceId,
+      ...cursorFilter(q.cursor),
+      ...(q.status && { status: q.status }),
+      ...(q.channelId && { channelId: q.channelId }),
+      ...(q.contactId && { contactId: q.contactId }),
+      ...((q.createdFrom || q.createdTo) && {
+        createdAt: { ...(q.createdFrom && { $gte: new Date(q.createdFrom) }), ...(q.createdTo && { $lt: new Date(q.createdTo) }) },
+      }),
+    };
+    const docs = await ctx.store.conversations.find(filter).sort({ _id: -1 }).limit(q.limit + 1).lean();
+    res.json(page(docs, q.limit, (c) => conversationToApi(c)));
+  });
+
+  router.get('/conversations/:id', async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const conversation = await find(authOf(res).workspaceId, id);
+    const messages = await ctx.store.messages.find({ conversationId: conversation._id }).sort({ _id: -1 }).limit(51).lean();
+    res.json({ ...(await withWindow(conversation)), messages: page(messages, 50, messageToApi) });
+  });
+
+  router.get('/conversations/:id/messages', async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const q = paginationQuery.parse(req.query);
+    const conversation = await find(authOf(res).workspaceId, id);
+    const docs = await ctx.store.messages
+      .find({ conversationId: conversation._id, ...cursorFilter(q.cursor) })
+      .sort({ _id: -1 })
+      .limit(q.limit + 1)
+      .lean();
+    res.json(page(docs, q.limit, messageToApi));
+  });
+
+  router.post(
+    '/conversations/:id/messages',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const body = sendMessageBody.parse(req.body);
+      const { workspaceId, keyId } = authOf(res);
+      const content = await toContent(ctx, workspaceId, id, body);
+      const replyToMessageId = 'replyToMessageId' in body ? body.replyToMessageId : undefined;
+      const message = await ctx.sender.send(workspaceId, id, { content, replyToMessageId }, keyId);
+      return { status: 202, body: messageToApi(message) };
+    }),
+  );
+  return router;
+}
+
+/** The API's request shape to the message model (a reaction names our message id). */
+async function toContent(ctx: AppContext, workspaceId: Types.ObjectId, conversationId: string, body: SendMessageBody): Promise<MessageContent> {
+  switch (body.type) {
+    case 'reaction': {
+      const target = await ctx.store.messages.findOne({ _id: body.messageId, workspaceId, conversationId }).lean();
+      if (!target?.providerMessageId) throw unprocessable('reaction_target_not_found', 'messageId is not a delivered message of this conversation');
+      return { type: 'reaction', targetProviderMessageId: target.providerMessageId, emoji: body.emoji };
+    }
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+    case 'sticker':
+      return { type: body.type, media: { ...body.media }, caption: body.caption, filename: body.filename };
+    case 'template':
+      return { type: 'template', template: body.template as TemplateSend };
+    case 'text':
+      return { type: 'text', text: body.text };
+    case 'location':
+      return { type: 'location', latitude: body.latitude, longitude: body.longitude, name: body.name, address: body.address };
+    case 'contacts':
+      return { type: 'contacts', contacts: body.contacts };
+    case 'interactive':
+      return { type: 'interactive', interactive: body.interactive };
+  }
+}

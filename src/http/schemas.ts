@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { CONVERSATION_STATUSES } from '../domain/conversation.js';
+
+/** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
+
+const mediaSource = z
+  .strictObject({
+    url: z.url().optional(),
+    storedId: objectId.optional(),
+    providerMediaId: z.string().min(1).optional(),
+  })
+  .refine((m) => [m.url, m.storedId, m.providerMediaId].filter(Boolean).length === 1, {
+    message: 'give exactly one of url, storedId, providerMediaId',
+  });
+
+const templateParameter = z.looseObject({
+  type: z.enum(['text', 'currency', 'date_time', 'image', 'document', 'video', 'payload']),
+  text: z.string().optional(),
+  payload: z.string().optional(),
+  parameter_name: z.string().optional(),
+});
+
+export const sendMessageBody = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(4096), replyToMessageId: objectId.optional() }),
+  ...(['image', 'video', 'audio', 'document', 'sticker'] as const).map((type) =>
+    z.strictObject({
+      type: z.literal(type),
+      media: mediaSource,
+      caption: z.string().max(1024).optional(),
+      filename: z.string().max(240).optional(),
+      replyToMessageId: objectId.optional(),
+    }),
+  ),
+  z.strictObject({
+    type: z.literal('location'),
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    name: z.string().optional(),
+    address: z.string().optional(),
+    replyToMessageId: objectId.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('contacts'),
+    contacts: z.array(z.looseObject({ name: z.looseObject({ formatted_name: z.string() }) })).min(1),
+    replyToMessageId: objectId.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('template'),
+    template: z.strictObject({
+      name: z.string().min(1),
+      language: z.string().min(2),
+      components: z
+        .array(
+          z.strictObject({
+            type: z.enum(['header', 'body', 'button']),
+            sub_type: z.enum(['quick_reply', 'url', 'copy_code']).optional(),
+            index: z.number().int().min(0).optional(),
+            parameters: z.array(templateParameter),
+          }),
+        )
+        .default([]),
+    }),
+    replyToMessageId: objectId.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('interactive'),
+    interactive: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('buttons'),
+        body: z.string().min(1).max(1024),
+        header: z.string().max(60).optional(),
+        footer: z.string().max(60).optional(),
+        buttons: z.array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) })).min(1).max(3),
+      }),
+      z.strictObject({
+        kind: z.literal('list'),
+        body: z.string().min(1).max(4096),
+        header: z.string().max(60).optional(),
+        footer: z.string().max(60).optional(),
+        buttonText: z.string().min(1).max(20),
+        sections: z
+          .array(
+            z.strictObject({
+              title: z.string().max(24).optional(),
+              rows: z.array(z.strictObject({ id: z.string().min(1).max(200), title: z.string().min(1).max(24), description: z.string().max(72).optional() })).min(1),
+            }),
+          )
+          .min(1)
+          .refine((sections) => sections.reduce((n, s) => n + s.rows.length, 0) <= 10, { message: 'at most 10 rows in all' }),
+      }),
+    ]),
+    replyToMessageId: objectId.optional(),
+  }),
+  z.strictObject({ type: z.literal('reaction'), messageId: objectId, emoji: z.string().max(16) }),
+]);
+export type SendMessageBody = z.infer<typeof sendMessageBody>;
+
+export const paginationQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: objectId.optional(),
+});
+
+export const listConversationsQuery = paginationQuery.extend({
+  status: z.enum(CONVERSATION_STATUSES).optional(),
+  channelId: objectId.optional(),
+  contactId: objectId.optional(),
+  createdFrom: z.iso.datetime({ offset: true }).optional(),
+  createdTo: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const createWorkspaceBody = z.strictObject({ name: z.string().min(1).max(200) });
+export const createApiKeyBody = z.strictObject({ name: z.string().min(1).max(200), role: z.enum(['admin', 'agent']).default('agent') });
+export const createChannelBody = z.strictObject({
+  type: z.string().min(1),
+  name: z.string().min(1).max(200),
+  settings: z.record(z.string(), z.unknown()).default({}),
+  secrets: z.record(z.string(), z.unknown()),
+});
+export const createSubscriptionBody = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  events: z.array(z.string().min(1)).min(1).default(['*']),
+  description: z.string().max(500).optional(),
+});
+export const idParam = z.strictObject({ id: objectId });

@@ -1,0 +1,104 @@
+import type { ChannelDoc } from '../store/models/channel.js';
+import type { ContactDoc } from '../store/models/contact.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import type { MessageDoc } from '../store/models/message.js';
+import type { TemplateDoc } from '../store/models/template.js';
+import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
+import type { ReplyWindow } from '../domain/send-policy.js';
+
+/** The public shapes of stored records: string ids, ISO times, no secrets, no internals. */
+
+const iso = (d: Date | undefined | null) => (d ? d.toISOString() : null);
+
+export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
+  return {
+    id: String(c._id),
+    channelId: String(c.channelId),
+    contactId: String(c.contactId),
+    status: c.status,
+    lastInboundAt: iso(c.lastInboundAt),
+    windowExpiresAt: iso(c.windowExpiresAt),
+    lastMessageAt: iso(c.lastMessageAt),
+    ...(window && {
+      reply: { canReply: window.canReply, windowExpiresAt: iso(window.windowExpiresAt), otherwise: window.otherwise },
+    }),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+export function messageToApi(m: MessageDoc) {
+  return {
+    id: String(m._id),
+    conversationId: String(m.conversationId),
+    channelId: String(m.channelId),
+    contactId: String(m.contactId),
+    direction: m.direction,
+    type: m.type,
+    content: m.content,
+    status: m.status,
+    providerMessageId: m.providerMessageId ?? null,
+    providerTimestamp: iso(m.providerTimestamp),
+    replyToProviderMessageId: m.replyToProviderMessageId ?? null,
+    referral: m.referral ?? null,
+    error: m.error ?? null,
+    sentAt: iso(m.sentAt),
+    deliveredAt: iso(m.deliveredAt),
+    readAt: iso(m.readAt),
+    failedAt: iso(m.failedAt),
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+  };
+}
+
+export function contactToApi(c: ContactDoc) {
+  return {
+    id: String(c._id),
+    name: c.name ?? null,
+    phone: c.phone ?? null,
+    email: c.email ?? null,
+    attributes: c.attributes,
+    createdAt: iso(c.createdAt),
+  };
+}
+
+export function channelToApi(c: ChannelDoc, publicBaseUrl: string) {
+  return {
+    id: String(c._id),
+    type: c.type,
+    name: c.name,
+    accountId: c.accountId,
+    settings: c.settings,
+    state: c.state,
+    stateReason: c.stateReason ?? null,
+    webhookUrl: `${publicBaseUrl.replace(/\/$/, '')}/webhooks/${c.type}/${String(c._id)}`,
+    createdAt: iso(c.createdAt),
+  };
+}
+
+export function templateToApi(t: TemplateDoc) {
+  return {
+    id: String(t._id),
+    channelId: String(t.channelId),
+    name: t.name,
+    language: t.language,
+    category: t.category,
+    status: t.status,
+    statusReason: t.statusReason ?? null,
+    components: t.components,
+    source: t.source,
+    updatedAt: iso(t.updatedAt),
+  };
+}
+
+export function subscriptionToApi(s: WebhookSubscriptionDoc) {
+  return {
+    id: String(s._id),
+    url: s.url,
+    events: s.events,
+    description: s.description ?? null,
+    enabled: s.enabled,
+    disabledReason: s.disabledReason ?? null,
+    createdAt: iso(s.createdAt),
+  };
+}

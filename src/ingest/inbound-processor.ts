@@ -1,0 +1,90 @@
+import type { ChannelService, ResolvedChannel } from '../channels/channel-service.js';
+import type { Clock } from '../clock.js';
+import type { InboundEvent } from '../domain/inbound-event.js';
+import type { Outbox } from '../events/outbox.js';
+import type { Logger } from '../logger.js';
+import type { StatusUpdater } from '../messages/status-updater.js';
+import type { Store } from '../store/index.js';
+import { providerKeyOf } from '../store/models/message.js';
+import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { MessageIngest } from './message-ingest.js';
+
+/**
+ * The inbound job: turns one recorded provider request into stored messages, statuses and
+ * template updates. It may run more than once for the same request; every step is idempotent.
+ */
+export class InboundProcessor {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      channels: ChannelService;
+      ingest: MessageIngest;
+      statuses: StatusUpdater;
+      templates: TemplateRegistry;
+      outbox: Outbox;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {}
+
+  async process(rawEventId: string): Promise<void> {
+    const { store, channels, clock, logger } = this.deps;
+    // Not lean: a hydrated document gives the body back as a Buffer.
+    const raw = await store.rawEvents.findById(rawEventId);
+    if (!raw || raw.state === 'processed') return;
+    const channelDoc = await store.channels.findById(raw.channelId).lean();
+    if (!channelDoc) {
+      await store.rawEvents.updateOne({ _id: rawEventId }, { $set: { state: 'failed', error: 'channel deleted' } });
+      return;
+    }
+    const receiving = channels.resolve(channelDoc);
+    const events = receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType } });
+    for (const [index, event] of events.entries()) {
+      const targets = await this.route(receiving, event.accountId);
+      if (targets.length === 0) {
+        logger.warn({ rawEventId, accountId: event.accountId, kind: event.kind }, 'event for an account with no channel in this workspace; skipped');
+      }
+      for (const channel of targets) await this.apply(channel, event, `${rawEventId}-${index}`);
+    }
+    await store.rawEvents.updateOne(
+      { _id: rawEventId },
+      { $set: { state: 'processed', processedAt: clock.now(), eventCount: events.length }, $unset: { error: '' } },
+    );
+  }
+
+  /** Marks a request whose processing finally failed, so it is visible and can be replayed. */
+  async markFailed(rawEventId: string, reason: string): Promise<void> {
+    await this.deps.store.rawEvents.updateOne({ _id: rawEventId, state: 'received' }, { $set: { state: 'failed', error: reason } });
+  }
+
+  /** One provider webhook may carry events of several accounts of the same workspace. */
+  private async route(receiving: ResolvedChannel, accountId: string): Promise<ResolvedChannel[]> {
+    if (accountId === receiving.doc.accountId) return [receiving];
+    return this.deps.channels.resolveByAccount(receiving.doc.workspaceId, receiving.doc.type, accountId);
+  }
+
+  /** `eventKey` names the event within its request, for ids that stay the same on a re-run. */
+  private async apply(channel: ResolvedChannel, event: InboundEvent, eventKey: string): Promise<void> {
+    switch (event.kind) {
+      case 'message':
+        return this.deps.ingest.ingest(channel, event);
+      case 'status':
+        return this.deps.statuses.applyCallback({
+          providerKey: providerKeyOf(channel.doc._id, event.providerMessageId),
+          status: event.status,
+          timestamp: event.timestamp,
+          ...(event.error && { error: { ...event.error, outcome: 'final' } }),
+        });
+      case 'template_status':
+        return this.deps.templates.applyStatus(channel.doc, event);
+      case 'provider_error':
+        await this.deps.outbox.emit({
+          type: 'channel.provider_error',
+          workspaceId: channel.doc.workspaceId,
+          key: `${eventKey}-${String(channel.doc._id)}`,
+          data: { channelId: String(channel.doc._id), errors: event.errors },
+        });
+        return;
+    }
+  }
+}

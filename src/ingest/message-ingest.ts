@@ -1,0 +1,123 @@
+import type { ResolvedChannel } from '../channels/channel-service.js';
+import { resolveContact } from '../contacts/contact-resolver.js';
+import { openConversationFor } from '../conversations/open-conversation.js';
+import type { InboundEvent } from '../domain/inbound-event.js';
+import { isMediaContent } from '../domain/message.js';
+import { windowEnd } from '../domain/send-policy.js';
+import { isDuplicateKeyError } from '../errors.js';
+import type { Outbox } from '../events/outbox.js';
+import { conversationToApi, messageToApi } from '../http/serializers.js';
+import type { Queues } from '../jobs/queues.js';
+import type { Store } from '../store/index.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
+
+type MessageEvent = Extract<InboundEvent, { kind: 'message' }>;
+
+export const MEDIA_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } } as const;
+
+/**
+ * Stores one inbound message: contact, the open conversation, the message (unique on channel +
+ * provider id), the moved window, the events. Every step is idempotent, so a redelivered event
+ * or a re-run job changes nothing and still makes sure the events exist.
+ */
+export class MessageIngest {
+  constructor(
+    private readonly store: Store,
+    private readonly queues: Queues,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async ingest(channel: ResolvedChannel, event: MessageEvent): Promise<void> {
+    const { doc } = channel;
+    const providerKey = providerKeyOf(doc._id, event.providerMessageId);
+    // A redelivery (or a re-run job) finds its message and only makes sure the events exist; it
+    // must not open a conversation, even if the one it belongs to has ended since.
+    const stored = await this.store.messages.findOne({ providerKey }).lean();
+    if (stored) {
+      const conversation = await this.store.conversations.findById(stored.conversationId).lean();
+      if (conversation) await this.announce(stored, conversation, conversation.firstProviderKey === providerKey);
+      await this.fetchMediaLater(stored);
+      return;
+    }
+    const contactId = await resolveContact(this.store, doc, event.from);
+    const { conversation, created } = await openConversationFor(this.store, doc, contactId, providerKey);
+    const message = await this.insertMessage({
+      workspaceId: doc.workspaceId,
+      channelId: doc._id,
+      conversationId: conversation._id,
+      contactId,
+      direction: 'inbound',
+      type: event.content.type,
+      content: event.content,
+      status: 'received',
+      providerMessageId: event.providerMessageId,
+      providerKey,
+      providerTimestamp: event.timestamp,
+      replyToProviderMessageId: event.replyToProviderMessageId,
+      referral: event.referral,
+    });
+    const updated = await this.moveConversation(channel, message, conversation);
+    await this.announce(message, updated, created);
+    await this.fetchMediaLater(message);
+  }
+
+  /** Media is copied by its own job, so a slow download never holds up the message. */
+  private async fetchMediaLater(message: MessageDoc): Promise<void> {
+    if (isMediaContent(message.content) && message.content.media.state === 'pending') {
+      await this.queues.media.add('fetch', { messageId: String(message._id) }, { ...MEDIA_JOB_OPTIONS, jobId: `media-${String(message._id)}` });
+    }
+  }
+
+  /** The events of an ingested message; ids are deterministic, so announcing twice is harmless. */
+  private async announce(message: MessageDoc, conversation: ConversationDoc, created: boolean): Promise<void> {
+    const { workspaceId } = message;
+    // A new conversation is announced once; an existing one says its window and activity moved.
+    await this.outbox.emit({
+      type: created ? 'conversation.created' : 'conversation.updated',
+      workspaceId,
+      key: created ? String(conversation._id) : `${String(conversation._id)}-${String(message._id)}`,
+      conversationId: conversation._id,
+      data: { conversation: conversationToApi(conversation) },
+    });
+    await this.outbox.emit({
+      type: 'message.received',
+      workspaceId,
+      key: String(message._id),
+      conversationId: conversation._id,
+      data: { message: messageToApi(message), conversation: conversationToApi(conversation) },
+    });
+  }
+
+  private async insertMessage(fields: Partial<MessageDoc>): Promise<MessageDoc> {
+    try {
+      const created = await this.store.messages.create(fields);
+      return created.toObject();
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const existing = await this.store.messages.findOne({ providerKey: fields.providerKey }).lean();
+      if (!existing) throw err;
+      return existing;
+    }
+  }
+
+  /** Moves the window forward only: an older message delivered late never shortens it. */
+  private async moveConversation(channel: ResolvedChannel, message: MessageDoc, conversation: ConversationDoc) {
+    const at = message.providerTimestamp ?? message.createdAt;
+    const rule = channel.connector.capabilities.window;
+    const opensWindow = rule !== null && message.type !== 'system';
+    const moved = await this.store.conversations
+      .findOneAndUpdate(
+        { _id: message.conversationId },
+        {
+          $max: {
+            lastMessageAt: at,
+            ...(opensWindow && { lastInboundAt: at, windowExpiresAt: windowEnd(at, rule.hours) }),
+          },
+        },
+        { new: true },
+      )
+      .lean();
+    return moved ?? conversation;
+  }
+}

@@ -1,0 +1,39 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+
+/** Every queue of the gateway. Job ids are deterministic so re-adding a job is harmless. */
+export const QUEUE_NAMES = {
+  /** Parse a recorded provider request into messages, statuses, template updates. */
+  inbound: 'inbound',
+  /** Hand one outbound message to its provider. */
+  send: 'send',
+  /** Download inbound media from the provider into our media store. */
+  media: 'media',
+  /** Fan a domain event out to the workspace's webhook subscriptions. */
+  events: 'events',
+  /** Deliver one event to one subscription. */
+  webhooks: 'webhooks',
+} as const;
+
+export type QueueName = keyof typeof QUEUE_NAMES;
+export type Queues = Record<QueueName, Queue>;
+
+/** Finished jobs are removed so Redis (noeviction) never fills up; failures are kept a week. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const make = (name: string) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  return {
+    inbound: make(QUEUE_NAMES.inbound),
+    send: make(QUEUE_NAMES.send),
+    media: make(QUEUE_NAMES.media),
+    events: make(QUEUE_NAMES.events),
+    webhooks: make(QUEUE_NAMES.webhooks),
+  };
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}

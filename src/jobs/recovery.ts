@@ -1,0 +1,23 @@
+import type { AppContext } from '../app/context.js';
+import { INBOUND_JOB_OPTIONS } from '../ingest/webhook-receiver.js';
+
+const STALE_MS = 60_000;
+
+/**
+ * Re-queues work that was recorded in MongoDB but whose job may have been lost (a crash between
+ * the write and the queue add, or Redis data lost). Job ids are deterministic, so work that is
+ * still queued is not doubled. Run when workers start.
+ */
+export async function recoverPendingWork(ctx: AppContext): Promise<{ rawEvents: number; messages: number; events: number }> {
+  const before = new Date(ctx.clock.now().getTime() - STALE_MS);
+  const rawEvents = await ctx.store.rawEvents.find({ state: 'received', receivedAt: { $lt: before } }, { _id: 1 }).lean();
+  for (const r of rawEvents) await ctx.queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
+  const messages = await ctx.store.messages.find({ status: 'queued', updatedAt: { $lt: before } }, { _id: 1, sendRound: 1 }).lean();
+  for (const m of messages) await ctx.sender.enqueue(m._id, m.sendRound);
+  const events = await ctx.store.events.find({ state: 'pending', occurredAt: { $lt: before } }, { _id: 1 }).lean();
+  for (const e of events) await ctx.outbox.schedule(e._id);
+  if (rawEvents.length + messages.length + events.length > 0) {
+    ctx.logger.info({ rawEvents: rawEvents.length, messages: messages.length, events: events.length }, 'recovered pending work');
+  }
+  return { rawEvents: rawEvents.length, messages: messages.length, events: events.length };
+}

@@ -1,0 +1,44 @@
+import { Worker, type Job } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+import { dispatchEvent, type DeliverJobData } from '../events/dispatcher.js';
+import type { SendJobData } from '../outbound/send-service.js';
+import { QUEUE_NAMES } from './queues.js';
+
+/** Starts one BullMQ worker per queue; each processor is a thin call into its service. */
+export function startWorkers(ctx: AppContext): Worker[] {
+  const { config, logger, queues } = ctx;
+  const connection = ctx.redis;
+  const prefix = config.QUEUE_PREFIX;
+  const make = <T>(name: string, concurrency: number, fn: (job: Job<T>, token?: string) => Promise<void>) => {
+    const worker = new Worker<T>(name, fn, { connection, prefix, concurrency });
+    worker.on('failed', (job, err) => logger.error({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err }, 'job failed'));
+    worker.on('error', (err) => logger.error({ queue: name, err }, 'worker error'));
+    return worker;
+  };
+
+  const inbound = make<{ rawEventId: string }>(QUEUE_NAMES.inbound, config.INGEST_CONCURRENCY, async (job) => {
+    try {
+      await ctx.inbound.process(job.data.rawEventId);
+    } catch (err) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await ctx.inbound.markFailed(job.data.rawEventId, String(err));
+      throw err;
+    }
+  });
+  const send = make<SendJobData>(QUEUE_NAMES.send, config.SEND_CONCURRENCY, (job, token) => ctx.sendWorker.process(job, token));
+  const media = make<{ messageId: string }>(QUEUE_NAMES.media, 4, async (job) => {
+    try {
+      await ctx.mediaFetcher.fetch(job.data.messageId);
+    } catch (err) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await ctx.mediaFetcher.markFailed(job.data.messageId, String(err));
+      throw err;
+    }
+  });
+  const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, (job) => dispatchEvent(ctx.store, queues, job.data.eventId));
+  const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job) => ctx.webhookDeliverer.deliver(job.data.deliveryId));
+  return [inbound, send, media, events, webhooks];
+}
+
+/** Lets running jobs finish (up to the shutdown timeout), then closes. */
+export async function stopWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.close()));
+}

@@ -1,0 +1,107 @@
+import type { Types } from 'mongoose';
+import { statusesBelow, type DeliveryStatus } from '../domain/delivery-status.js';
+import type { ProviderErrorInfo } from '../domain/message.js';
+import type { Clock } from '../clock.js';
+import { isDuplicateKeyError } from '../errors.js';
+import type { Outbox } from '../events/outbox.js';
+import { messageToApi } from '../http/serializers.js';
+import type { Store } from '../store/index.js';
+
+export interface StatusChange {
+  providerKey: string;
+  status: Exclude<DeliveryStatus, 'queued'>;
+  timestamp: Date;
+  error?: ProviderErrorInfo & { outcome?: string };
+}
+
+const TIME_FIELD: Record<StatusChange['status'], string> = {
+  sent: 'sentAt',
+  delivered: 'deliveredAt',
+  read: 'readAt',
+  failed: 'failedAt',
+};
+
+/**
+ * Moves outbound messages forward through their statuses, never back: the filter only matches
+ * a message whose status ranks lower, in one atomic update, so late, repeated and reordered
+ * callbacks are harmless.
+ */
+export class StatusUpdater {
+  constructor(
+    private readonly store: Store,
+    private readonly outbox: Outbox,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Applies a provider callback; keeps it for later if the message's provider id isn't stored yet. */
+  async applyCallback(change: StatusChange): Promise<void> {
+    if (await this.advance({ providerKey: change.providerKey }, change)) return;
+    if (await this.store.messages.exists({ providerKey: change.providerKey })) return; // stale: already further
+    try {
+      await this.store.earlyStatuses.create({
+        _id: `${change.providerKey}:${change.status}`,
+        providerKey: change.providerKey,
+        status: change.status,
+        timestamp: change.timestamp,
+        error: change.error,
+        createdAt: this.clock.now(),
+      });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+  }
+
+  /** After a send stored the provider id: applies callbacks that came before it. */
+  async applyEarly(providerKey: string): Promise<void> {
+    const early = await this.store.earlyStatuses.find({ providerKey }).lean();
+    for (const s of early) {
+      await this.advance({ providerKey }, { status: s.status, timestamp: s.timestamp, error: s.error });
+    }
+    if (early.length > 0) await this.store.earlyStatuses.deleteMany({ providerKey });
+  }
+
+  /** Our own transitions (sent on provider acceptance, failed on a final error). */
+  async advanceById(messageId: Types.ObjectId, change: Omit<StatusChange, 'providerKey'>, extra: Record<string, unknown> = {}) {
+    return this.advance({ _id: messageId }, change, extra);
+  }
+
+  private async advance(
+    filter: Record<string, unknown>,
+    change: Omit<StatusChange, 'providerKey'>,
+    extra: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const updated = await this.store.messages
+      .findOneAndUpdate(
+        { ...filter, direction: 'outbound', status: { $in: statusesBelow(change.status) } },
+        {
+          $set: {
+            ...extra,
+            status: change.status,
+            [TIME_FIELD[change.status]]: change.timestamp,
+            ...(change.error && { error: change.error }),
+          },
+        },
+        { new: true },
+      )
+      .lean();
+    if (!updated) return false;
+    const data = { message: messageToApi(updated) };
+    await this.outbox.emit({
+      type: 'message.status_updated',
+      workspaceId: updated.workspaceId,
+      key: `${String(updated._id)}-${updated.sendRound}-${change.status}`,
+      conversationId: updated.conversationId,
+      data,
+    });
+    if (change.status === 'sent') {
+      await this.outbox.emit({
+        type: 'message.sent',
+        workspaceId: updated.workspaceId,
+        key: `${String(updated._id)}-${updated.sendRound}`,
+        conversationId: updated.conversationId,
+        data,
+      });
+    }
+    return true;
+  }
+}

@@ -1,0 +1,134 @@
+import { Types } from 'mongoose';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { Clock } from '../clock.js';
+import { decideSend } from '../domain/send-policy.js';
+import { isMediaContent, type MessageContent } from '../domain/message.js';
+import { conflict, notFound, unprocessable } from '../errors.js';
+import type { Queues } from '../jobs/queues.js';
+import type { Store } from '../store/index.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import type { MessageDoc } from '../store/models/message.js';
+import type { TemplateRegistry } from '../templates/template-registry.js';
+
+export interface SendJobData {
+  messageId: string;
+  round: number;
+}
+
+export interface NewOutboundMessage {
+  content: MessageContent;
+  /** Our id of the message this one answers. */
+  replyToMessageId?: string;
+}
+
+/**
+ * Accepts an agent's message: decides at the policy point whether it may be sent, stores it as
+ * queued and schedules the send job. A refusal is a 422 with the policy's precise code.
+ */
+export class SendService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      queues: Queues;
+      channels: ChannelService;
+      templates: TemplateRegistry;
+      clock: Clock;
+      sendAttempts: number;
+      sendBackoffMs: number;
+    },
+  ) {}
+
+  async send(workspaceId: Types.ObjectId, conversationId: string, input: NewOutboundMessage, sentBy: Types.ObjectId): Promise<MessageDoc> {
+    const { store } = this.deps;
+    const conversation = await this.conversation(workspaceId, conversationId);
+    await this.authorize(conversation, input.content);
+    const content = await this.withStoredMedia(workspaceId, input.content);
+    const replyTo = input.replyToMessageId ? await this.replyTarget(conversation, input.replyToMessageId) : undefined;
+    const message = await store.messages.create({
+      workspaceId,
+      channelId: conversation.channelId,
+      conversationId: conversation._id,
+      contactId: conversation.contactId,
+      direction: 'outbound',
+      type: content.type,
+      content,
+      status: 'queued',
+      replyToProviderMessageId: replyTo,
+      sentBy,
+      sendRound: 1,
+    });
+    await this.enqueue(message._id, 1);
+    return message.toObject();
+  }
+
+  /** Sends a failed message again, for real: a new round of attempts with a fresh job. */
+  async retry(workspaceId: Types.ObjectId, messageId: string): Promise<MessageDoc> {
+    const { store } = this.deps;
+    const message = Types.ObjectId.isValid(messageId) ? await store.messages.findOne({ _id: messageId, workspaceId }).lean() : null;
+    if (!message) throw notFound('Message');
+    const conversation = await this.conversation(workspaceId, String(message.conversationId));
+    await this.authorize(conversation, message.content);
+    const retried = await store.messages
+      .findOneAndUpdate(
+        { _id: message._id, direction: 'outbound', status: 'failed' },
+        { $set: { status: 'queued' }, $inc: { sendRound: 1 }, $unset: { error: '', failedAt: '' } },
+        { new: true },
+      )
+      .lean();
+    if (!retried) throw conflict('invalid_state', `Only a failed outbound message can be retried; this one is ${message.status}`);
+    await this.enqueue(retried._id, retried.sendRound);
+    return retried;
+  }
+
+  async enqueue(messageId: Types.ObjectId, round: number): Promise<void> {
+    const data: SendJobData = { messageId: String(messageId), round };
+    await this.deps.queues.send.add('send', data, {
+      jobId: `send-${String(messageId)}-${round}`,
+      attempts: this.deps.sendAttempts,
+      backoff: { type: 'exponential', delay: this.deps.sendBackoffMs },
+    });
+  }
+
+  /** The policy point, as seen from the API (the send job asks again before sending). */
+  private async authorize(conversation: ConversationDoc, content: MessageContent): Promise<void> {
+    const channelDoc = await this.deps.store.channels.findById(conversation.channelId).lean();
+    if (!channelDoc) throw notFound('Channel');
+    const { connector } = this.deps.channels.resolve(channelDoc);
+    const refusal = decideSend({
+      capabilities: connector.capabilities,
+      content,
+      lastInboundAt: conversation.lastInboundAt,
+      template:
+        content.type === 'template'
+          ? await this.deps.templates.find(conversation.channelId, content.template.name, content.template.language)
+          : undefined,
+      now: this.deps.clock.now(),
+    });
+    if (refusal) throw unprocessable(refusal.code, refusal.message, refusal.details);
+  }
+
+  private async conversation(workspaceId: Types.ObjectId, id: string): Promise<ConversationDoc> {
+    const conversation = Types.ObjectId.isValid(id)
+      ? await this.deps.store.conversations.findOne({ _id: id, workspaceId }).lean()
+      : null;
+    if (!conversation) throw notFound('Conversation');
+    return conversation;
+  }
+
+  /** Media given by our store id must exist in this workspace; its type and name are filled in. */
+  private async withStoredMedia(workspaceId: Types.ObjectId, content: MessageContent): Promise<MessageContent> {
+    if (!isMediaContent(content) || !content.media.storedId) return content;
+    const stored = await this.deps.store.media.info(content.media.storedId, String(workspaceId));
+    if (!stored) throw unprocessable('media_not_found', `No stored media ${content.media.storedId} in this workspace`);
+    return { ...content, media: { ...content.media, mimeType: stored.mimeType, size: stored.size, state: 'stored' } };
+  }
+
+  private async replyTarget(conversation: ConversationDoc, messageId: string): Promise<string> {
+    const target = Types.ObjectId.isValid(messageId)
+      ? await this.deps.store.messages.findOne({ _id: messageId, conversationId: conversation._id }).lean()
+      : null;
+    if (!target) throw unprocessable('reply_target_not_found', 'replyToMessageId is not a message of this conversation');
+    if (!target.providerMessageId) throw unprocessable('reply_target_not_sent', 'The message replied to has no provider id yet');
+    return target.providerMessageId;
+  }
+}

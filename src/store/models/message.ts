@@ -1,0 +1,72 @@
+import { Schema, type Types } from 'mongoose';
+import type { MessageStatus } from '../../domain/delivery-status.js';
+import type { MessageContent, MessageType, ProviderErrorInfo } from '../../domain/message.js';
+
+export type MessageDirection = 'inbound' | 'outbound';
+
+export interface MessageDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  channelId: Types.ObjectId;
+  conversationId: Types.ObjectId;
+  contactId: Types.ObjectId;
+  direction: MessageDirection;
+  type: MessageType;
+  content: MessageContent;
+  status: MessageStatus;
+  providerMessageId?: string;
+  /**
+   * `<channelId>:<providerMessageId>`, unique: a redelivered event can never insert twice.
+   * Absent until an outbound message has been accepted by the provider (sparse index).
+   */
+  providerKey?: string;
+  /** Inbound: the provider's time of the message. Outbound: when it was handed to the provider. */
+  providerTimestamp?: Date;
+  replyToProviderMessageId?: string;
+  referral?: Record<string, unknown>;
+  /** Who wrote an outbound message: the API key that asked for it. */
+  sentBy?: Types.ObjectId;
+  /** Send attempts made so far; a retry request starts a new round. */
+  sendRound: number;
+  sentAt?: Date;
+  deliveredAt?: Date;
+  readAt?: Date;
+  failedAt?: Date;
+  error?: ProviderErrorInfo & { outcome?: string };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const messageSchema = new Schema<MessageDoc>(
+  {
+    workspaceId: { type: Schema.Types.ObjectId, required: true },
+    channelId: { type: Schema.Types.ObjectId, required: true },
+    conversationId: { type: Schema.Types.ObjectId, required: true },
+    contactId: { type: Schema.Types.ObjectId, required: true },
+    direction: { type: String, enum: ['inbound', 'outbound'], required: true },
+    type: { type: String, required: true },
+    content: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, required: true },
+    providerMessageId: String,
+    providerKey: String,
+    providerTimestamp: Date,
+    replyToProviderMessageId: String,
+    referral: Schema.Types.Mixed,
+    sentBy: Schema.Types.ObjectId,
+    sendRound: { type: Number, default: 0 },
+    sentAt: Date,
+    deliveredAt: Date,
+    readAt: Date,
+    failedAt: Date,
+    error: Schema.Types.Mixed,
+  },
+  { minimize: false },
+);
+messageSchema.index({ providerKey: 1 }, { unique: true, sparse: true });
+messageSchema.index({ conversationId: 1, _id: 1 });
+messageSchema.index({ workspaceId: 1, _id: -1 });
+messageSchema.index({ status: 1, updatedAt: 1 });
+
+export function providerKeyOf(channelId: string | Types.ObjectId, providerMessageId: string): string {
+  return `${String(channelId)}:${providerMessageId}`;
+}

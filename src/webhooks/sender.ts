@@ -1,0 +1,122 @@
+import type { Readable } from 'node:stream';
+import { isAxiosError, type AxiosInstance } from 'axios';
+import { signWebhook } from './signature.js';
+
+export interface DeliveryAttemptResult {
+  /**
+   * delivered: 2xx. gone: 410, disable the endpoint. retry: any other answer, a network error or
+   * a timeout; the caller's schedule decides when to give up. failed: the request could not be
+   * made at all (bad URL or secret) and sending it again cannot help.
+   */
+  outcome: 'delivered' | 'retry' | 'gone' | 'failed';
+  status?: number;
+  latencyMs: number;
+  retryAfterMs?: number;
+  responseExcerpt?: string;
+  error?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const EXCERPT_CHARS = 500;
+/** Enough UTF-8 for EXCERPT_CHARS characters; the rest of the body is never read. */
+const EXCERPT_BYTES = 4 * EXCERPT_CHARS;
+const THROTTLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * One signed POST of an already-serialized event. Never throws: every HTTP or network result
+ * becomes an outcome. `now` (epoch ms) stamps `webhook-timestamp` and dates `Retry-After`.
+ */
+export async function deliverWebhook(opts: {
+  url: string;
+  eventId: string;
+  body: string;
+  secrets: string[];
+  http: AxiosInstance;
+  timeoutMs?: number;
+  now?: () => number;
+}): Promise<DeliveryAttemptResult> {
+  const now = opts.now ?? Date.now;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const started = performance.now();
+  const latency = () => Math.round(performance.now() - started);
+
+  let signature: string;
+  const timestamp = Math.floor(now() / 1000);
+  try {
+    const protocol = new URL(opts.url).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`Unsupported webhook URL scheme ${protocol}`);
+    signature = signWebhook({ id: opts.eventId, timestamp, body: opts.body, secrets: opts.secrets });
+  } catch (err) {
+    return { outcome: 'failed', latencyMs: latency(), error: (err as Error).message };
+  }
+
+  // axios's idle timeout alone lets a server that trickles bytes hold the attempt forever.
+  const deadline = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await opts.http.request<Readable>({
+      method: 'POST',
+      url: opts.url,
+      // A Buffer is sent as is; a string would be trimmed (or re-encoded) by axios's JSON
+      // transform and no longer match the signature.
+      data: Buffer.from(opts.body, 'utf8'),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Omnigate-Webhooks/1',
+        'webhook-id': opts.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      },
+      maxRedirects: 0,
+      validateStatus: () => true,
+      timeout: timeoutMs,
+      signal: deadline,
+      // Streamed so a huge or endless body costs no more than the excerpt.
+      responseType: 'stream',
+    });
+    const status = response.status;
+    const responseExcerpt = await readExcerpt(response.data);
+    const result = { status, latencyMs: latency(), responseExcerpt };
+    if (status >= 200 && status < 300) return { outcome: 'delivered', ...result };
+    if (status === 410) return { outcome: 'gone', ...result };
+    const retryAfterMs = THROTTLE_STATUSES.has(status) ? parseRetryAfter(response.headers['retry-after'], now()) : undefined;
+    return retryAfterMs === undefined ? { outcome: 'retry', ...result } : { outcome: 'retry', ...result, retryAfterMs };
+  } catch (err) {
+    return { outcome: 'retry', latencyMs: latency(), error: describeFailure(err, deadline.aborted, timeoutMs) };
+  }
+}
+
+async function readExcerpt(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const bytes = Buffer.from(chunk as Buffer);
+      chunks.push(bytes);
+      size += bytes.length;
+      // Leaving the loop destroys the stream, so the rest is never downloaded.
+      if (size >= EXCERPT_BYTES) break;
+    }
+  } catch {
+    // Cut short by the deadline or the peer: the status already decided the outcome.
+  }
+  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8').slice(0, EXCERPT_CHARS);
+}
+
+/** `Retry-After` as delay-seconds or an HTTP-date; undefined when absent or unreadable. */
+function parseRetryAfter(value: unknown, nowMs: number): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+function describeFailure(err: unknown, timedOut: boolean, timeoutMs: number): string {
+  const code = isAxiosError(err) ? err.code : undefined;
+  if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') return `timeout after ${timeoutMs} ms`;
+  // Node reports some connection failures as an AggregateError with an empty message.
+  const message = err instanceof Error ? err.message : String(err);
+  if (!code) return message || 'request failed';
+  if (!message) return code;
+  return message.includes(code) ? message : `${code}: ${message}`;
+}

@@ -1,0 +1,113 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+
+/** A webhook URL the gateway will not call: not http(s), or reaching a non-public network. */
+export class ForbiddenWebhookUrlError extends Error {
+  readonly code = 'webhook_url_forbidden';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenWebhookUrlError';
+  }
+}
+
+/**
+ * Addresses a customer-supplied URL must not reach (SSRF). BlockList also matches IPv4-mapped
+ * IPv6 addresses (::ffff:10.0.0.1) against the IPv4 ranges.
+ */
+const NON_PUBLIC = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10], // carrier-grade NAT
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16], // link-local, including cloud metadata at 169.254.169.254
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, including broadcast
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128], // unspecified
+  ['::1', 128],
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['ff00::', 8], // multicast
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+}
+
+type Lookup = (host: string) => Promise<string[]>;
+
+const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address);
+
+/** Lower case, no IPv6 brackets, no trailing root dot: the form both sides compare in. */
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
+
+function ipType(address: string): 'ipv4' | 'ipv6' | undefined {
+  const family = isIP(address);
+  return family === 4 ? 'ipv4' : family === 6 ? 'ipv6' : undefined;
+}
+
+function parseAllowlist(entries: string[]): { hosts: Set<string>; addresses: BlockList } {
+  const hosts = new Set<string>();
+  const addresses = new BlockList();
+  for (const entry of entries) {
+    const [rawAddress = '', prefix, ...rest] = entry.trim().split('/');
+    const address = normalizeHost(rawAddress);
+    const type = ipType(address);
+    if (prefix === undefined) {
+      if (type) addresses.addAddress(address, type);
+      else hosts.add(address);
+      continue;
+    }
+    const bits = Number(prefix);
+    if (!type || rest.length > 0 || !/^\d+$/.test(prefix) || bits > (type === 'ipv4' ? 32 : 128)) {
+      throw new Error(`Invalid webhook allowlist entry ${entry}`);
+    }
+    addresses.addSubnet(address, bits, type);
+  }
+  return { hosts, addresses };
+}
+
+/**
+ * Throws ForbiddenWebhookUrlError unless `url` is http(s) and its host, a literal IP or every
+ * address it resolves to, is public. Allowlisted hostnames skip the check; allowlisted addresses
+ * or CIDRs pass it. DNS errors from `lookup` propagate as they are.
+ *
+ * The HTTP client resolves the name again when it connects, so this does not stop DNS
+ * rebinding on its own; pin the address in the client's agent for that.
+ */
+export async function assertPublicUrl(url: string, opts: { allowlist?: string[]; lookup?: Lookup } = {}): Promise<void> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ForbiddenWebhookUrlError('The webhook URL is not a valid URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ForbiddenWebhookUrlError(`The webhook URL must be http or https, not ${parsed.protocol.replace(/:$/, '')}`);
+  }
+  const host = normalizeHost(parsed.hostname);
+  const allow = parseAllowlist(opts.allowlist ?? []);
+  if (allow.hosts.has(host)) return;
+
+  const addresses = ipType(host) ? [host] : await (opts.lookup ?? systemLookup)(host);
+  if (addresses.length === 0) throw new ForbiddenWebhookUrlError(`The webhook host ${host} resolves to no address`);
+  for (const raw of addresses) {
+    const address = normalizeHost(raw);
+    const type = ipType(address);
+    if (!type) throw new ForbiddenWebhookUrlError(`The webhook host ${host} resolves to ${raw}, not an IP address`);
+    if (allow.addresses.check(address, type)) continue;
+    if (NON_PUBLIC.check(address, type)) {
+      throw new ForbiddenWebhookUrlError(
+        address === host
+          ? `The webhook host ${host} is not a public address`
+          : `The webhook host ${host} resolves to ${address}, which is not a public address`,
+      );
+    }
+  }
+}
