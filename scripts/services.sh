@@ -79,12 +79,22 @@ apt_install() {
 
 # pid from a pidfile if that process is alive and its command line contains $2.
 live_pid() {
-  local pidfile=$1 pattern=$2 pid
+  local pidfile=$1 pattern=$2 pid cmdline
   [[ -s $pidfile ]] || return 1
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$pattern" || return 1
+  # Read first, then match: `producer | grep -q` can fail under pipefail (SIGPIPE).
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$pattern"* ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+# pid of our process only if it was started on port $4 (recorded in portfile $3).
+ours_on() {
+  local pid
+  pid=$(live_pid "$1" "$2") || return 1
+  [[ $(cat "$3" 2>/dev/null) == "$4" ]] || return 1
   printf '%s\n' "$pid"
 }
 
@@ -111,13 +121,20 @@ redis_policy() {
   redis-cli -h 127.0.0.1 -p "$1" config get maxmemory-policy 2>/dev/null | sed -n 2p
 }
 
+# True while the process exists and is not a zombie (our daemons' parent, init, may reap late).
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n $state && $state != Z ]]
+}
+
 # Stop a process we started: TERM, then KILL after 20 s.
 stop_pid() {
   local name=$1 pid=$2 i
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    running "$pid" || return 0
     sleep 0.1
   done
   log "$name (pid $pid) did not exit after 20 s; sending KILL"
@@ -150,7 +167,7 @@ start_redis() {
 
   local pid
   if redis_ping "$REDIS_PORT"; then
-    if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
+    if pid=$(ours_on "$REDIS_PIDFILE" redis-server "$REDIS_PORTFILE" "$REDIS_PORT"); then
       log "redis: already running (ours, pid $pid) on 127.0.0.1:$REDIS_PORT"
     else
       local policy
@@ -178,11 +195,12 @@ start_redis() {
 
   mkdir -p "$REDIS_DIR"
   rm -f "$REDIS_PIDFILE"
+  # 9>&- : don't let the daemon inherit our lock fd.
   log "redis: starting redis-server on 127.0.0.1:$REDIS_PORT (data in .data/redis, log .data/redis/redis.log)"
   if ! redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
     --maxmemory-policy noeviction --appendonly yes \
     --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_PIDFILE" --logfile "$REDIS_LOG" \
-    </dev/null >/dev/null 2>&1; then
+    </dev/null >/dev/null 2>&1 9>&-; then
     tail -n 20 "$REDIS_LOG" >&2 2>/dev/null || true
     die "redis-server failed to start (see .data/redis/redis.log)"
   fi
@@ -204,8 +222,12 @@ wait_redis() {
 
 # ---------------------------------------------------------------- FerretDB
 
+# True if binary $1 (default: ours) reports our FerretDB version.
 ferretdb_built() {
-  [[ -x $FERRETDB_BIN ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
+  local bin=${1:-$FERRETDB_BIN} out
+  [[ -x $bin ]] || return 1
+  out=$("$bin" --version 2>/dev/null) || return 1
+  grep -qx "version: $FERRETDB_VERSION" <<<"$out"
 }
 
 ensure_go() {
@@ -265,7 +287,7 @@ build_ferretdb() {
   printf '%s\n' "$FERRETDB_VERSION" >"$sdir/build/version/version.txt"
   build_step "go build ./cmd/ferretdb" \
     in_dir "$sdir" go build -ldflags=-checklinkname=0 -o "$FERRETDB_BIN.new" ./cmd/ferretdb
-  if ! "$FERRETDB_BIN.new" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+  if ! ferretdb_built "$FERRETDB_BIN.new"; then
     "$FERRETDB_BIN.new" --version >&2 || true
     die "FerretDB build failed: the built binary does not report version $FERRETDB_VERSION"
   fi
@@ -282,7 +304,7 @@ start_mongo() {
 
   local pid
   if mongo_ping "$MONGO_PORT"; then
-    if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
+    if pid=$(ours_on "$FERRETDB_PIDFILE" ferretdb "$FERRETDB_PORTFILE" "$MONGO_PORT"); then
       log "mongo: FerretDB already running (ours, pid $pid) on 127.0.0.1:$MONGO_PORT"
     else
       log "mongo: reusing the MongoDB-compatible server already answering on 127.0.0.1:$MONGO_PORT (not started by us)"
@@ -309,14 +331,15 @@ start_mongo() {
   mkdir -p "$data" "$state"
   rm -f "$FERRETDB_PIDFILE"
   log "mongo: starting FerretDB $FERRETDB_VERSION (SQLite in .data/ferretdb/data) on 127.0.0.1:$MONGO_PORT, log .data/ferretdb/ferretdb.log"
-  # setsid + nohup: survive the calling shell/CI step; stdio detached so callers' pipes close.
+  # setsid + nohup: survive the calling shell/CI step; stdio detached so callers' pipes close,
+  # and fd 9 (our lock) closed so the daemon doesn't hold the lock forever.
   # --debug-addr=- : no metrics/pprof HTTP listener (its fixed default port 8088 would clash
   # between instances and is not needed here).
   setsid nohup "$FERRETDB_BIN" \
     --handler=sqlite --sqlite-url="file:${data// /%20}/" --state-dir="$state" \
     --telemetry=disable --listen-addr="127.0.0.1:$MONGO_PORT" --log-level=warn \
     --debug-addr=- \
-    </dev/null >>"$FERRETDB_LOG" 2>&1 &
+    </dev/null >>"$FERRETDB_LOG" 2>&1 9>&- &
   printf '%s\n' "$!" >"$FERRETDB_PIDFILE"
   printf '%s\n' "$MONGO_PORT" >"$FERRETDB_PORTFILE"
 }
@@ -371,7 +394,7 @@ cmd_status() {
   if [[ -n ${REDIS_URL:-} ]]; then
     echo "redis: provided by caller ($(redact "$REDIS_URL")), not managed here"
   elif command -v redis-cli >/dev/null 2>&1 && redis_ping "$REDIS_PORT"; then
-    if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
+    if pid=$(ours_on "$REDIS_PIDFILE" redis-server "$REDIS_PORTFILE" "$REDIS_PORT"); then
       echo "redis: up on 127.0.0.1:$REDIS_PORT (ours, pid $pid), maxmemory-policy=$(redis_policy "$REDIS_PORT")"
     else
       echo "redis: up on 127.0.0.1:$REDIS_PORT (not started by us), maxmemory-policy=$(redis_policy "$REDIS_PORT")"
@@ -383,7 +406,7 @@ cmd_status() {
   if [[ -n ${MONGODB_URI:-} ]]; then
     echo "mongo: provided by caller ($(redact "$MONGODB_URI")), not managed here"
   elif mongo_ping "$MONGO_PORT"; then
-    if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
+    if pid=$(ours_on "$FERRETDB_PIDFILE" ferretdb "$FERRETDB_PORTFILE" "$MONGO_PORT"); then
       echo "mongo: up on 127.0.0.1:$MONGO_PORT (ours: FerretDB $FERRETDB_VERSION, pid $pid)"
     else
       echo "mongo: up on 127.0.0.1:$MONGO_PORT (not started by us)"
@@ -410,7 +433,7 @@ case "${1:-start}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  -h | --help | help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
   *)
     log "unknown subcommand '$1' (expected start, stop, status or env)"
     exit 2

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The full check, as CI runs it: install/start everything, then lint, typecheck and the test
+# suite against the local services. Stops at the first failure with a non-zero exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$ROOT"
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+bash "$ROOT/scripts/setup.sh"
+
+# Assign first so a failing `services.sh env` stops us (a bare eval "$(...)" would hide it).
+services_env=$(bash "$ROOT/scripts/services.sh" env)
+eval "$services_env"
+
+log "npm run lint"
+npm run lint
+log "npm run typecheck"
+npm run typecheck
+log "npm test"
+npm test
+log "all checks passed"
