@@ -36,6 +36,8 @@ export const configSchema = z.object({
   /** Meta's Graph API; tests point it at a stand-in. */
   GRAPH_API_BASE_URL: z.url().default('https://graph.facebook.com'),
   GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v23.0'),
+  /** Twilio's API, where its media is downloaded from (sends go through the twilio package). */
+  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
   /** Largest webhook or API body accepted (Meta sends up to about 3 MB). */
   MAX_BODY_BYTES: positiveInt.default(3 * MB),
   /** How many times a send is attempted before the message is marked failed. */

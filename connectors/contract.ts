@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { InboundEvent } from '../src/domain/inbound-event.js';
-import type { MediaKind, MessageContent, MessageType } from '../src/domain/message.js';
+import type { MediaKind, MessageContent, MessageType, SendFailureOutcome } from '../src/domain/message.js';
 import type { TemplateDefinition } from '../src/domain/template.js';
 
 /**
@@ -13,6 +13,8 @@ import type { TemplateDefinition } from '../src/domain/template.js';
 export interface ChannelAccess<Settings = Record<string, unknown>, Secrets = Record<string, string>> {
   id: string;
   workspaceId: string;
+  /** The public URL of this channel's webhook (status callbacks are pointed at it). */
+  webhookUrl: string;
   settings: Settings;
   secrets: Secrets;
 }
@@ -32,13 +34,26 @@ export interface HttpReply {
   body: string;
 }
 
+/** Messenger's message tags: what may be sent outside the standard window. */
+export const MESSAGE_TAGS = ['HUMAN_AGENT', 'ACCOUNT_UPDATE', 'CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE'] as const;
+export type MessageTag = (typeof MESSAGE_TAGS)[number];
+
 /** When free-form messages may be sent and what is allowed after the window closes. */
-export interface WindowRule {
-  /** Hours after the contact's last inbound message during which anything may be sent. */
-  hours: number;
-  /** Outside the window: only an approved template. */
-  outside: 'template';
-}
+export type WindowRule =
+  | {
+      /** Hours after the contact's last inbound message during which anything may be sent. */
+      hours: number;
+      /** Outside the window: only an approved template. */
+      outside: 'template';
+    }
+  | {
+      hours: number;
+      /** Outside the window: only a message carrying one of these tags. */
+      outside: 'tag';
+      tags: readonly MessageTag[];
+      /** HUMAN_AGENT: a human's reply within this many hours of the contact's last message. */
+      humanAgentHours: number;
+    };
 
 export interface ChannelCapabilities {
   /** null: the channel has no messaging window (email). */
@@ -49,6 +64,8 @@ export interface ChannelCapabilities {
   mediaMaxBytes: Readonly<Record<MediaKind, number>>;
   /** Default send rate per provider account, messages per second (a channel setting may override). */
   sendPerSecond: number;
+  /** Lower rates for some content types, per account (Messenger: audio and video). */
+  sendPerSecondByType?: Partial<Record<MessageType, number>>;
   /** How templates are addressed, if the channel has them. */
   templates: 'name-language' | 'content-sid' | null;
 }
@@ -59,6 +76,10 @@ export interface OutboundSend {
   to: string;
   content: MessageContent;
   replyToProviderMessageId?: string;
+  /** The registered definition of a template being sent (Twilio addresses it by ContentSid). */
+  template?: TemplateDefinition;
+  /** A message tag the policy point allowed (Messenger, outside the standard window). */
+  tag?: MessageTag;
   /** Bytes of media held in our store, for connectors that must upload rather than link. */
   loadStoredMedia: (storedId: string) => Promise<{ data: Buffer; mimeType: string; filename?: string }>;
 }
@@ -96,8 +117,16 @@ export interface Connector<Settings = Record<string, unknown>, Secrets = Record<
   verify(req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>): boolean;
   /** What to answer once the event is recorded. */
   readonly ackReply: HttpReply;
-  /** Raw traffic to normalized events. Throws InvalidPayloadError on a body it cannot read. */
-  parse(req: Pick<WebhookRequest, 'rawBody' | 'headers'>): InboundEvent[];
+  /**
+   * The window rule for one channel, where a setting changes it (Messenger's HUMAN_AGENT needs
+   * app approval); otherwise capabilities.window applies.
+   */
+  windowRuleOf?(channel: Pick<ChannelAccess<Settings, Secrets>, 'settings'>): WindowRule | null;
+  /**
+   * Raw traffic to normalized events. Throws InvalidPayloadError on a body it cannot read.
+   * `receivedAt` stamps events of providers whose payloads carry no time (Twilio).
+   */
+  parse(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }): InboundEvent[];
   /** Sends one message; throws ProviderSendError with the provider's code on failure. */
   send(message: OutboundSend, channel: ChannelAccess<Settings, Secrets>): Promise<SendResult>;
   /** Downloads inbound media so it can be stored before the provider's copy expires. */
@@ -114,17 +143,7 @@ export class InvalidPayloadError extends Error {
   }
 }
 
-/**
- * What outcome a provider's error code means for us. Decisions are made on the code,
- * never on the title text.
- */
-export type SendFailureOutcome =
-  /** Worth trying again later (throughput, pair rate limit, provider outage). */
-  | 'retry'
-  /** Will not succeed as is. */
-  | 'final'
-  /** The messaging window closed: only a template (or tag) may be sent. */
-  | 'window_closed';
+export type { SendFailureOutcome };
 
 export class ProviderSendError extends Error {
   constructor(

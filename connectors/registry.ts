@@ -1,7 +1,9 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config/schema.js';
 import type { Connector } from './contract.js';
+import { createMessengerConnector } from './messenger/index.js';
 import { createWhatsAppCloudConnector } from './whatsapp-cloud/index.js';
+import { createWhatsAppTwilioConnector } from './whatsapp-twilio/index.js';
 
 /** What a connector factory may draw on. */
 export interface ConnectorEnvironment {
@@ -17,6 +19,9 @@ export interface ConnectorEnvironment {
 const FACTORIES: Record<string, (env: ConnectorEnvironment) => Connector> = {
   'whatsapp-cloud': (env) =>
     createWhatsAppCloudConnector({ http: env.httpFor(env.config.GRAPH_API_BASE_URL), graphVersion: env.config.GRAPH_API_VERSION }) as unknown as Connector,
+  'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.config.TWILIO_API_BASE_URL) }) as unknown as Connector,
+  messenger: (env) =>
+    createMessengerConnector({ http: env.httpFor(env.config.GRAPH_API_BASE_URL), graphVersion: env.config.GRAPH_API_VERSION }) as unknown as Connector,
 };
 
 export class ConnectorRegistry {

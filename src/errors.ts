@@ -24,7 +24,12 @@ export const conflict = (code: string, message: string, details?: unknown) => ne
 export const unprocessable = (code: string, message: string, details?: unknown) =>
   new AppError(422, code, message, details);
 
-/** MongoDB's duplicate key error, the signal that a unique index did its job. */
+/**
+ * MongoDB's duplicate key error, the signal that a unique index did its job. FerretDB's SQLite
+ * backend reports the same violation from findAndModify as a constraint failure, not 11000.
+ */
 export function isDuplicateKeyError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === 11000 || (typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { statusWebhook, textMessage, unix } from './support/whatsapp-payloads.js';
 
@@ -197,6 +197,22 @@ describe('sending', () => {
     const again = await h.api('POST', `/v1/messages/${res.body.id}/retry`, { key: wa.key });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('invalid_state');
+  });
+
+  it('never sends twice when recording the provider’s acceptance fails and the job retries', async () => {
+    const conversationId = await inbound('15551110011', h.clock.now());
+    const scope = graph().once().reply(200, { messages: [{ id: 'wamid.ONCE' }] });
+    // Fault injection: the store refuses the first write after the provider accepted.
+    const spy = vi.spyOn(h.ctx.statuses, 'advanceById').mockRejectedValueOnce(new Error('store unavailable'));
+    const res = await send(conversationId, { type: 'text', text: 'exactly once' });
+    const sent = await eventually(async () => {
+      const m = await messageById(res.body.id);
+      return m?.status === 'sent' ? m : null;
+    });
+    spy.mockRestore();
+    expect(sent.providerMessageId).toBe('wamid.ONCE');
+    expect(scope.isDone()).toBe(true);
+    expect(nock.pendingMocks()).toEqual([]);
   });
 
   it('maps 131047 from the provider to window_closed', async () => {

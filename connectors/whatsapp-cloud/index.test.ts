@@ -9,6 +9,7 @@ const connector = createWhatsAppCloudConnector({ http: axios.create({ baseURL: '
 const channel: ChannelAccess<WhatsAppCloudSettings, WhatsAppCloudSecrets> = {
   id: 'ch1',
   workspaceId: 'ws1',
+  webhookUrl: 'https://gateway.example.test/webhooks/whatsapp-cloud/ch1',
   settings: { phoneNumberId: '106540352242922', wabaId: '102290129340398' },
   secrets: { accessToken: 'test-token', appSecret: 'app-secret', verifyToken: 'verify' },
 };
@@ -40,7 +41,7 @@ describe('createWhatsAppCloudConnector', () => {
     expect(connector.verify(req, channel)).toBe(true);
     expect(connector.verify({ ...req, headers: {} }, channel)).toBe(false);
     expect(connector.verify(req, { ...channel, secrets: { ...channel.secrets, appSecret: 'other' } })).toBe(false);
-    expect(connector.parse(req)).toMatchObject([{ kind: 'message', accountId: '106540352242922', content: { type: 'text' } }]);
+    expect(connector.parse({ ...req, receivedAt: new Date() })).toMatchObject([{ kind: 'message', accountId: '106540352242922', content: { type: 'text' } }]);
 
     const query = { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify', 'hub.challenge': '77' };
     expect(connector.handshake?.({ ...req, query }, channel)).toMatchObject({ status: 200, body: '77' });

@@ -1,12 +1,12 @@
 import type { AxiosInstance } from 'axios';
 import type { Connector, HttpReply } from '../contract.js';
 import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js';
-import type { GraphClient } from './graph.js';
+import type { GraphClient } from '../meta/graph.js';
 import { fetchMedia } from './media.js';
 import { parseWebhook } from './parse.js';
 import { sendMessage } from './send.js';
 import { secretsSchema, settingsSchema, type WhatsAppCloudSecrets, type WhatsAppCloudSettings } from './settings.js';
-import { answerHandshake, headerValue, verifySignature } from './signature.js';
+import { answerHandshake, headerValue, verifySignature } from '../meta/signature.js';
 import { listTemplates } from './templates.js';
 
 export type { WhatsAppCloudSecrets, WhatsAppCloudSettings } from './settings.js';

@@ -11,6 +11,7 @@ const connector = createWhatsAppCloudConnector({ http: axios.create({ baseURL: B
 const channel: ChannelAccess<WhatsAppCloudSettings, WhatsAppCloudSecrets> = {
   id: 'ch1',
   workspaceId: 'ws1',
+  webhookUrl: 'https://gateway.example.test/webhooks/whatsapp-cloud/ch1',
   settings: { phoneNumberId: '106540352242922', wabaId: '102290129340398' },
   secrets: { accessToken: 'test-token', appSecret: 'app-secret', verifyToken: 'verify' },
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { FetchedMedia } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
 import { GraphRequestError, toGraphRequestError } from './errors.js';
-import { bearer, graphPath, MEDIA_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type GraphClient } from './graph.js';
+import { bearer, graphPath, MEDIA_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 
 const mediaInfo = z.looseObject({
   url: z.url(),

@@ -1,6 +1,6 @@
 import { ProviderSendError } from '../contract.js';
 import type { InteractiveSend, MediaKind, MessageContent } from '../../src/domain/message.js';
-import { withoutUndefined } from './objects.js';
+import { withoutUndefined } from '../support/objects.js';
 
 /** Meta's limits checked before the call, so an agent learns why instead of a generic 100. */
 const TEXT_MAX_CHARS = 4096;

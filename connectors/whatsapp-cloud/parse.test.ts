@@ -173,6 +173,7 @@ describe('statuses', () => {
           code: '131047',
           title: 'Re-engagement message',
           detail: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+          outcome: 'window_closed',
         },
       },
     ]);
@@ -184,8 +185,8 @@ describe('statuses', () => {
         kind: 'provider_error',
         accountId: PNID,
         errors: [
-          { code: '131000', title: 'Something went wrong', detail: 'Unknown error. Please try again later.' },
-          { code: '131026', title: 'Message undeliverable' },
+          { code: '131000', title: 'Something went wrong', detail: 'Unknown error. Please try again later.', outcome: 'retry' },
+          { code: '131026', title: 'Message undeliverable', outcome: 'final' },
         ],
       },
     ]);

@@ -13,7 +13,8 @@ import {
   type StatusPayload,
   type TemplateStatusValue,
 } from './payload.js';
-import { withoutUndefined } from './objects.js';
+import { withoutUndefined } from '../support/objects.js';
+import { outcomeOf } from './errors.js';
 import { templateStatusOf } from './template-status.js';
 
 type MessageEvent = Extract<InboundEvent, { kind: 'message' }>;
@@ -214,7 +215,8 @@ function templateStatusEvent(wabaId: string, v: TemplateStatusValue): InboundEve
 }
 
 function errorInfo(e: GraphErrorPayload): ProviderErrorInfo {
-  return withoutUndefined({ code: String(e.code), title: e.title ?? e.message ?? '', detail: e.error_data?.details });
+  const code = String(e.code);
+  return withoutUndefined({ code, title: e.title ?? e.message ?? '', detail: e.error_data?.details, outcome: outcomeOf(code) });
 }
 
 function isMediaKind(type: string): type is MediaKind {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ProviderSendError, type ChannelAccess, type OutboundSend, type SendResult } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
 import { toProviderSendError } from './errors.js';
-import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from './graph.js';
+import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { contentBody, refuse, type MediaContent, type ResolvedMedia } from './message-body.js';
 import type { WhatsAppCloudSecrets, WhatsAppCloudSettings } from './settings.js';
 import { uploadMedia } from './upload.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { answerHandshake, headerValue, verifySignature } from './signature.js';
+import { answerHandshake, headerValue, verifySignature } from '../meta/signature.js';
 
 const SECRET = 'app-secret-1234';
 const sign = (body: Buffer | string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

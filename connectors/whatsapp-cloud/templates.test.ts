@@ -12,6 +12,7 @@ const connector = createWhatsAppCloudConnector({ http: axios.create({ baseURL: B
 const channel: ChannelAccess<WhatsAppCloudSettings, WhatsAppCloudSecrets> = {
   id: 'ch1',
   workspaceId: 'ws1',
+  webhookUrl: 'https://gateway.example.test/webhooks/whatsapp-cloud/ch1',
   settings: { phoneNumberId: '106540352242922', wabaId: WABA },
   secrets: { accessToken: 'test-token', appSecret: 'app-secret', verifyToken: 'verify' },
 };

@@ -2,7 +2,7 @@ import { isAxiosError } from 'axios';
 import { z } from 'zod';
 import type { TemplateComponentDefinition, TemplateDefinition } from '../../src/domain/template.js';
 import { GraphRequestError, toGraphRequestError } from './errors.js';
-import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from './graph.js';
+import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { templateCategoryOf, templateStatusOf } from './template-status.js';
 
 const PAGE_SIZE = 100;

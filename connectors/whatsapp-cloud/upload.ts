@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProviderSendError } from '../contract.js';
-import { bearer, graphPath, MEDIA_TIMEOUT_MS, type GraphClient } from './graph.js';
+import { bearer, graphPath, MEDIA_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 
 const uploadAnswer = z.looseObject({ id: z.string().min(1) });
 

@@ -60,7 +60,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
   const connectors = new ConnectorRegistry(options.connectorEnvironment ?? defaultConnectorEnvironment(config));
-  const channels = new ChannelService(store, connectors, secretBox);
+  const channels = new ChannelService(store, connectors, secretBox, config.PUBLIC_BASE_URL);
   const outbox = new Outbox(store, queues, clock, logger);
   const templates = new TemplateRegistry(store, outbox);
   const statuses = new StatusUpdater(store, outbox, clock);
@@ -89,7 +89,17 @@ export async function createContext(config: Config, options: ContextOptions = {}
       sendAttempts: config.SEND_ATTEMPTS,
       sendBackoffMs: config.SEND_BACKOFF_MS,
     }),
-    sendWorker: new SendWorker({ store, channels, templates, statuses, limiter: new RateLimiter(redis, config.QUEUE_PREFIX), clock, logger }),
+    sendWorker: new SendWorker({
+      store,
+      channels,
+      templates,
+      statuses,
+      limiter: new RateLimiter(redis, config.QUEUE_PREFIX),
+      redis,
+      keyPrefix: config.QUEUE_PREFIX,
+      clock,
+      logger,
+    }),
     mediaFetcher: new MediaFetcher({ store, channels, logger }),
     webhookDeliverer: new WebhookDeliverer({
       store,

@@ -5,6 +5,7 @@ import { AppError, badRequest, conflict, isDuplicateKeyError, notFound } from '.
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
+import { webhookUrlOf } from './webhook-url.js';
 
 export interface ResolvedChannel {
   doc: ChannelDoc;
@@ -25,6 +26,7 @@ export class ChannelService {
     private readonly store: Store,
     private readonly connectors: ConnectorRegistry,
     private readonly secretBox: SecretBox,
+    private readonly publicBaseUrl: string,
   ) {}
 
   async create(workspaceId: Types.ObjectId, input: { type: string; name: string; settings: unknown; secrets: unknown }) {
@@ -40,7 +42,7 @@ export class ChannelService {
         secrets: secrets.success ? undefined : secrets.error.issues.map((i) => ({ path: i.path, message: i.message })),
       });
     }
-    const access = { id: '', workspaceId: String(workspaceId), settings: settings.data, secrets: secrets.data } as ChannelAccess;
+    const access = { id: '', workspaceId: String(workspaceId), webhookUrl: '', settings: settings.data, secrets: secrets.data } as ChannelAccess;
     try {
       return await this.store.channels.create({
         workspaceId,
@@ -83,15 +85,22 @@ export class ChannelService {
     return docs.map((doc) => this.resolve(doc));
   }
 
-  resolve(doc: ChannelDoc): ResolvedChannel {
+  /** The connector of a channel, without decrypting its secrets. */
+  connectorOf(doc: Pick<ChannelDoc, 'type'>): Connector {
     const connector = this.connectors.get(doc.type);
     if (!connector) throw new AppError(500, 'connector_missing', `No connector for channel type ${doc.type}`);
+    return connector;
+  }
+
+  resolve(doc: ChannelDoc): ResolvedChannel {
+    const connector = this.connectorOf(doc);
     return {
       doc,
       connector,
       access: {
         id: String(doc._id),
         workspaceId: String(doc.workspaceId),
+        webhookUrl: webhookUrlOf(this.publicBaseUrl, doc),
         settings: doc.settings,
         secrets: this.secretBox.open<Record<string, string>>(doc.secrets),
       },

@@ -48,5 +48,30 @@ export type InboundEvent =
       providerTemplateId?: string;
       reason?: string;
     }
+  /**
+   * A message the business sent from elsewhere (Messenger echoes: another tool, the Page inbox).
+   * Stored as outbound and never sent again.
+   */
+  | {
+      kind: 'echo';
+      accountId: string;
+      providerMessageId: string;
+      to: ContactIdentity;
+      timestamp: Date;
+      content: MessageContent;
+      replyToProviderMessageId?: string;
+    }
+  /**
+   * Everything sent to the contact up to `watermark` is delivered (or read); Messenger reports
+   * delivery and reads this way, optionally naming some message ids too.
+   */
+  | {
+      kind: 'watermark';
+      accountId: string;
+      contactExternalId: string;
+      status: 'delivered' | 'read';
+      watermark: Date;
+      providerMessageIds?: string[];
+    }
   /** Account-level errors the provider reports outside any message. */
   | { kind: 'provider_error'; accountId: string; errors: ProviderErrorInfo[] };

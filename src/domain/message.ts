@@ -101,9 +101,17 @@ export function isMediaContent(c: MessageContent): c is Extract<MessageContent, 
   return (MEDIA_KINDS as readonly string[]).includes(c.type);
 }
 
+/**
+ * What a provider's error code means for us. Decisions are made on the code, never on the
+ * title text: worth retrying later (throughput, outage); final; or the messaging window closed.
+ */
+export type SendFailureOutcome = 'retry' | 'final' | 'window_closed';
+
 /** A provider's error, kept as the provider said it (code is what decisions are made on). */
 export interface ProviderErrorInfo {
   code: string;
   title: string;
   detail?: string;
+  /** Where the connector knows it (a failed status callback can mean a closed window). */
+  outcome?: SendFailureOutcome;
 }

@@ -17,6 +17,9 @@ import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 export function createHttpApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Provider webhooks come first: they are the hot path and are not logged per request (the
+  // raw_events collection is their record; failures are logged by the error handler).
+  app.use('/webhooks', webhookRoutes(ctx));
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -44,7 +47,6 @@ export function createHttpApp(ctx: AppContext): Express {
     res.json(openapi);
   });
 
-  app.use('/webhooks', webhookRoutes(ctx));
   app.use('/v1/admin', express.json({ limit: ctx.config.MAX_BODY_BYTES }), adminRoutes(ctx));
   app.use('/v1', authenticate(ctx));
   app.use('/v1', mediaRoutes(ctx)); // before the JSON parser: media bodies are raw bytes

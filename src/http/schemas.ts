@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { MESSAGE_TAGS } from '../../connectors/contract.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
+import { API_KEY_ROLES } from '../store/models/api-key.js';
 
 /** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
 
@@ -22,15 +24,22 @@ const templateParameter = z.looseObject({
   parameter_name: z.string().optional(),
 });
 
+/** Fields every sendable message may carry. */
+const common = {
+  replyToMessageId: objectId.optional(),
+  /** Messenger only: a message tag for sending outside the standard 24-hour window. */
+  tag: z.enum(MESSAGE_TAGS).optional(),
+};
+
 export const sendMessageBody = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(4096), replyToMessageId: objectId.optional() }),
+  z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(4096), ...common }),
   ...(['image', 'video', 'audio', 'document', 'sticker'] as const).map((type) =>
     z.strictObject({
       type: z.literal(type),
       media: mediaSource,
       caption: z.string().max(1024).optional(),
       filename: z.string().max(240).optional(),
-      replyToMessageId: objectId.optional(),
+      ...common,
     }),
   ),
   z.strictObject({
@@ -39,12 +48,12 @@ export const sendMessageBody = z.discriminatedUnion('type', [
     longitude: z.number().min(-180).max(180),
     name: z.string().optional(),
     address: z.string().optional(),
-    replyToMessageId: objectId.optional(),
+    ...common,
   }),
   z.strictObject({
     type: z.literal('contacts'),
     contacts: z.array(z.looseObject({ name: z.looseObject({ formatted_name: z.string() }) })).min(1),
-    replyToMessageId: objectId.optional(),
+    ...common,
   }),
   z.strictObject({
     type: z.literal('template'),
@@ -62,7 +71,7 @@ export const sendMessageBody = z.discriminatedUnion('type', [
         )
         .default([]),
     }),
-    replyToMessageId: objectId.optional(),
+    ...common,
   }),
   z.strictObject({
     type: z.literal('interactive'),
@@ -91,7 +100,7 @@ export const sendMessageBody = z.discriminatedUnion('type', [
           .refine((sections) => sections.reduce((n, s) => n + s.rows.length, 0) <= 10, { message: 'at most 10 rows in all' }),
       }),
     ]),
-    replyToMessageId: objectId.optional(),
+    ...common,
   }),
   z.strictObject({ type: z.literal('reaction'), messageId: objectId, emoji: z.string().max(16) }),
 ]);
@@ -111,7 +120,7 @@ export const listConversationsQuery = paginationQuery.extend({
 });
 
 export const createWorkspaceBody = z.strictObject({ name: z.string().min(1).max(200) });
-export const createApiKeyBody = z.strictObject({ name: z.string().min(1).max(200), role: z.enum(['admin', 'agent']).default('agent') });
+export const createApiKeyBody = z.strictObject({ name: z.string().min(1).max(200), role: z.enum(API_KEY_ROLES).default('agent') });
 export const createChannelBody = z.strictObject({
   type: z.string().min(1),
   name: z.string().min(1).max(200),

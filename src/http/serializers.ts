@@ -5,6 +5,7 @@ import type { MessageDoc } from '../store/models/message.js';
 import type { TemplateDoc } from '../store/models/template.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import type { ReplyWindow } from '../domain/send-policy.js';
+import { webhookUrlOf } from '../channels/webhook-url.js';
 
 /** The public shapes of stored records: string ids, ISO times, no secrets, no internals. */
 
@@ -20,7 +21,12 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     windowExpiresAt: iso(c.windowExpiresAt),
     lastMessageAt: iso(c.lastMessageAt),
     ...(window && {
-      reply: { canReply: window.canReply, windowExpiresAt: iso(window.windowExpiresAt), otherwise: window.otherwise },
+      reply: {
+        canReply: window.canReply,
+        windowExpiresAt: iso(window.windowExpiresAt),
+        otherwise: window.otherwise,
+        ...(window.tags && { tags: window.tags.map((t) => ({ tag: t.tag, until: iso(t.until) })) }),
+      },
     }),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -34,6 +40,8 @@ export function messageToApi(m: MessageDoc) {
     channelId: String(m.channelId),
     contactId: String(m.contactId),
     direction: m.direction,
+    author: m.author,
+    tag: m.tag ?? null,
     type: m.type,
     content: m.content,
     status: m.status,
@@ -71,7 +79,7 @@ export function channelToApi(c: ChannelDoc, publicBaseUrl: string) {
     settings: c.settings,
     state: c.state,
     stateReason: c.stateReason ?? null,
-    webhookUrl: `${publicBaseUrl.replace(/\/$/, '')}/webhooks/${c.type}/${String(c._id)}`,
+    webhookUrl: webhookUrlOf(publicBaseUrl, c),
     createdAt: iso(c.createdAt),
   };
 }

@@ -38,7 +38,7 @@ export class InboundProcessor {
       return;
     }
     const receiving = channels.resolve(channelDoc);
-    const events = receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType } });
+    const events = receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType }, receivedAt: raw.receivedAt });
     for (const [index, event] of events.entries()) {
       const targets = await this.route(receiving, event.accountId);
       if (targets.length === 0) {
@@ -73,8 +73,12 @@ export class InboundProcessor {
           providerKey: providerKeyOf(channel.doc._id, event.providerMessageId),
           status: event.status,
           timestamp: event.timestamp,
-          ...(event.error && { error: { ...event.error, outcome: 'final' } }),
+          ...(event.error && { error: { ...event.error, outcome: event.error.outcome ?? 'final' } }),
         });
+      case 'echo':
+        return this.deps.ingest.ingestEcho(channel, event);
+      case 'watermark':
+        return this.deps.statuses.applyWatermark(channel.doc, event);
       case 'template_status':
         return this.deps.templates.applyStatus(channel.doc, event);
       case 'provider_error':

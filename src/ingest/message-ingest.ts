@@ -13,6 +13,7 @@ import type { ConversationDoc } from '../store/models/conversation.js';
 import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
 
 type MessageEvent = Extract<InboundEvent, { kind: 'message' }>;
+type EchoEvent = Extract<InboundEvent, { kind: 'echo' }>;
 
 export const MEDIA_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } } as const;
 
@@ -48,6 +49,7 @@ export class MessageIngest {
       conversationId: conversation._id,
       contactId,
       direction: 'inbound',
+      author: 'contact',
       type: event.content.type,
       content: event.content,
       status: 'received',
@@ -67,6 +69,55 @@ export class MessageIngest {
     if (isMediaContent(message.content) && message.content.media.state === 'pending') {
       await this.queues.media.add('fetch', { messageId: String(message._id) }, { ...MEDIA_JOB_OPTIONS, jobId: `media-${String(message._id)}` });
     }
+  }
+
+  /**
+   * A message the business sent from another tool: recorded as outbound and already sent, in
+   * the contact's open conversation. It never moves the messaging window and is never sent by us.
+   * Our own messages come back as echoes too; their provider id is already stored, so they stop here.
+   */
+  async ingestEcho(channel: ResolvedChannel, event: EchoEvent): Promise<void> {
+    const { doc } = channel;
+    const providerKey = providerKeyOf(doc._id, event.providerMessageId);
+    if (await this.store.messages.exists({ providerKey })) return;
+    const contactId = await resolveContact(this.store, doc, event.to);
+    const { conversation, created } = await openConversationFor(this.store, doc, contactId, providerKey);
+    const message = await this.insertMessage({
+      workspaceId: doc.workspaceId,
+      channelId: doc._id,
+      conversationId: conversation._id,
+      contactId,
+      direction: 'outbound',
+      author: 'business',
+      type: event.content.type,
+      content: event.content,
+      status: 'sent',
+      sentAt: event.timestamp,
+      providerMessageId: event.providerMessageId,
+      providerKey,
+      providerTimestamp: event.timestamp,
+      replyToProviderMessageId: event.replyToProviderMessageId,
+    });
+    const updated =
+      (await this.store.conversations
+        .findOneAndUpdate({ _id: conversation._id }, { $max: { lastMessageAt: event.timestamp } }, { new: true })
+        .lean()) ?? conversation;
+    if (created) {
+      await this.outbox.emit({
+        type: 'conversation.created',
+        workspaceId: doc.workspaceId,
+        key: String(conversation._id),
+        conversationId: conversation._id,
+        data: { conversation: conversationToApi(updated) },
+      });
+    }
+    await this.outbox.emit({
+      type: 'message.sent',
+      workspaceId: doc.workspaceId,
+      key: `${String(message._id)}-echo`,
+      conversationId: conversation._id,
+      data: { message: messageToApi(message) },
+    });
   }
 
   /** The events of an ingested message; ids are deterministic, so announcing twice is harmless. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { mongo } from 'mongoose';
 import type { HttpReply, WebhookRequest } from '../../connectors/contract.js';
 import { InvalidPayloadError } from '../../connectors/contract.js';
 import type { ChannelService } from '../channels/channel-service.js';
@@ -7,6 +8,7 @@ import { AppError, isDuplicateKeyError } from '../errors.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
+import type { RawEventDoc } from '../store/models/raw-event.js';
 
 export const INBOUND_JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
 
@@ -17,12 +19,18 @@ export const INBOUND_JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential'
  * only if it was not processed yet.
  */
 export class WebhookReceiver {
+  /** The driver's collection, not the mongoose model: this is the hot path, and the row is a plain append. */
+  private readonly rawEvents: mongo.Collection<RawEventDoc>;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly queues: Queues,
     private readonly channels: ChannelService,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    if (!store.connection.db) throw new Error('WebhookReceiver needs an open connection');
+    this.rawEvents = store.connection.db.collection<RawEventDoc>(store.rawEvents.collection.collectionName);
+  }
 
   async handshake(type: string, channelId: string, req: WebhookRequest): Promise<HttpReply> {
     const { connector, access } = await this.channels.resolveForWebhook(type, channelId);
@@ -34,7 +42,7 @@ export class WebhookReceiver {
     const { connector, access, doc } = await this.channels.resolveForWebhook(type, channelId);
     if (!connector.verify(req, access)) throw new AppError(401, 'invalid_signature', 'The request signature is missing or does not match');
     try {
-      connector.parse(req);
+      connector.parse({ ...req, receivedAt: this.clock.now() });
     } catch (err) {
       if (err instanceof InvalidPayloadError) throw new AppError(400, 'invalid_payload', err.message, err.details);
       throw err;
@@ -50,7 +58,7 @@ export class WebhookReceiver {
 
   private async record(rawEventId: string, type: string, doc: ChannelDoc, req: WebhookRequest): Promise<void> {
     try {
-      await this.store.rawEvents.create({
+      await this.rawEvents.insertOne({
         _id: rawEventId,
         workspaceId: doc.workspaceId,
         channelId: doc._id,
@@ -62,7 +70,7 @@ export class WebhookReceiver {
       });
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      const existing = await this.store.rawEvents.findById(rawEventId, { state: 1 }).lean();
+      const existing = await this.rawEvents.findOne({ _id: rawEventId }, { projection: { state: 1 } });
       if (existing?.state === 'processed') return;
     }
     await this.queues.inbound.add('raw', { rawEventId }, { ...INBOUND_JOB_OPTIONS, jobId: rawEventId });

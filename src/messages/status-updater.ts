@@ -6,13 +6,18 @@ import { isDuplicateKeyError } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import { messageToApi } from '../http/serializers.js';
 import type { Store } from '../store/index.js';
+import type { ChannelDoc } from '../store/models/channel.js';
+import { providerKeyOf } from '../store/models/message.js';
 
 export interface StatusChange {
   providerKey: string;
   status: Exclude<DeliveryStatus, 'queued'>;
   timestamp: Date;
-  error?: ProviderErrorInfo & { outcome?: string };
+  error?: ProviderErrorInfo;
 }
+
+/** A watermark touches the recent unconfirmed messages of one contact: a small set. */
+const WATERMARK_BATCH = 500;
 
 const TIME_FIELD: Record<StatusChange['status'], string> = {
   sent: 'sentAt',
@@ -49,6 +54,30 @@ export class StatusUpdater {
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
+  }
+
+  /**
+   * Everything we sent the contact up to the watermark is delivered (or read). Messages are
+   * advanced one by one so each gets its forward-only update and its event.
+   */
+  async applyWatermark(channel: ChannelDoc, w: { contactExternalId: string; status: 'delivered' | 'read'; watermark: Date; providerMessageIds?: string[] }) {
+    const identity = await this.store.contactIdentities.findOne({ channelId: channel._id, externalId: w.contactExternalId }).lean();
+    if (!identity) return;
+    const named = (w.providerMessageIds ?? []).map((id) => providerKeyOf(channel._id, id));
+    const targets = await this.store.messages
+      .find(
+        {
+          channelId: channel._id,
+          contactId: identity.contactId,
+          direction: 'outbound',
+          status: { $in: statusesBelow(w.status) },
+          $or: [{ providerTimestamp: { $lte: w.watermark } }, { providerKey: { $in: named } }],
+        },
+        { _id: 1 },
+      )
+      .limit(WATERMARK_BATCH)
+      .lean();
+    for (const t of targets) await this.advanceById(t._id, { status: w.status, timestamp: w.watermark });
   }
 
   /** After a send stored the provider id: applies callbacks that came before it. */

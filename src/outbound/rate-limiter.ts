@@ -29,7 +29,7 @@ export class RateLimiter {
   async take(key: string, perSecond: number): Promise<number> {
     const interval = 1000 / perSecond;
     const burst = Math.max(1, Math.floor(perSecond));
-    const wait = await this.redis.eval(GCRA, 1, `${this.prefix}:rate:${key}`, String(interval), String(burst - 1));
+    const wait = await this.redis.eval(GCRA, 1, `${this.prefix}:rate:${key}`, String(interval), String(burst));
     return Math.ceil(Number(wait));
   }
 }

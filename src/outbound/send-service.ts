@@ -1,14 +1,16 @@
 import { Types } from 'mongoose';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
-import { decideSend } from '../domain/send-policy.js';
+import type { MessageTag } from '../../connectors/contract.js';
+import type { SenderKind } from '../domain/send-policy.js';
 import { isMediaContent, type MessageContent } from '../domain/message.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
-import type { MessageDoc } from '../store/models/message.js';
+import type { MessageAuthor, MessageDoc } from '../store/models/message.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
+import { checkSend, type OutgoingIntent } from './policy-check.js';
 
 export interface SendJobData {
   messageId: string;
@@ -19,7 +21,16 @@ export interface NewOutboundMessage {
   content: MessageContent;
   /** Our id of the message this one answers. */
   replyToMessageId?: string;
+  tag?: MessageTag;
 }
+
+/** Who asks: a person's key (agent) or an automation's. */
+export interface MessageSender {
+  keyId: Types.ObjectId;
+  author: Extract<MessageAuthor, 'agent' | 'automation'>;
+}
+
+export const senderKindOf = (author: MessageAuthor): SenderKind => (author === 'agent' ? 'human' : 'automation');
 
 /**
  * Accepts an agent's message: decides at the policy point whether it may be sent, stores it as
@@ -38,10 +49,10 @@ export class SendService {
     },
   ) {}
 
-  async send(workspaceId: Types.ObjectId, conversationId: string, input: NewOutboundMessage, sentBy: Types.ObjectId): Promise<MessageDoc> {
+  async send(workspaceId: Types.ObjectId, conversationId: string, input: NewOutboundMessage, sender: MessageSender): Promise<MessageDoc> {
     const { store } = this.deps;
     const conversation = await this.conversation(workspaceId, conversationId);
-    await this.authorize(conversation, input.content);
+    await this.authorize(conversation, { content: input.content, tag: input.tag, sender: senderKindOf(sender.author) });
     const content = await this.withStoredMedia(workspaceId, input.content);
     const replyTo = input.replyToMessageId ? await this.replyTarget(conversation, input.replyToMessageId) : undefined;
     const message = await store.messages.create({
@@ -50,11 +61,13 @@ export class SendService {
       conversationId: conversation._id,
       contactId: conversation.contactId,
       direction: 'outbound',
+      author: sender.author,
       type: content.type,
       content,
       status: 'queued',
       replyToProviderMessageId: replyTo,
-      sentBy,
+      sentBy: sender.keyId,
+      tag: input.tag,
       sendRound: 1,
     });
     await this.enqueue(message._id, 1);
@@ -67,7 +80,7 @@ export class SendService {
     const message = Types.ObjectId.isValid(messageId) ? await store.messages.findOne({ _id: messageId, workspaceId }).lean() : null;
     if (!message) throw notFound('Message');
     const conversation = await this.conversation(workspaceId, String(message.conversationId));
-    await this.authorize(conversation, message.content);
+    await this.authorize(conversation, { content: message.content, tag: message.tag, sender: senderKindOf(message.author) });
     const retried = await store.messages
       .findOneAndUpdate(
         { _id: message._id, direction: 'outbound', status: 'failed' },
@@ -90,20 +103,11 @@ export class SendService {
   }
 
   /** The policy point, as seen from the API (the send job asks again before sending). */
-  private async authorize(conversation: ConversationDoc, content: MessageContent): Promise<void> {
-    const channelDoc = await this.deps.store.channels.findById(conversation.channelId).lean();
-    if (!channelDoc) throw notFound('Channel');
-    const { connector } = this.deps.channels.resolve(channelDoc);
-    const refusal = decideSend({
-      capabilities: connector.capabilities,
-      content,
-      lastInboundAt: conversation.lastInboundAt,
-      template:
-        content.type === 'template'
-          ? await this.deps.templates.find(conversation.channelId, content.template.name, content.template.language)
-          : undefined,
-      now: this.deps.clock.now(),
-    });
+  private async authorize(conversation: ConversationDoc, intent: OutgoingIntent): Promise<void> {
+    const doc = await this.deps.store.channels.findById(conversation.channelId).lean();
+    const connector = doc && this.deps.channels.connectorOf(doc);
+    if (!doc || !connector) throw notFound('Channel');
+    const { refusal } = await checkSend(this.deps, { doc, connector }, conversation, intent);
     if (refusal) throw unprocessable(refusal.code, refusal.message, refusal.details);
   }
 

@@ -1,15 +1,21 @@
 import { DelayedError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ProviderSendError } from '../../connectors/contract.js';
-import type { ChannelService } from '../channels/channel-service.js';
+import type { ChannelService, ResolvedChannel } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
-import { decideSend } from '../domain/send-policy.js';
+import { isDuplicateKeyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ProviderErrorInfo } from '../domain/message.js';
 import type { StatusUpdater } from '../messages/status-updater.js';
 import type { Store } from '../store/index.js';
 import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { SendJobData } from './send-service.js';
+import { checkSend } from './policy-check.js';
+import { senderKindOf, type SendJobData } from './send-service.js';
+
+/** Longer than any job's retries last. */
+const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * The send job: asks the policy point again (a window can close while a message waits), takes
@@ -25,13 +31,15 @@ export class SendWorker {
       templates: TemplateRegistry;
       statuses: StatusUpdater;
       limiter: RateLimiter;
+      redis: Redis;
+      keyPrefix: string;
       clock: Clock;
       logger: Logger;
     },
   ) {}
 
   async process(job: Job<SendJobData>, token: string | undefined): Promise<void> {
-    const { store, channels, clock } = this.deps;
+    const { store, channels } = this.deps;
     const message = await store.messages.findById(job.data.messageId).lean();
     if (!message || message.status !== 'queued' || message.sendRound !== job.data.round) return;
     const channelDoc = await store.channels.findById(message.channelId).lean();
@@ -40,23 +48,23 @@ export class SendWorker {
     if (!channelDoc || !conversation || !identity) {
       return this.fail(message, { code: 'recipient_unavailable', title: 'The channel, conversation or contact identity is gone' });
     }
-    const { connector, access } = channels.resolve(channelDoc);
-    const content = message.content;
-    const refusal = decideSend({
-      capabilities: connector.capabilities,
-      content,
-      lastInboundAt: conversation.lastInboundAt,
-      template: content.type === 'template' ? await this.deps.templates.find(channelDoc._id, content.template.name, content.template.language) : undefined,
-      now: clock.now(),
-    });
+    const channel = channels.resolve(channelDoc);
+    const { connector, access } = channel;
+    const { content, tag } = message;
+    const { refusal, template } = await checkSend(this.deps, channel, conversation, { content, tag, sender: senderKindOf(message.author) });
     if (refusal) return this.fail(message, { code: refusal.code, title: refusal.message, outcome: 'final' });
 
-    const perSecond = Number(channelDoc.settings.sendPerSecond ?? connector.capabilities.sendPerSecond);
-    const wait = await this.deps.limiter.take(`${channelDoc.type}:${channelDoc.accountId}`, perSecond);
+    const wait = await this.rateLimitWait(channel, content.type);
     if (wait > 0) {
       await job.moveToDelayed(Date.now() + wait, token);
       throw new DelayedError();
     }
+
+    // A previous attempt may have been accepted by the provider and then failed to record it:
+    // sending again would reach the customer twice, so that attempt's id is used instead.
+    const acceptedKey = `${this.deps.keyPrefix}:accepted:${String(message._id)}:${message.sendRound}`;
+    const alreadyAccepted = await this.deps.redis.get(acceptedKey);
+    if (alreadyAccepted) return this.recordSent(message, alreadyAccepted);
 
     let providerMessageId: string;
     try {
@@ -64,6 +72,8 @@ export class SendWorker {
         {
           to: identity.externalId,
           content,
+          template,
+          tag,
           replyToProviderMessageId: message.replyToProviderMessageId,
           loadStoredMedia: (storedId) => this.loadMedia(storedId, String(message.workspaceId)),
         },
@@ -78,14 +88,40 @@ export class SendWorker {
       }
       return this.fail(message, { code: error.code, title: error.title, outcome: error.outcome });
     }
+    await this.deps.redis.set(acceptedKey, providerMessageId, 'EX', ACCEPTED_TTL_SECONDS);
+    await this.recordSent(message, providerMessageId);
+  }
 
+  /**
+   * Stores the provider's id. If the provider's echo of this very message was recorded first
+   * (Messenger), that copy holds the id: it is dropped and this message takes its place.
+   */
+  private async recordSent(message: MessageDoc, providerMessageId: string): Promise<void> {
     const providerKey = providerKeyOf(message.channelId, providerMessageId);
-    const now = clock.now();
-    await this.deps.statuses.advanceById(message._id, { status: 'sent', timestamp: now }, { providerMessageId, providerKey, providerTimestamp: now });
+    const now = this.deps.clock.now();
+    const advance = () =>
+      this.deps.statuses.advanceById(message._id, { status: 'sent', timestamp: now }, { providerMessageId, providerKey, providerTimestamp: now });
+    try {
+      await advance();
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      await this.deps.store.messages.deleteOne({ providerKey, author: 'business', _id: { $ne: message._id } });
+      await advance();
+    }
     await this.deps.statuses.applyEarly(providerKey);
   }
 
-  private async fail(message: MessageDoc, error: { code: string; title: string; outcome?: string }): Promise<void> {
+  /** Takes a slot of the account's rate, and of its content type's where that is lower. */
+  private async rateLimitWait({ doc, connector }: ResolvedChannel, type: MessageDoc['type']): Promise<number> {
+    const account = `${doc.type}:${doc.accountId}`;
+    const perSecond = Number(doc.settings.sendPerSecond ?? connector.capabilities.sendPerSecond);
+    const wait = await this.deps.limiter.take(account, perSecond);
+    const typeRate = connector.capabilities.sendPerSecondByType?.[type];
+    if (wait > 0 || typeRate === undefined) return wait;
+    return this.deps.limiter.take(`${account}:${type}`, typeRate);
+  }
+
+  private async fail(message: MessageDoc, error: ProviderErrorInfo): Promise<void> {
     this.deps.logger.warn({ messageId: String(message._id), code: error.code }, 'message failed');
     await this.deps.statuses.advanceById(message._id, { status: 'failed', timestamp: this.deps.clock.now(), error });
   }

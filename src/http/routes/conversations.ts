@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../../app/context.js';
 import { replyWindow } from '../../domain/send-policy.js';
+import { windowRuleOf } from '../../outbound/policy-check.js';
 import type { MessageContent, TemplateSend } from '../../domain/message.js';
 import { notFound, unprocessable } from '../../errors.js';
 import type { ConversationDoc } from '../../store/models/conversation.js';
@@ -17,8 +18,9 @@ export function conversationRoutes(ctx: AppContext): Router {
   /** A conversation as the API shows it, with what may be sent now. */
   const withWindow = async (c: ConversationDoc) => {
     const channel = await ctx.store.channels.findById(c.channelId).lean();
-    const capabilities = channel && ctx.connectors.get(channel.type)?.capabilities;
-    return conversationToApi(c, capabilities ? replyWindow(capabilities, c.lastInboundAt, ctx.clock.now()) : undefined);
+    const connector = channel && ctx.connectors.get(channel.type);
+    const window = connector ? replyWindow(windowRuleOf(connector, channel.settings), c.lastInboundAt, ctx.clock.now()) : undefined;
+    return conversationToApi(c, window);
   };
   const find = async (workspaceId: Types.ObjectId, id: string) => {
     const c = await ctx.store.conversations.findOne({ _id: id, workspaceId }).lean();
@@ -66,10 +68,12 @@ export function conversationRoutes(ctx: AppContext): Router {
     idempotent(ctx, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = sendMessageBody.parse(req.body);
-      const { workspaceId, keyId } = authOf(res);
+      const { workspaceId, keyId, role } = authOf(res);
       const content = await toContent(ctx, workspaceId, id, body);
       const replyToMessageId = 'replyToMessageId' in body ? body.replyToMessageId : undefined;
-      const message = await ctx.sender.send(workspaceId, id, { content, replyToMessageId }, keyId);
+      const tag = 'tag' in body ? body.tag : undefined;
+      const author = role === 'automation' ? 'automation' : 'agent';
+      const message = await ctx.sender.send(workspaceId, id, { content, replyToMessageId, tag }, { keyId, author });
       return { status: 202, body: messageToApi(message) };
     }),
   );

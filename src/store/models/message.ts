@@ -1,8 +1,16 @@
 import { Schema, type Types } from 'mongoose';
 import type { MessageStatus } from '../../domain/delivery-status.js';
 import type { MessageContent, MessageType, ProviderErrorInfo } from '../../domain/message.js';
+import type { MessageTag } from '../../../connectors/contract.js';
 
 export type MessageDirection = 'inbound' | 'outbound';
+
+/**
+ * Who wrote a message: the contact; a person using the API (agent); an automation; or the
+ * business from another tool (an echo: recorded, never sent by us).
+ */
+export const MESSAGE_AUTHORS = ['contact', 'agent', 'automation', 'business'] as const;
+export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
 
 export interface MessageDoc {
   _id: Types.ObjectId;
@@ -24,15 +32,18 @@ export interface MessageDoc {
   providerTimestamp?: Date;
   replyToProviderMessageId?: string;
   referral?: Record<string, unknown>;
-  /** Who wrote an outbound message: the API key that asked for it. */
+  author: MessageAuthor;
+  /** The API key that asked for an outbound message. */
   sentBy?: Types.ObjectId;
+  /** The message tag it was sent with (Messenger, outside the standard window). */
+  tag?: MessageTag;
   /** Send attempts made so far; a retry request starts a new round. */
   sendRound: number;
   sentAt?: Date;
   deliveredAt?: Date;
   readAt?: Date;
   failedAt?: Date;
-  error?: ProviderErrorInfo & { outcome?: string };
+  error?: ProviderErrorInfo;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -52,7 +63,9 @@ export const messageSchema = new Schema<MessageDoc>(
     providerTimestamp: Date,
     replyToProviderMessageId: String,
     referral: Schema.Types.Mixed,
+    author: { type: String, enum: MESSAGE_AUTHORS, required: true },
     sentBy: Schema.Types.ObjectId,
+    tag: String,
     sendRound: { type: Number, default: 0 },
     sentAt: Date,
     deliveredAt: Date,

@@ -1,0 +1,43 @@
+import type { Connector, MessageTag, WindowRule } from '../../connectors/contract.js';
+import type { ResolvedChannel } from '../channels/channel-service.js';
+import type { Clock } from '../clock.js';
+import type { MessageContent } from '../domain/message.js';
+import { decideSend, type SendRefusal, type SenderKind } from '../domain/send-policy.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import type { TemplateRegistry } from '../templates/template-registry.js';
+
+/** The window rule of one channel: the connector's per-channel rule, or its capabilities'. */
+export function windowRuleOf(connector: Connector, settings: Record<string, unknown>): WindowRule | null {
+  return connector.windowRuleOf ? connector.windowRuleOf({ settings }) : connector.capabilities.window;
+}
+
+export interface OutgoingIntent {
+  content: MessageContent;
+  tag?: MessageTag;
+  sender: SenderKind;
+}
+
+/**
+ * Gathers what the policy point needs (rule, window, registered template) and asks it. Used when
+ * the API accepts a message and again by the send job, since a window can close in between.
+ */
+export async function checkSend(
+  deps: { templates: TemplateRegistry; clock: Clock },
+  { doc, connector }: Pick<ResolvedChannel, 'doc' | 'connector'>,
+  conversation: Pick<ConversationDoc, 'lastInboundAt'>,
+  intent: OutgoingIntent,
+): Promise<{ refusal: SendRefusal | null; template?: Awaited<ReturnType<TemplateRegistry['find']>> }> {
+  const { content } = intent;
+  const template = content.type === 'template' ? await deps.templates.find(doc._id, content.template.name, content.template.language) : undefined;
+  const refusal = decideSend({
+    capabilities: connector.capabilities,
+    window: windowRuleOf(connector, doc.settings),
+    content,
+    lastInboundAt: conversation.lastInboundAt,
+    template,
+    tag: intent.tag,
+    sender: intent.sender,
+    now: deps.clock.now(),
+  });
+  return { refusal, template };
+}
