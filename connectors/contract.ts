@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { InboundEvent } from '../src/domain/inbound-event.js';
-import type { MediaKind, MessageContent, MessageType, SendFailureOutcome } from '../src/domain/message.js';
+import type { EmailThreadHeaders, MediaKind, MessageContent, MessageType, SendFailureOutcome } from '../src/domain/message.js';
 import type { TemplateDefinition } from '../src/domain/template.js';
 
 /**
@@ -68,6 +68,11 @@ export interface ChannelCapabilities {
   sendPerSecondByType?: Partial<Record<MessageType, number>>;
   /** How templates are addressed, if the channel has them. */
   templates: 'name-language' | 'content-sid' | null;
+  /**
+   * contact: one open conversation per (channel, contact) (chat channels).
+   * thread: a conversation per thread, found by the thread headers (email).
+   */
+  conversations: 'contact' | 'thread';
 }
 
 /** What the core asks a connector to send. Media is resolved to something the provider can take. */
@@ -80,8 +85,36 @@ export interface OutboundSend {
   template?: TemplateDefinition;
   /** A message tag the policy point allowed (Messenger, outside the standard window). */
   tag?: MessageTag;
+  /**
+   * Thread-scoped channels (email): where the message goes. The connector builds its own
+   * unique id from conversationId and messageId (and returns it as providerMessageId).
+   */
+  thread?: {
+    conversationId: string;
+    messageId: string;
+    subject: string;
+    /** The message this one answers, and the References chain before it. */
+    inReplyTo?: EmailThreadHeaders;
+  };
   /** Bytes of media held in our store, for connectors that must upload rather than link. */
   loadStoredMedia: (storedId: string) => Promise<{ data: Buffer; mimeType: string; filename?: string }>;
+}
+
+/** What the core gives a pull-based connector. */
+export interface PullSink {
+  /** Records raw traffic exactly as fetched (idempotent on the bytes); resolves once durable. */
+  record(raw: Buffer, contentType: string): Promise<void>;
+  /** The connector's position (e.g. IMAP UIDVALIDITY and last UID), persisted by the core. */
+  loadCursor(): Promise<Record<string, unknown> | null>;
+  saveCursor(cursor: Record<string, unknown>): Promise<void>;
+  /** active, or error with the reason (wrong password, unreachable server); shown to users. */
+  reportState(state: 'active' | 'error', reason?: string): Promise<void>;
+  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export interface PullHandle {
+  /** Stops fetching; resolves once the connection is closed. */
+  stop(): Promise<void>;
 }
 
 export interface SendResult {
@@ -126,7 +159,13 @@ export interface Connector<Settings = Record<string, unknown>, Secrets = Record<
    * Raw traffic to normalized events. Throws InvalidPayloadError on a body it cannot read.
    * `receivedAt` stamps events of providers whose payloads carry no time (Twilio).
    */
-  parse(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }): InboundEvent[];
+  parse(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }): InboundEvent[] | Promise<InboundEvent[]>;
+  /**
+   * Pull-based channels (IMAP): keeps fetching new traffic until stopped. Everything fetched is
+   * handed to sink.record, which returns once it is durably recorded; only then may the
+   * connector move its cursor past it.
+   */
+  startPulling?(channel: ChannelAccess<Settings, Secrets>, sink: PullSink): PullHandle;
   /** Sends one message; throws ProviderSendError with the provider's code on failure. */
   send(message: OutboundSend, channel: ChannelAccess<Settings, Secrets>): Promise<SendResult>;
   /** Downloads inbound media so it can be stored before the provider's copy expires. */

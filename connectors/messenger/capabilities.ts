@@ -32,6 +32,7 @@ export const MESSENGER_CAPABILITIES: ChannelCapabilities = {
   sendPerSecond: 300,
   sendPerSecondByType: SEND_PER_SECOND_BY_TYPE,
   templates: null,
+  conversations: 'contact',
 };
 
 /** HUMAN_AGENT is offered only to channels whose app was approved for it. */

@@ -18,4 +18,5 @@ export const WHATSAPP_CLOUD_CAPABILITIES: ChannelCapabilities = {
   mediaMaxBytes: MEDIA_MAX_BYTES,
   sendPerSecond: 80,
   templates: 'name-language',
+  conversations: 'contact',
 };

@@ -21,4 +21,5 @@ export const WHATSAPP_TWILIO_CAPABILITIES: ChannelCapabilities = {
   mediaMaxBytes: MEDIA_MAX_BYTES,
   sendPerSecond: 10,
   templates: 'content-sid',
+  conversations: 'contact',
 };

@@ -1,5 +1,5 @@
 import type { DeliveryStatus } from './delivery-status.js';
-import type { MessageContent, ProviderErrorInfo } from './message.js';
+import type { EmailThreadHeaders, MessageContent, ProviderErrorInfo } from './message.js';
 import type { TemplateStatus } from './template.js';
 
 /** Who wrote to us, as the channel identifies them. The external id is the only key. */
@@ -28,6 +28,13 @@ export type InboundEvent =
       replyToProviderMessageId?: string;
       /** Click-to-chat ad referral, kept as the provider sent it. */
       referral?: Record<string, unknown>;
+      /** Email: the headers that place the message in a thread. */
+      thread?: EmailThreadHeaders;
+      /**
+       * Bytes delivered inside the message itself (email attachments), for mediaOf(content)[index].
+       * The core stores them at ingest; they are never part of the stored message.
+       */
+      inlineMedia?: { index: number; data: Buffer; mimeType: string }[];
     }
   | {
       kind: 'status';

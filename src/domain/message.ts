@@ -21,6 +21,20 @@ export interface MediaRef {
   error?: string;
 }
 
+/** An email attachment: stored media plus how the mail carried it. */
+export interface EmailAttachment extends MediaRef {
+  filename?: string;
+  /** Shown inside the HTML body (cid: reference) rather than attached. */
+  contentId?: string;
+}
+
+/** Email's threading headers (RFC 5322), as received or as we sent them. */
+export interface EmailThreadHeaders {
+  messageId: string;
+  inReplyTo?: string;
+  references?: string[];
+}
+
 export interface SharedContactCard {
   name: { formatted_name?: string; first_name?: string; last_name?: string; [k: string]: unknown };
   phones?: { phone?: string; wa_id?: string; type?: string }[];
@@ -91,7 +105,22 @@ export type MessageContent =
   | { type: 'system'; systemType: string; body: string; newExternalId?: string }
   | { type: 'unsupported'; reason?: string }
   | { type: 'template'; template: TemplateSend }
-  | { type: 'interactive'; interactive: InteractiveSend };
+  | { type: 'interactive'; interactive: InteractiveSend }
+  | {
+      type: 'email';
+      subject: string;
+      /** The plain text as received (or derived from the HTML). */
+      text: string;
+      html?: string;
+      /** What the sender wrote this time: quoted history and signature stripped. */
+      newText: string;
+      from: string;
+      to: string[];
+      cc: string[];
+      attachments: EmailAttachment[];
+      /** Auto-Submitted, Precedence bulk/list/junk, List-*, X-Autoreply: never answered automatically. */
+      automatic: boolean;
+    };
 
 export type MessageType = MessageContent['type'];
 
@@ -99,6 +128,13 @@ export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'video', 'audio', 'do
 
 export function isMediaContent(c: MessageContent): c is Extract<MessageContent, { media: MediaRef }> {
   return (MEDIA_KINDS as readonly string[]).includes(c.type);
+}
+
+/** Every piece of media a message carries (one for media messages, any number for email). */
+export function mediaOf(c: MessageContent): MediaRef[] {
+  if (isMediaContent(c)) return [c.media];
+  if (c.type === 'email') return c.attachments;
+  return [];
 }
 
 /**

@@ -10,6 +10,7 @@ const whatsapp: ChannelCapabilities = {
   mediaMaxBytes: { image: 5 * MB, video: 16 * MB, audio: 16 * MB, document: 100 * MB, sticker: MB / 2 },
   sendPerSecond: 80,
   templates: 'name-language',
+  conversations: 'contact',
 };
 const email: ChannelCapabilities = { ...whatsapp, window: null, outbound: ['text'] };
 const messengerRule: WindowRule = { hours: 24, outside: 'tag', tags: [...MESSAGE_TAGS], humanAgentHours: 168 };

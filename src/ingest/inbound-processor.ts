@@ -38,7 +38,7 @@ export class InboundProcessor {
       return;
     }
     const receiving = channels.resolve(channelDoc);
-    const events = receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType }, receivedAt: raw.receivedAt });
+    const events = await receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType }, receivedAt: raw.receivedAt });
     for (const [index, event] of events.entries()) {
       const targets = await this.route(receiving, event.accountId);
       if (targets.length === 0) {

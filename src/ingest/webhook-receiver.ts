@@ -42,7 +42,7 @@ export class WebhookReceiver {
     const { connector, access, doc } = await this.channels.resolveForWebhook(type, channelId);
     if (!connector.verify(req, access)) throw new AppError(401, 'invalid_signature', 'The request signature is missing or does not match');
     try {
-      connector.parse({ ...req, receivedAt: this.clock.now() });
+      await connector.parse({ ...req, receivedAt: this.clock.now() });
     } catch (err) {
       if (err instanceof InvalidPayloadError) throw new AppError(400, 'invalid_payload', err.message, err.details);
       throw err;
