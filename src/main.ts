@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     });
   }
   const workers = config.OMNIGATE_ROLE !== 'api' ? startWorkers(ctx) : [];
-  if (workers.length > 0) await recoverPendingWork(ctx);
+  if (workers.length > 0) {
+    await recoverPendingWork(ctx);
+    await ctx.pull.startAll();
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await ctx.pull.stopAll();
     await stopWorkers(workers);
     await closeContext(ctx);
     logger.info('stopped');

@@ -26,6 +26,7 @@ describe('createMessengerConnector', () => {
       sendPerSecond: 300,
       sendPerSecondByType: { audio: 10, video: 10 },
       templates: null,
+      conversations: 'contact',
     });
     expect(connector.ackReply).toEqual({ status: 200, contentType: 'text/plain', body: 'EVENT_RECEIVED' });
   });

@@ -24,6 +24,7 @@ describe('createWhatsAppCloudConnector', () => {
       mediaMaxBytes: { image: 5 * MB, video: 16 * MB, audio: 16 * MB, document: 100 * MB, sticker: 512 * 1024 },
       sendPerSecond: 80,
       templates: 'name-language',
+      conversations: 'contact',
     });
     expect(connector.ackReply).toEqual({ status: 200, contentType: 'application/json', body: '{"received":true}' });
   });

@@ -26,6 +26,7 @@ describe('createWhatsAppTwilioConnector', () => {
       mediaMaxBytes: { image: 5 * MB, video: 16 * MB, audio: 16 * MB, document: 16 * MB, sticker: 512 * 1024 },
       sendPerSecond: 10,
       templates: 'content-sid',
+      conversations: 'contact',
     });
     expect(connector.ackReply).toEqual({ status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
     expect(connector.handshake).toBeUndefined();

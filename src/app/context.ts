@@ -8,6 +8,8 @@ import { Outbox } from '../events/outbox.js';
 import { WebhookDeliverer } from '../events/webhook-deliverer.js';
 import { InboundProcessor } from '../ingest/inbound-processor.js';
 import { MessageIngest } from '../ingest/message-ingest.js';
+import { PullManager } from '../ingest/pull-manager.js';
+import { RawEventRecorder } from '../ingest/raw-event-recorder.js';
 import { WebhookReceiver } from '../ingest/webhook-receiver.js';
 import { closeQueues, createQueues, type Queues } from '../jobs/queues.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -34,6 +36,8 @@ export interface AppContext {
   outbox: Outbox;
   templates: TemplateRegistry;
   statuses: StatusUpdater;
+  recorder: RawEventRecorder;
+  pull: PullManager;
   receiver: WebhookReceiver;
   inbound: InboundProcessor;
   sender: SendService;
@@ -65,6 +69,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const templates = new TemplateRegistry(store, outbox);
   const statuses = new StatusUpdater(store, outbox, clock);
   const ingest = new MessageIngest(store, queues, outbox);
+  const recorder = new RawEventRecorder(store, queues, clock);
   return {
     config,
     logger,
@@ -78,7 +83,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     outbox,
     templates,
     statuses,
-    receiver: new WebhookReceiver(store, queues, channels, clock),
+    recorder,
+    pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
+    receiver: new WebhookReceiver(recorder, channels, clock),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),
     sender: new SendService({
       store,

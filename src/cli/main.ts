@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { closeContext, createContext, type AppContext } from '../app/context.js';
+import { connectChannel } from '../channels/connect-channel.js';
 import { channelToApi } from '../http/serializers.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import { createApiKey, createWorkspace } from '../workspaces/workspace-service.js';
@@ -51,14 +52,13 @@ async function run(ctx: AppContext, argv: string[]): Promise<void> {
     const role = values.role === 'admin' ? 'admin' : 'agent';
     console.log(JSON.stringify(await createApiKey(ctx.store, workspaceId(), required('name'), role), null, 2));
   } else if (command === 'channel' && sub === 'add' && arg) {
-    const channel = await ctx.channels.create(workspaceId(), {
+    const { view } = await connectChannel(ctx, workspaceId(), {
       type: arg,
       name: required('name'),
       settings: JSON.parse(required('settings')),
       secrets: JSON.parse(required('secrets')),
     });
-    await ctx.templates.seedFromFiles(channel);
-    console.log(JSON.stringify(channelToApi(channel, ctx.config.PUBLIC_BASE_URL), null, 2));
+    console.log(JSON.stringify(view, null, 2));
   } else if (command === 'templates' && sub === 'sync') {
     const channel = await ctx.channels.get(workspaceId(), required('channel'));
     console.log(JSON.stringify({ synced: await ctx.templates.syncFromProvider(ctx.channels.resolve(channel)) }));
@@ -79,13 +79,12 @@ async function demo(ctx: AppContext): Promise<void> {
   let demoSecrets: Record<string, string> | undefined;
   if (!channel) {
     demoSecrets = { accessToken: 'replace-me', appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(12).toString('hex') };
-    const created = await ctx.channels.create(workspace._id, {
+    const { channel: created } = await connectChannel(ctx, workspace._id, {
       type: 'whatsapp-cloud',
       name: 'Demo WhatsApp',
       settings: { phoneNumberId: '100000000000001', wabaId: '200000000000001' },
       secrets: demoSecrets,
     });
-    await ctx.templates.seedFromFiles(created);
     channel = created.toObject();
   }
   const api = channelToApi(channel, ctx.config.PUBLIC_BASE_URL);

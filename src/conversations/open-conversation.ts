@@ -5,17 +5,26 @@ import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 
+export interface NewConversationOptions {
+  /** Thread-scoped channels: a key of the thread instead of the (channel, contact) pair. */
+  threadKey?: string;
+  subject?: string;
+  previousConversationId?: Types.ObjectId;
+}
+
 /**
- * The single open conversation of (channel, contact), created atomically when there is none.
- * `created` is true for the message that opened it, also when its job runs again after a crash.
+ * The single open conversation of (channel, contact) — or of one thread, on thread-scoped
+ * channels — created atomically when there is none. `created` is true for the message that
+ * opened it, also when its job runs again after a crash.
  */
 export async function openConversationFor(
   store: Store,
   channel: ChannelDoc,
   contactId: Types.ObjectId,
   providerKey: string,
+  options: NewConversationOptions = {},
 ): Promise<{ conversation: ConversationDoc; created: boolean }> {
-  const openThread = openThreadKey(String(channel._id), String(contactId));
+  const openThread = options.threadKey ?? openThreadKey(String(channel._id), String(contactId));
   for (let attempt = 1; ; attempt++) {
     try {
       const conversation = await store.conversations
@@ -28,6 +37,8 @@ export async function openConversationFor(
               contactId,
               status: 'queued',
               firstProviderKey: providerKey,
+              ...(options.subject !== undefined && { subject: options.subject }),
+              ...(options.previousConversationId && { previousConversationId: options.previousConversationId }),
             },
           },
           { upsert: true, new: true },

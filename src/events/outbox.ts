@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'message.status_updated',
   'template.status_updated',
   'channel.provider_error',
+  'channel.created',
+  'channel.state_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

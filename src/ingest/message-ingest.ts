@@ -1,8 +1,9 @@
 import type { ResolvedChannel } from '../channels/channel-service.js';
 import { resolveContact } from '../contacts/contact-resolver.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
+import { threadConversationFor } from '../conversations/thread-conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
-import { isMediaContent } from '../domain/message.js';
+import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
 import { windowEnd } from '../domain/send-policy.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
@@ -42,23 +43,30 @@ export class MessageIngest {
       return;
     }
     const contactId = await resolveContact(this.store, doc, event.from);
-    const { conversation, created } = await openConversationFor(this.store, doc, contactId, providerKey);
-    const message = await this.insertMessage({
+    const { conversation, created } =
+      channel.connector.capabilities.conversations === 'thread'
+        ? await threadConversationFor(this.store, doc, contactId, providerKey, event.thread, event.content.type === 'email' ? event.content.subject : undefined)
+        : await openConversationFor(this.store, doc, contactId, providerKey);
+    const { content, storedIds } = await this.storeInlineMedia(channel, event);
+    const { message, inserted } = await this.insertMessage({
       workspaceId: doc.workspaceId,
       channelId: doc._id,
       conversationId: conversation._id,
       contactId,
       direction: 'inbound',
       author: 'contact',
-      type: event.content.type,
-      content: event.content,
+      type: content.type,
+      content,
       status: 'received',
       providerMessageId: event.providerMessageId,
       providerKey,
       providerTimestamp: event.timestamp,
       replyToProviderMessageId: event.replyToProviderMessageId,
       referral: event.referral,
+      thread: event.thread,
     });
+    // A concurrent duplicate won the insert: the copies stored for this attempt belong to nothing.
+    if (!inserted) await Promise.all(storedIds.map((id) => this.store.media.delete(id)));
     const updated = await this.moveConversation(channel, message, conversation);
     await this.announce(message, updated, created);
     await this.fetchMediaLater(message);
@@ -82,7 +90,7 @@ export class MessageIngest {
     if (await this.store.messages.exists({ providerKey })) return;
     const contactId = await resolveContact(this.store, doc, event.to);
     const { conversation, created } = await openConversationFor(this.store, doc, contactId, providerKey);
-    const message = await this.insertMessage({
+    const { message } = await this.insertMessage({
       workspaceId: doc.workspaceId,
       channelId: doc._id,
       conversationId: conversation._id,
@@ -140,16 +148,42 @@ export class MessageIngest {
     });
   }
 
-  private async insertMessage(fields: Partial<MessageDoc>): Promise<MessageDoc> {
+  private async insertMessage(fields: Partial<MessageDoc>): Promise<{ message: MessageDoc; inserted: boolean }> {
     try {
       const created = await this.store.messages.create(fields);
-      return created.toObject();
+      return { message: created.toObject(), inserted: true };
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
       const existing = await this.store.messages.findOne({ providerKey: fields.providerKey }).lean();
       if (!existing) throw err;
-      return existing;
+      return { message: existing, inserted: false };
     }
+  }
+
+  /**
+   * Media delivered inside the message (email attachments) goes to the media store now, within
+   * the channel's limits; the stored message keeps only the reference.
+   */
+  private async storeInlineMedia(channel: ResolvedChannel, event: MessageEvent): Promise<{ content: MessageContent; storedIds: string[] }> {
+    if (!event.inlineMedia?.length) return { content: event.content, storedIds: [] };
+    const content = structuredClone(event.content);
+    const refs = mediaOf(content);
+    const limits = channel.connector.capabilities.mediaMaxBytes;
+    const storedIds: string[] = [];
+    for (const { index, data, mimeType } of event.inlineMedia) {
+      const ref = refs[index];
+      if (!ref) continue;
+      const limit = isMediaContent(content) ? limits[content.type] : limits.document;
+      if (data.length > limit) {
+        Object.assign(ref, { state: 'too_large', size: data.length, error: `larger than ${limit} bytes` });
+        continue;
+      }
+      const filename = 'filename' in ref && typeof ref.filename === 'string' ? ref.filename : undefined;
+      const storedId = await this.store.media.put(data, { workspaceId: String(channel.doc.workspaceId), mimeType, filename });
+      storedIds.push(storedId);
+      Object.assign(ref, { state: 'stored', storedId, size: data.length, mimeType });
+    }
+    return { content, storedIds };
   }
 
   /** Moves the window forward only: an older message delivered late never shortens it. */

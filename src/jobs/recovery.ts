@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import { INBOUND_JOB_OPTIONS } from '../ingest/webhook-receiver.js';
+import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 
 const STALE_MS = 60_000;
 

@@ -33,7 +33,14 @@ export function startWorkers(ctx: AppContext): Worker[] {
       throw err;
     }
   });
-  const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, (job) => dispatchEvent(ctx.store, queues, job.data.eventId));
+  const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
+    const event = await dispatchEvent(ctx.store, queues, job.data.eventId);
+    // A new pull-based channel (a mailbox) starts being watched by a worker.
+    if (event?.type === 'channel.created') {
+      const channel = await ctx.store.channels.findById(event.data.channelId).lean();
+      if (channel) await ctx.pull.ensure(channel);
+    }
+  });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job) => ctx.webhookDeliverer.deliver(job.data.deliveryId));
   return [inbound, send, media, events, webhooks];
 }

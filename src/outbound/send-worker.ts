@@ -1,11 +1,12 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ProviderSendError } from '../../connectors/contract.js';
+import { ProviderSendError, type OutboundSend } from '../../connectors/contract.js';
 import type { ChannelService, ResolvedChannel } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ProviderErrorInfo } from '../domain/message.js';
+import type { EmailThreadHeaders, ProviderErrorInfo } from '../domain/message.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
 import type { StatusUpdater } from '../messages/status-updater.js';
 import type { Store } from '../store/index.js';
 import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
@@ -64,7 +65,8 @@ export class SendWorker {
     // sending again would reach the customer twice, so that attempt's id is used instead.
     const acceptedKey = `${this.deps.keyPrefix}:accepted:${String(message._id)}:${message.sendRound}`;
     const alreadyAccepted = await this.deps.redis.get(acceptedKey);
-    if (alreadyAccepted) return this.recordSent(message, alreadyAccepted);
+    const thread = connector.capabilities.conversations === 'thread' ? await this.threadOf(message, conversation) : undefined;
+    if (alreadyAccepted) return this.recordSent(message, alreadyAccepted, thread);
 
     let providerMessageId: string;
     try {
@@ -74,6 +76,7 @@ export class SendWorker {
           content,
           template,
           tag,
+          thread,
           replyToProviderMessageId: message.replyToProviderMessageId,
           loadStoredMedia: (storedId) => this.loadMedia(storedId, String(message.workspaceId)),
         },
@@ -89,18 +92,45 @@ export class SendWorker {
       return this.fail(message, { code: error.code, title: error.title, outcome: error.outcome });
     }
     await this.deps.redis.set(acceptedKey, providerMessageId, 'EX', ACCEPTED_TTL_SECONDS);
-    await this.recordSent(message, providerMessageId);
+    await this.recordSent(message, providerMessageId, thread);
+  }
+
+  /**
+   * Where an email reply goes: the conversation's subject, answering the newest message that
+   * has thread headers (the customer's last mail, or our own last reply).
+   */
+  private async threadOf(message: MessageDoc, conversation: ConversationDoc): Promise<OutboundSend['thread']> {
+    const parent = await this.deps.store.messages
+      .findOne({ conversationId: conversation._id, 'thread.messageId': { $exists: true }, _id: { $ne: message._id } })
+      .sort({ _id: -1 })
+      .lean();
+    return {
+      conversationId: String(conversation._id),
+      messageId: String(message._id),
+      subject: conversation.subject ?? '',
+      inReplyTo: parent?.thread,
+    };
   }
 
   /**
    * Stores the provider's id. If the provider's echo of this very message was recorded first
    * (Messenger), that copy holds the id: it is dropped and this message takes its place.
    */
-  private async recordSent(message: MessageDoc, providerMessageId: string): Promise<void> {
+  private async recordSent(message: MessageDoc, providerMessageId: string, sentIn?: OutboundSend['thread']): Promise<void> {
     const providerKey = providerKeyOf(message.channelId, providerMessageId);
     const now = this.deps.clock.now();
+    // Email: our message's own thread headers, so the next reply (ours or theirs) chains onto it.
+    const parent = sentIn?.inReplyTo;
+    const thread: EmailThreadHeaders | undefined = sentIn && {
+      messageId: providerMessageId,
+      ...(parent && { inReplyTo: parent.messageId, references: [...(parent.references ?? []), parent.messageId] }),
+    };
     const advance = () =>
-      this.deps.statuses.advanceById(message._id, { status: 'sent', timestamp: now }, { providerMessageId, providerKey, providerTimestamp: now });
+      this.deps.statuses.advanceById(
+        message._id,
+        { status: 'sent', timestamp: now },
+        { providerMessageId, providerKey, providerTimestamp: now, ...(thread && { thread }) },
+      );
     try {
       await advance();
     } catch (err) {

@@ -58,6 +58,7 @@ export async function startHarness(
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers: Worker[] = opts.workers === false ? [] : startWorkers(ctx);
+  if (opts.workers !== false) await ctx.pull.startAll();
   return {
     ctx,
     clock,
@@ -83,6 +84,7 @@ export async function startHarness(
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ctx.pull.stopAll();
       await stopWorkers(workers);
       await Promise.all(Object.values(ctx.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
       await ctx.store.connection.dropDatabase().catch(() => undefined);

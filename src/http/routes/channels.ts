@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app/context.js';
+import { connectChannel } from '../../channels/connect-channel.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { createChannelBody, idParam } from '../schemas.js';
@@ -14,9 +15,8 @@ export function channelRoutes(ctx: AppContext): Router {
     requireAdmin,
     idempotent(ctx, async (req, res) => {
       const body = createChannelBody.parse(req.body);
-      const channel = await ctx.channels.create(authOf(res).workspaceId, body);
-      await ctx.templates.seedFromFiles(channel);
-      return { status: 201, body: channelToApi(channel, base) };
+      const { view } = await connectChannel(ctx, authOf(res).workspaceId, body);
+      return { status: 201, body: view };
     }),
   );
   router.get('/channels', async (_req, res) => {

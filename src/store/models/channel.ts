@@ -20,6 +20,8 @@ export interface ChannelDoc {
   secrets: SealedSecret;
   state: ChannelState;
   stateReason?: string;
+  /** Pull-based channels: the connector's position (IMAP UIDVALIDITY and last UID). */
+  cursor?: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,6 +37,7 @@ export const channelSchema = new Schema<ChannelDoc>(
     secrets: { type: Schema.Types.Mixed, required: true },
     state: { type: String, enum: CHANNEL_STATES, default: 'active' },
     stateReason: String,
+    cursor: Schema.Types.Mixed,
   },
   { minimize: false },
 );

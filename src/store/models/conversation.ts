@@ -14,6 +14,10 @@ export interface ConversationDoc {
   firstProviderKey?: string;
   lastInboundAt?: Date;
   windowExpiresAt?: Date;
+  /** Email: the thread's subject; replies go out as "Re: <subject>". */
+  subject?: string;
+  /** The ended conversation a customer's reply came back to (that one stays ended). */
+  previousConversationId?: Types.ObjectId;
   lastMessageAt?: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -28,6 +32,8 @@ export const conversationSchema = new Schema<ConversationDoc>({
   firstProviderKey: String,
   lastInboundAt: Date,
   windowExpiresAt: Date,
+  subject: String,
+  previousConversationId: Schema.Types.ObjectId,
   lastMessageAt: Date,
 });
 conversationSchema.index({ openThread: 1 }, { unique: true, sparse: true });

@@ -1,6 +1,6 @@
 import { Schema, type Types } from 'mongoose';
 import type { MessageStatus } from '../../domain/delivery-status.js';
-import type { MessageContent, MessageType, ProviderErrorInfo } from '../../domain/message.js';
+import type { EmailThreadHeaders, MessageContent, MessageType, ProviderErrorInfo } from '../../domain/message.js';
 import type { MessageTag } from '../../../connectors/contract.js';
 
 export type MessageDirection = 'inbound' | 'outbound';
@@ -32,6 +32,8 @@ export interface MessageDoc {
   providerTimestamp?: Date;
   replyToProviderMessageId?: string;
   referral?: Record<string, unknown>;
+  /** Email threading headers, received or sent: replies are matched and chained by them. */
+  thread?: EmailThreadHeaders;
   author: MessageAuthor;
   /** The API key that asked for an outbound message. */
   sentBy?: Types.ObjectId;
@@ -63,6 +65,7 @@ export const messageSchema = new Schema<MessageDoc>(
     providerTimestamp: Date,
     replyToProviderMessageId: String,
     referral: Schema.Types.Mixed,
+    thread: Schema.Types.Mixed,
     author: { type: String, enum: MESSAGE_AUTHORS, required: true },
     sentBy: Schema.Types.ObjectId,
     tag: String,

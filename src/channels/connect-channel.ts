@@ -1,0 +1,20 @@
+import type { Types } from 'mongoose';
+import type { AppContext } from '../app/context.js';
+import { channelToApi } from '../http/serializers.js';
+
+/**
+ * Connects a channel: validated and stored with its secrets sealed, its template definitions
+ * seeded, and announced (a worker starts watching it if it is a mailbox). The API and the CLI
+ * both connect channels through here.
+ */
+export async function connectChannel(
+  ctx: Pick<AppContext, 'channels' | 'templates' | 'outbox' | 'config'>,
+  workspaceId: Types.ObjectId,
+  input: { type: string; name: string; settings: unknown; secrets: unknown },
+) {
+  const channel = await ctx.channels.create(workspaceId, input);
+  await ctx.templates.seedFromFiles(channel);
+  const view = channelToApi(channel, ctx.config.PUBLIC_BASE_URL);
+  await ctx.outbox.emit({ type: 'channel.created', workspaceId, key: String(channel._id), data: { channelId: view.id, channel: view } });
+  return { channel, view };
+}
