@@ -1,9 +1,10 @@
 import axios from 'axios';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelAccess } from '../contract.js';
 import { MessengerRequestError } from './errors.js';
 import { createMessengerConnector, type MessengerSecrets, type MessengerSettings } from './index.js';
+import { useStrictNock } from '../support/testing.js';
 
 const CDN = 'https://scontent.xx.fbcdn.net';
 const PATH = '/v/t1.15752-9/449573543_1019386_n.jpg?_nc_cat=111&ccb=1-7&_nc_sid=fc17b8&oh=03_Q7cD1QE&oe=66A8E0C1';
@@ -17,13 +18,7 @@ const channel: ChannelAccess<MessengerSettings, MessengerSecrets> = {
 };
 const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useStrictNock();
 
 describe('fetchMedia', () => {
   it('downloads the signed CDN URL as is, without the Page token, typed by the served content type', async () => {

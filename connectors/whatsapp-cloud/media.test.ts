@@ -1,9 +1,10 @@
 import axios from 'axios';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelAccess } from '../contract.js';
 import { GraphRequestError } from './errors.js';
 import { createWhatsAppCloudConnector, type WhatsAppCloudSecrets, type WhatsAppCloudSettings } from './index.js';
+import { useStrictNock } from '../support/testing.js';
 
 const BASE = 'https://graph.example.test';
 const LOOKASIDE = 'https://lookaside.fbsbx.com';
@@ -18,13 +19,7 @@ const channel: ChannelAccess<WhatsAppCloudSettings, WhatsAppCloudSecrets> = {
 const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
 const downloadPath = '/whatsapp_business/attachments/?mid=1003383421387256&ext=1749416383&hash=ATt1';
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useStrictNock();
 
 describe('fetchMedia', () => {
   it('asks Graph for the URL, then downloads it with the same token', async () => {

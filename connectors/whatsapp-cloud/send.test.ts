@@ -1,9 +1,10 @@
 import axios from 'axios';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProviderSendError, type ChannelAccess, type OutboundSend } from '../contract.js';
 import type { MessageContent } from '../../src/domain/message.js';
 import { createWhatsAppCloudConnector, type WhatsAppCloudSecrets, type WhatsAppCloudSettings } from './index.js';
+import { useStrictNock, refusal } from '../support/testing.js';
 
 const BASE = 'https://graph.example.test';
 const PNID = '106540352242922';
@@ -34,24 +35,7 @@ function expectMessage(body: Record<string, unknown>, reply: { status: number; b
     .reply(reply.status, reply.body as nock.Body);
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ProviderSendError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderSendError);
-  return err as ProviderSendError;
-}
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useStrictNock();
 
 describe('request bodies', () => {
   it('text, without link previews, as a reply', async () => {

@@ -1,8 +1,9 @@
 import axios from 'axios';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelAccess } from '../contract.js';
 import { createWhatsAppCloudConnector, type WhatsAppCloudSecrets, type WhatsAppCloudSettings } from './index.js';
+import { useStrictNock } from '../support/testing.js';
 
 const BASE = 'https://graph.example.test';
 const WABA = '102290129340398';
@@ -38,13 +39,7 @@ const orderUpdate = {
 const promo = { name: 'summer_promo', components: [{ type: 'BODY', text: 'Sale!' }], language: 'pt_BR', status: 'PAUSED', category: 'MARKETING', id: '2' };
 const otp = { name: 'otp', components: [{ type: 'BODY', text: '{{1}} is your code.' }], language: 'en', status: 'REJECTED', category: 'AUTHENTICATION', id: '3' };
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useStrictNock();
 
 describe('listTemplates', () => {
   it('follows the pages until there is no next and maps every template', async () => {

@@ -1,9 +1,10 @@
 import axios from 'axios';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelAccess } from '../contract.js';
 import { TwilioRequestError } from './errors.js';
 import { createWhatsAppTwilioConnector, type WhatsAppTwilioSecrets, type WhatsAppTwilioSettings } from './index.js';
+import { useStrictNock } from '../support/testing.js';
 
 const API = 'https://api.twilio.com';
 const CDN = 'https://mms.twiliocdn.com';
@@ -23,13 +24,7 @@ const channel: ChannelAccess<WhatsAppTwilioSettings, WhatsAppTwilioSecrets> = {
 };
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useStrictNock();
 
 describe('fetchMedia', () => {
   it('GETs the MediaUrl with Basic auth, follows the redirect to the CDN without it, typed by the served content type', async () => {

@@ -1,10 +1,11 @@
 import axios from 'axios';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderSendError, type ChannelAccess, type OutboundSend } from '../contract.js';
+import { describe, expect, it } from 'vitest';
+import { type ChannelAccess, type OutboundSend } from '../contract.js';
 import type { MessageContent, TemplateSend } from '../../src/domain/message.js';
 import type { TemplateDefinition } from '../../src/domain/template.js';
 import { createWhatsAppTwilioConnector, type WhatsAppTwilioSecrets, type WhatsAppTwilioSettings } from './index.js';
+import { useStrictNock, refusal } from '../support/testing.js';
 
 const API = 'https://api.twilio.com';
 const ACC = 'AC5ef8732a3c49700934481addd5ce1659';
@@ -63,24 +64,7 @@ function withLength(status: number, body: unknown): [number, string, Record<stri
 const fieldsOf = (c: Captured) => Object.fromEntries(c.fields);
 const basic = `Basic ${Buffer.from(`${ACC}:${TOKEN}`).toString('base64')}`;
 
-async function refusal(promise: Promise<unknown>): Promise<ProviderSendError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderSendError);
-  return err as ProviderSendError;
-}
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useStrictNock();
 
 describe('request bodies', () => {
   it('text: From and To as whatsapp: addresses, StatusCallback to the channel webhook, Basic auth, form-encoded', async () => {
