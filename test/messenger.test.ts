@@ -178,7 +178,7 @@ describe('Messenger end to end', () => {
       await eventually(async () => (await statusOf(res.body.id)) === 'sent');
       ids.push(res.body.id);
     }
-    const later = new Date(Date.now() + 60_000);
+    const later = new Date(h.clock.now().getTime() + 60_000);
     await deliver(page, pageWebhook(page.pageId, [watermark(page.pageId, 'PSID7', 'read', later)]));
     await eventually(async () => (await Promise.all(ids.map(statusOf))).every((s) => s === 'read'));
     await deliver(page, pageWebhook(page.pageId, [watermark(page.pageId, 'PSID7', 'delivery', new Date(later.getTime() + 1000))]));
