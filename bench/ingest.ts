@@ -4,7 +4,10 @@
  * bare baseline (bench/baseline-server.ts), and the ratio. Both servers run as their own
  * processes on the same MongoDB and Redis; the load comes from this process.
  *
- *   npm run bench:ingest -- [--seconds 20] [--concurrency 32]
+ * The two are measured in alternating rounds and the medians reported, so that drift in what
+ * else the machine is doing weighs on both alike.
+ *
+ *   npm run bench:ingest -- [--seconds 10] [--rounds 3] [--concurrency 32]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -13,12 +16,18 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '32' } },
+});
 const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
 const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/omnigate';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runId = randomBytes(3).toString('hex');
+const PHONE_NUMBER_ID = '100200300';
+/** Every request of the run carries a message id of its own. */
+let sequence = 0;
 const benchDb = (name: string) => {
   const u = new URL(MONGODB_URI);
   u.pathname = `/omnigate_bench_${name}_${runId}`;
@@ -88,11 +97,10 @@ async function load(url: string, phoneNumberId: string, appSecret: string): Prom
   const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
-  let n = 0;
   const deadline = Date.now() + SECONDS * 1000;
   const workerLoop = async () => {
     while (Date.now() < deadline) {
-      const body = webhookBody(phoneNumberId, n++);
+      const body = webhookBody(phoneNumberId, sequence++);
       const signature = `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
       const started = performance.now();
       try {
@@ -114,7 +122,19 @@ async function load(url: string, phoneNumberId: string, appSecret: string): Prom
   return { requests: latencies.length, errors, perSecond: Math.round(latencies.length / elapsed), p50Ms: pct(0.5), p99Ms: pct(0.99) };
 }
 
-async function benchGateway(): Promise<Result> {
+interface Target {
+  url: string;
+  appSecret: string;
+  stop(): Promise<void>;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** The gateway as deployed for ingestion (HTTP role), with a workspace and a channel. */
+async function startGateway(): Promise<Target> {
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
   const gateway = start('src/main.ts', {
@@ -130,30 +150,25 @@ async function benchGateway(): Promise<Result> {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   });
-  try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(`${base}/readyz`);
-    const post = async (path: string, token: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string; apiKey: { key: string } };
-    };
-    const ws = await post('/v1/admin/workspaces', adminToken, { name: 'bench' });
-    const appSecret = randomBytes(16).toString('hex');
-    const channel = await post('/v1/channels', ws.apiKey.key, {
-      type: 'whatsapp-cloud',
-      name: 'bench',
-      settings: { phoneNumberId: '100200300', wabaId: '400500600' },
-      secrets: { accessToken: 'x', appSecret, verifyToken: 'y' },
-    });
-    return await load(`${base}/webhooks/whatsapp-cloud/${channel.id}`, '100200300', appSecret);
-  } finally {
-    gateway.kill('SIGTERM');
-    await once(gateway, 'exit');
-  }
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/readyz`);
+  const post = async (path: string, token: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string; apiKey: { key: string } };
+  };
+  const ws = await post('/v1/admin/workspaces', adminToken, { name: 'bench' });
+  const appSecret = randomBytes(16).toString('hex');
+  const channel = await post('/v1/channels', ws.apiKey.key, {
+    type: 'whatsapp-cloud',
+    name: 'bench',
+    settings: { phoneNumberId: PHONE_NUMBER_ID, wabaId: '400500600' },
+    secrets: { accessToken: 'x', appSecret, verifyToken: 'y' },
+  });
+  return { url: `${base}/webhooks/whatsapp-cloud/${channel.id}`, appSecret, stop: () => stopChild(gateway) };
 }
 
-async function benchBaseline(): Promise<Result> {
+async function startBaseline(): Promise<Target> {
   const port = await freePort();
   const appSecret = randomBytes(16).toString('hex');
   const baseline = start('bench/baseline-server.ts', {
@@ -163,26 +178,46 @@ async function benchBaseline(): Promise<Result> {
     PORT: String(port),
     QUEUE_PREFIX: `bench-baseline-${runId}`,
   });
-  try {
-    const url = `http://127.0.0.1:${port}/`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await fetch(url, { method: 'POST', body: '{}' });
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error('baseline did not come up');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await fetch(url, { method: 'POST', body: '{}' });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('baseline did not come up');
+      await new Promise((r) => setTimeout(r, 200));
     }
-    return await load(url, '100200300', appSecret);
-  } finally {
-    baseline.kill('SIGTERM');
-    await once(baseline, 'exit');
   }
+  return { url, appSecret, stop: () => stopChild(baseline) };
 }
 
-const gateway = await benchGateway();
-const baseline = await benchBaseline();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+function summarize(results: Result[]) {
+  return {
+    perSecond: median(results.map((r) => r.perSecond)),
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    rounds: results.map((r) => r.perSecond),
+  };
+}
+
+const gatewayTarget = await startGateway();
+const baselineTarget = await startBaseline();
+const gatewayRuns: Result[] = [];
+const baselineRuns: Result[] = [];
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    gatewayRuns.push(await load(gatewayTarget.url, PHONE_NUMBER_ID, gatewayTarget.appSecret));
+    baselineRuns.push(await load(baselineTarget.url, PHONE_NUMBER_ID, baselineTarget.appSecret));
+  }
+} finally {
+  await gatewayTarget.stop();
+  await baselineTarget.stop();
+}
+const gateway = summarize(gatewayRuns);
+const baseline = summarize(baselineRuns);
 const ratio = Number((gateway.perSecond / baseline.perSecond).toFixed(2));
-console.log(JSON.stringify({ seconds: SECONDS, concurrency: CONCURRENCY, gateway, baseline, ratio, target: 0.7, met: ratio >= 0.7 }, null, 2));
+console.log(JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, gateway, baseline, ratio, target: 0.7, met: ratio >= 0.7 }, null, 2));
