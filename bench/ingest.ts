@@ -14,6 +14,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
 import { Agent, request } from 'undici';
 
 const { values } = parseArgs({
@@ -192,6 +195,22 @@ async function startBaseline(): Promise<Target> {
   return { url, appSecret, stop: () => stopChild(baseline) };
 }
 
+/** Drops the run's databases and queues: nothing processes the jobs the run queued. */
+async function cleanUp(): Promise<void> {
+  for (const name of ['gateway', 'baseline']) {
+    const connection = await mongoose.createConnection(benchDb(name)).asPromise();
+    await connection.dropDatabase();
+    await connection.close();
+  }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  for (const [name, prefix] of [['inbound', `bench-gateway-${runId}`], ['baseline', `bench-baseline-${runId}`]] as const) {
+    const queue = new Queue(name, { connection: redis, prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+  await redis.quit();
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function summarize(results: Result[]) {
@@ -216,6 +235,7 @@ try {
 } finally {
   await gatewayTarget.stop();
   await baselineTarget.stop();
+  await cleanUp();
 }
 const gateway = summarize(gatewayRuns);
 const baseline = summarize(baselineRuns);
