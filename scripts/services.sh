@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Local backing services for Omnigate: Redis (Debian's redis-server) and a MongoDB
+# Local backing services for Omnigate: Redis (Debian's redis-server), a MongoDB
 # wire-protocol server (FerretDB on SQLite, built from the Go module proxy, because
-# no MongoDB binary can be downloaded on our machines and there is no docker/systemd).
+# no MongoDB binary can be downloaded on our machines and there is no docker/systemd),
+# and, for the email channel's tests, an IMAP server (Debian's Dovecot, our own instance).
 #
-#   scripts/services.sh [start]   install what is missing, start what is not running, wait until ready
-#   scripts/services.sh stop      stop only the processes this script started (pidfiles under .data/)
-#   scripts/services.sh status    show what answers where; exit 1 if a service is not reachable
-#   scripts/services.sh env       print `export MONGODB_URI=...` / `export REDIS_URL=...` for eval
+#   scripts/services.sh [start]       install what is missing, start what is not running, wait until ready
+#   scripts/services.sh stop          stop only the processes this script started (pidfiles under .data/)
+#   scripts/services.sh status        show what answers where; exit 1 if a service is not reachable
+#   scripts/services.sh env           print `export MONGODB_URI=...` / `REDIS_URL` / `IMAP_HOST` / `IMAP_PORT` for eval
+#   scripts/services.sh restart-imap  stop and start only our Dovecot (tests: "server restarted during IDLE")
+#   scripts/services.sh stop-imap     stop only our Dovecot (tests: "server down")
+#   scripts/services.sh start-imap    start only our Dovecot, wait until it greets
 #
 # Idempotent: healthy services are reused, never restarted; nothing is reinstalled or rebuilt
-# when already present. Caller-provided MONGODB_URI / REDIS_URL mean "use that, start nothing".
-# Ports: MONGO_PORT (default 27017), REDIS_PORT (default 6379). All state lives in <repo>/.data/.
+# when already present. Caller-provided MONGODB_URI / REDIS_URL / IMAP_HOST mean "use that,
+# start nothing". Ports: MONGO_PORT (default 27017), REDIS_PORT (default 6379), IMAP_PORT
+# (default 1143). All state lives in <repo>/.data/.
+#
+# Dovecot (IMAP only, 127.0.0.1:IMAP_PORT, no TLS, plaintext login) runs from a config that is
+# regenerated on every start in .data/dovecot/dovecot.conf (mail in .data/dovecot/mail, log
+# .data/dovecot/dovecot.log), never from /etc/dovecot. Test users (test-only passwords):
+#   support@omnigate.test / support-pass    customer@omnigate.test / customer-pass
+#   other@omnigate.test / other-pass
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -18,6 +29,7 @@ DATA="$ROOT/.data"
 
 REDIS_PORT=${REDIS_PORT:-6379}
 MONGO_PORT=${MONGO_PORT:-27017}
+IMAP_PORT=${IMAP_PORT:-1143}
 WAIT_SECS=${SERVICES_WAIT_SECS:-60}
 
 FERRETDB_VERSION=v1.24.2
@@ -34,6 +46,22 @@ REDIS_PIDFILE="$REDIS_DIR/redis.pid"
 REDIS_PORTFILE="$REDIS_DIR/redis.port"
 REDIS_LOG="$REDIS_DIR/redis.log"
 
+DOVECOT_DIR="$DATA/dovecot"
+DOVECOT_CONF="$DOVECOT_DIR/dovecot.conf"
+DOVECOT_USERS="$DOVECOT_DIR/users"
+DOVECOT_MAIL="$DOVECOT_DIR/mail"
+DOVECOT_HOME="$DOVECOT_DIR/home"
+DOVECOT_RUN="$DOVECOT_DIR/run" # base_dir: sockets and master.pid (written by Dovecot itself)
+DOVECOT_PIDFILE="$DOVECOT_RUN/master.pid"
+DOVECOT_PORTFILE="$DOVECOT_DIR/dovecot.port"
+DOVECOT_LOG="$DOVECOT_DIR/dovecot.log"
+# user:password of the IMAP test users; the email channel's tests rely on exactly these.
+DOVECOT_TEST_USERS=(
+  support@omnigate.test:support-pass
+  customer@omnigate.test:customer-pass
+  other@omnigate.test:other-pass
+)
+
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -41,9 +69,12 @@ die() { log "ERROR: $*"; exit 1; }
 redact() { printf '%s' "$1" | sed -E 's#(://)[^/@]*@#\1***@#'; }
 
 # Ports must be plain numbers: they are interpolated into URLs, /dev/tcp paths and flags.
-for _p in "$REDIS_PORT" "$MONGO_PORT"; do
-  [[ $_p =~ ^[0-9]+$ ]] || die "ports must be numeric (REDIS_PORT=$REDIS_PORT MONGO_PORT=$MONGO_PORT)"
+for _p in "$REDIS_PORT" "$MONGO_PORT" "$IMAP_PORT"; do
+  [[ $_p =~ ^[0-9]+$ ]] || die "ports must be numeric (REDIS_PORT=$REDIS_PORT MONGO_PORT=$MONGO_PORT IMAP_PORT=$IMAP_PORT)"
 done
+
+# dovecot/doveadm live in /usr/sbin and /usr/bin; a non-root PATH may lack the sbin dirs.
+PATH="$PATH:/usr/sbin:/sbin"
 
 # ---------------------------------------------------------------- helpers
 
@@ -362,19 +393,312 @@ wait_mongo() {
   log "mongo: ready at mongodb://127.0.0.1:$MONGO_PORT/omnigate"
 }
 
+# ---------------------------------------------------------------- Dovecot (IMAP)
+
+# Send nothing but LOGOUT: true if 127.0.0.1:$1 greets with `* OK` (an IMAP server is ready).
+imap_ping() {
+  # shellcheck disable=SC2016 # the inner script is expanded by the inner bash, on purpose
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    IFS= read -r -t 4 greeting <&3 || exit 1
+    printf "a LOGOUT\r\n" >&3 2>/dev/null
+    cat <&3 >/dev/null 2>&1 # until the server closes: no "disconnected" noise in its log
+    [[ $greeting == "* OK"* ]]
+  ' _ "$1" 2>/dev/null
+}
+
+dovecot_version() { dovecot --version 2>/dev/null | cut -d' ' -f1; }
+
+ensure_dovecot_installed() {
+  if command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1 &&
+    dpkg -s dovecot-imapd >/dev/null 2>&1; then
+    return
+  fi
+  local started=$SECONDS
+  log "installing Debian's dovecot-core and dovecot-imapd packages"
+  apt_install dovecot-core dovecot-imapd || die "could not install dovecot-core/dovecot-imapd with apt-get"
+  log "installed Dovecot $(dovecot_version) in $((SECONDS - started)) s"
+}
+
+# Mail is owned by a system user, never root (Dovecot refuses UID 0 for mail access): Debian's
+# `mail` user when we are root, else ourselves (then Dovecot runs rootless, as that user too).
+dovecot_mail_user() {
+  if [[ $(id -u) -eq 0 ]]; then printf 'mail\n'; else id -un; fi
+}
+
+# Write .data/dovecot/dovecot.conf and the passwd-file; only called while our Dovecot is stopped.
+write_dovecot_config() {
+  local version mail_user uid gid internal_user login_user rootless="" cleartext tmp entry
+  version=$(dovecot_version)
+  mail_user=$(dovecot_mail_user)
+  uid=$(id -u "$mail_user") || die "no system user '$mail_user' to own the test mail"
+  gid=$(id -g "$mail_user")
+  if [[ $(id -u) -eq 0 ]]; then
+    # Both created by the dovecot-core package.
+    internal_user=dovecot login_user=dovenull
+    if ! id dovecot >/dev/null 2>&1 || ! id dovenull >/dev/null 2>&1; then
+      die "users dovecot/dovenull are missing; reinstall dovecot-core (apt-get install --reinstall dovecot-core)"
+    fi
+  else
+    internal_user=$mail_user login_user=$mail_user rootless=1
+  fi
+  # 2.4 renamed the setting (and changed much else); Debian 12 ships 2.3.19.
+  case $version in
+    2.3.*) cleartext="disable_plaintext_auth = no" ;;
+    *)
+      log "WARNING: Dovecot $version is not 2.3.x; this config is written for 2.3 and may be rejected"
+      cleartext="auth_allow_cleartext = yes"
+      ;;
+  esac
+
+  # Dovecot's unprivileged processes must reach the mail store and the users file. A checkout
+  # under a parent they cannot search (e.g. /root) cannot give them that: the store then lives
+  # under /var/tmp, in a folder named after this checkout.
+  if [[ -z $rootless ]] && ! runuser -u "$mail_user" -- test -x "$DATA"; then
+    local alt
+    alt="/var/tmp/omnigate-dovecot-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+    mkdir -p "$alt"
+    chmod 0755 "$alt"
+    DOVECOT_MAIL="$alt/mail" DOVECOT_HOME="$alt/home" DOVECOT_USERS="$alt/users"
+    log "dovecot: .data is not reachable by user '$mail_user'; keeping the mail store in $alt"
+  fi
+  mkdir -p "$DOVECOT_DIR" "$DOVECOT_MAIL" "$DOVECOT_HOME" "$DOVECOT_RUN" "$DOVECOT_DIR/state"
+  chown "$uid:$gid" "$DOVECOT_MAIL" "$DOVECOT_HOME"
+
+  tmp=$(mktemp "$DOVECOT_DIR/.users.XXXXXX")
+  {
+    echo "# Generated by scripts/services.sh; IMAP test users (test-only passwords)."
+    for entry in "${DOVECOT_TEST_USERS[@]}"; do
+      printf '%s:{PLAIN}%s::::::\n' "${entry%%:*}" "${entry#*:}"
+    done
+  } >"$tmp"
+  chmod 0644 "$tmp" # read by the auth process, which runs as $internal_user
+  mv -f "$tmp" "$DOVECOT_USERS"
+
+  # Dovecot's processes run as $mail_user / $internal_user: they must reach these paths.
+  if [[ -z $rootless ]]; then
+    if ! runuser -u "$mail_user" -- test -w "$DOVECOT_MAIL" -a -w "$DOVECOT_HOME" ||
+      ! runuser -u "$internal_user" -- test -r "$DOVECOT_USERS"; then
+      die "users '$mail_user'/'$internal_user' cannot reach .data/dovecot (a parent directory of the repo is not world-searchable?); try chmod o+x on the repo's parent directories"
+    fi
+  fi
+
+  tmp=$(mktemp "$DOVECOT_DIR/.dovecot.conf.XXXXXX")
+  cat >"$tmp" <<CONF
+# Generated by scripts/services.sh on every start of our Dovecot ($version); edits are lost.
+# A test-only IMAP server for Omnigate's email channel: 127.0.0.1:$IMAP_PORT, no TLS,
+# plaintext logins, users from $DOVECOT_USERS. Nothing here is read from /etc/dovecot.
+base_dir = $DOVECOT_RUN
+state_dir = $DOVECOT_DIR/state
+instance_name = omnigate
+protocols = imap
+listen = 127.0.0.1
+log_path = $DOVECOT_LOG
+auth_verbose = yes
+
+ssl = no
+$cleartext
+auth_mechanisms = plain login
+auth_username_format = %Lu
+# Tests log in with wrong passwords on purpose: no 2 s failure delay, no per-IP penalty.
+auth_failure_delay = 0
+
+default_internal_user = $internal_user
+default_login_user = $login_user
+mail_uid = $uid
+mail_gid = $gid
+first_valid_uid = $uid
+last_valid_uid = $uid
+first_valid_gid = $gid
+last_valid_gid = $gid
+mail_location = maildir:$DOVECOT_MAIL/%u
+# Test data: speed over durability. Tests open many connections per user from one IP.
+mail_fsync = never
+mail_max_userip_connections = 500
+# IDLE sessions also re-check their mailbox every second, not only on inotify events (which some
+# CI filesystems / containers lack), so new mail shows up in IDLE promptly everywhere.
+mailbox_idle_check_interval = 1 secs
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $DOVECOT_USERS
+}
+userdb {
+  driver = static
+  args = uid=$uid gid=$gid home=$DOVECOT_HOME/%u
+}
+
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    auto = subscribe
+    special_use = \\Drafts
+  }
+  mailbox Sent {
+    auto = subscribe
+    special_use = \\Sent
+  }
+  mailbox Trash {
+    auto = subscribe
+    special_use = \\Trash
+  }
+}
+
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+CONF
+  if [[ -n $rootless ]]; then
+    # Not root: everything runs as us; chroot needs root.
+    printf '%s\n' '' '# Not started as root: everything runs as us, no chroots.' \
+      "default_internal_group = $(id -gn)" \
+      'service anvil {' '  chroot =' '}' 'service imap-login {' '  chroot =' '}' >>"$tmp"
+  fi
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$DOVECOT_CONF"
+}
+
+start_dovecot() {
+  if [[ -n ${IMAP_HOST:-} ]]; then
+    log "imap: IMAP_HOST provided by caller ($IMAP_HOST:$IMAP_PORT); starting nothing"
+    return
+  fi
+  ensure_dovecot_installed
+
+  local pid
+  if pid=$(ours_on "$DOVECOT_PIDFILE" "$DOVECOT_CONF" "$DOVECOT_PORTFILE" "$IMAP_PORT"); then
+    if imap_ping "$IMAP_PORT"; then
+      log "imap: Dovecot already running (ours, pid $pid) on 127.0.0.1:$IMAP_PORT"
+    else
+      log "imap: our Dovecot (pid $pid) is running but not answering yet; waiting"
+    fi
+    return
+  fi
+  if pid=$(live_pid "$DOVECOT_PIDFILE" "$DOVECOT_CONF"); then
+    die "our Dovecot (pid $pid) is running on port $(cat "$DOVECOT_PORTFILE" 2>/dev/null || echo '?'), not $IMAP_PORT; run 'scripts/services.sh stop-imap' first or use that IMAP_PORT"
+  fi
+  # Unlike Redis/Mongo, a foreign IMAP server is not reused: it would not have our test users,
+  # and restart-imap / doveadm could not reach it.
+  if port_open "$IMAP_PORT"; then
+    die "port $IMAP_PORT is taken by something not started by this script; free it or set IMAP_PORT (or IMAP_HOST for a server of your own)"
+  fi
+
+  write_dovecot_config
+  rm -f "$DOVECOT_PIDFILE"
+  log "imap: starting Dovecot $(dovecot_version) on 127.0.0.1:$IMAP_PORT (config .data/dovecot/dovecot.conf, log .data/dovecot/dovecot.log)"
+  # Dovecot daemonizes itself and writes base_dir/master.pid; 9>&- : don't pass on our lock.
+  if ! dovecot -c "$DOVECOT_CONF" </dev/null >>"$DOVECOT_LOG" 2>&1 9>&-; then
+    tail -n 20 "$DOVECOT_LOG" >&2 2>/dev/null || true
+    die "Dovecot failed to start (see .data/dovecot/dovecot.log; check the config with: doveconf -c .data/dovecot/dovecot.conf -n)"
+  fi
+  printf '%s\n' "$IMAP_PORT" >"$DOVECOT_PORTFILE"
+}
+
+wait_dovecot() {
+  [[ -n ${IMAP_HOST:-} ]] && return
+  local deadline=$((SECONDS + WAIT_SECS))
+  until imap_ping "$IMAP_PORT"; do
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$DOVECOT_LOG" >&2 2>/dev/null || true
+      die "Dovecot did not greet with '* OK' on 127.0.0.1:$IMAP_PORT within ${WAIT_SECS}s (log: .data/dovecot/dovecot.log)"
+    fi
+    sleep 0.2
+  done
+  log "imap: ready at 127.0.0.1:$IMAP_PORT (users support@, customer@, other@omnigate.test)"
+}
+
+# Process group of pid $1 (field 5 of /proc/<pid>/stat, after the parenthesized command name).
+pgrp_of() {
+  local stat pgrp
+  stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  read -r _ _ pgrp _ <<<"${stat##*) }"
+  [[ $pgrp =~ ^[0-9]+$ ]] && printf '%s\n' "$pgrp"
+}
+
+stop_dovecot() {
+  local pid target i
+  if ! pid=$(live_pid "$DOVECOT_PIDFILE" "$DOVECOT_CONF"); then
+    log "imap: no Dovecot of ours is running"
+    rm -f "$DOVECOT_PORTFILE"
+    return
+  fi
+  log "stopping Dovecot (pid $pid)"
+  # What `dovecot stop` does (TERM to the master), but to the master's whole process group: the
+  # daemonized master leads it and all its children stay in it. The master alone takes ~10 s to
+  # end IMAP sessions in IDLE; TERMed directly they answer `* BYE` and exit at once.
+  target=$pid
+  if [[ $(pgrp_of "$pid") == "$pid" ]]; then target=-$pid; fi
+  kill -TERM -- "$target" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    running "$pid" || break
+    sleep 0.1
+  done
+  if running "$pid"; then
+    log "Dovecot (pid $pid) did not exit after 20 s; sending KILL"
+    kill -KILL -- "$target" 2>/dev/null || true
+  fi
+  # A restart must find the port free (login processes close their copy of the listener last).
+  for ((i = 0; i < 50; i++)); do
+    port_open "$IMAP_PORT" || break
+    sleep 0.1
+  done
+  rm -f "$DOVECOT_PORTFILE"
+}
+
 # ---------------------------------------------------------------- subcommands
 
 cmd_start() {
   take_lock
   start_redis
   start_mongo
+  start_dovecot
   wait_redis
   wait_mongo
+  wait_dovecot
+}
+
+# Only Dovecot: tests simulate an IMAP server restart (or outage) with these.
+imap_only() {
+  if [[ -n ${IMAP_HOST:-} ]]; then
+    die "IMAP_HOST is provided by the caller ($IMAP_HOST); its server is not managed here"
+  fi
+  take_lock
+}
+
+cmd_restart_imap() {
+  imap_only
+  stop_dovecot
+  start_dovecot
+  wait_dovecot
+}
+
+cmd_start_imap() {
+  imap_only
+  start_dovecot
+  wait_dovecot
+}
+
+cmd_stop_imap() {
+  imap_only
+  stop_dovecot
 }
 
 cmd_stop() {
   take_lock
   local pid
+  stop_dovecot
   if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb); then
     stop_pid FerretDB "$pid"
   else
@@ -415,6 +739,18 @@ cmd_status() {
     echo "mongo: DOWN on 127.0.0.1:$MONGO_PORT"
     ok=1
   fi
+  if [[ -n ${IMAP_HOST:-} ]]; then
+    echo "imap: provided by caller ($IMAP_HOST:$IMAP_PORT), not managed here"
+  elif imap_ping "$IMAP_PORT"; then
+    if pid=$(ours_on "$DOVECOT_PIDFILE" "$DOVECOT_CONF" "$DOVECOT_PORTFILE" "$IMAP_PORT"); then
+      echo "imap: up on 127.0.0.1:$IMAP_PORT (ours: Dovecot $(dovecot_version), pid $pid)"
+    else
+      echo "imap: up on 127.0.0.1:$IMAP_PORT (not started by us)"
+    fi
+  else
+    echo "imap: DOWN on 127.0.0.1:$IMAP_PORT"
+    ok=1
+  fi
   if ferretdb_built; then
     echo "ferretdb binary: .data/bin/ferretdb $FERRETDB_VERSION"
   else
@@ -426,6 +762,8 @@ cmd_status() {
 cmd_env() {
   printf 'export MONGODB_URI=%q\n' "${MONGODB_URI:-mongodb://127.0.0.1:$MONGO_PORT/omnigate}"
   printf 'export REDIS_URL=%q\n' "${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
+  printf 'export IMAP_HOST=%q\n' "${IMAP_HOST:-127.0.0.1}"
+  printf 'export IMAP_PORT=%q\n' "$IMAP_PORT"
 }
 
 case "${1:-start}" in
@@ -433,9 +771,12 @@ case "${1:-start}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  restart-imap) cmd_restart_imap ;;
+  start-imap) cmd_start_imap ;;
+  stop-imap) cmd_stop_imap ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
   *)
-    log "unknown subcommand '$1' (expected start, stop, status or env)"
+    log "unknown subcommand '$1' (expected start, stop, status, env, restart-imap, start-imap or stop-imap)"
     exit 2
     ;;
 esac
