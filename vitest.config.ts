@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Files share one Dovecot, one FerretDB and one Redis, and some restart Dovecot on purpose:
+    // run them one at a time so a restart in one file never cuts another's connections.
+    fileParallelism: false,
   },
 });

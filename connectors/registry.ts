@@ -1,6 +1,8 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../src/logger.js';
 import type { Connector } from './contract.js';
+import { createEmailConnector } from './email/index.js';
 import { createMessengerConnector } from './messenger/index.js';
 import { createWhatsAppCloudConnector } from './whatsapp-cloud/index.js';
 import { createWhatsAppTwilioConnector } from './whatsapp-twilio/index.js';
@@ -8,6 +10,7 @@ import { createWhatsAppTwilioConnector } from './whatsapp-twilio/index.js';
 /** What a connector factory may draw on. */
 export interface ConnectorEnvironment {
   config: Config;
+  logger: Logger;
   /** An HTTP client for one provider API, with sane timeouts. */
   httpFor(baseURL: string): AxiosInstance;
 }
@@ -20,6 +23,7 @@ const FACTORIES: Record<string, (env: ConnectorEnvironment) => Connector> = {
   'whatsapp-cloud': (env) =>
     createWhatsAppCloudConnector({ http: env.httpFor(env.config.GRAPH_API_BASE_URL), graphVersion: env.config.GRAPH_API_VERSION }) as unknown as Connector,
   'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.config.TWILIO_API_BASE_URL) }) as unknown as Connector,
+  email: (env) => createEmailConnector({ onWarning: (message, err) => env.logger.warn({ err }, message) }) as unknown as Connector,
   messenger: (env) =>
     createMessengerConnector({ http: env.httpFor(env.config.GRAPH_API_BASE_URL), graphVersion: env.config.GRAPH_API_VERSION }) as unknown as Connector,
 };
@@ -40,6 +44,6 @@ export class ConnectorRegistry {
   }
 }
 
-export function defaultConnectorEnvironment(config: Config): ConnectorEnvironment {
-  return { config, httpFor: (baseURL) => axios.create({ baseURL, timeout: 15_000 }) };
+export function defaultConnectorEnvironment(config: Config, logger: Logger): ConnectorEnvironment {
+  return { config, logger, httpFor: (baseURL) => axios.create({ baseURL, timeout: 15_000 }) };
 }
