@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendRaw, clearMailbox, listMailbox, resetUidValidity } from './support/mail/mailbox.js';
 import { imapConfig, startSmtpServer, TEST_USERS, uniqueMessageId, type TestSmtpServer } from './support/mail/mail-servers.js';
-import { attachmentsMail, autoReply, bounce, gmailReply, outlookReply, plainMail } from './support/mail/fixtures.js';
+import { attachmentsMail, autoReply, bounce, forwardedMail, gmailReply, htmlOnlyMail, NON_UTF8_DEFAULTS, nonUtf8Mail, outlookReply, plainMail } from './support/mail/fixtures.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
 
 /** This file owns the `other@` mailbox: it is the business's address here. */
@@ -146,6 +146,42 @@ describe('email channel on real IMAP and SMTP servers', () => {
     }, 20_000);
     expect(failed.error).toMatchObject({ code: '5.1.1', outcome: 'final' });
     expect(await h.ctx.store.conversations.countDocuments({ channelId })).toBe(conversationsBefore);
+  });
+
+  it('reads forwarded, HTML-only and non-UTF-8 mail through the real server', async () => {
+    const forwardId = uniqueMessageId();
+    await appendRaw(
+      BUSINESS,
+      forwardedMail({ from: CUSTOMER, to: BUSINESS, subject: 'Fwd: Invoice', messageId: forwardId, text: 'See the invoice below.', forwarded: { from: 'billing@example.org', date: new Date(), subject: 'Invoice', text: 'Amount due: 42 EUR' } }),
+    );
+    const forward = await byMessageId(forwardId.replace(/[<>]/g, ''));
+    expect(forward.content).toMatchObject({ type: 'email', newText: 'See the invoice below.' });
+    expect(forward.content.type === 'email' && forward.content.text).toContain('Amount due: 42 EUR');
+
+    const htmlId = uniqueMessageId();
+    await appendRaw(BUSINESS, htmlOnlyMail({ from: CUSTOMER, to: BUSINESS, subject: 'HTML only', messageId: htmlId, html: '<p>Hello <b>team</b></p>' }));
+    const html = await byMessageId(htmlId.replace(/[<>]/g, ''));
+    expect(html.content).toMatchObject({ type: 'email', html: expect.stringContaining('<b>team</b>') });
+    expect(html.content.type === 'email' && html.content.newText).toContain('Hello team');
+
+    const latinId = uniqueMessageId();
+    await appendRaw(BUSINESS, nonUtf8Mail({ from: CUSTOMER, to: BUSINESS, messageId: latinId, subjectCharset: 'windows-1251' }));
+    const latin = await byMessageId(latinId.replace(/[<>]/g, ''));
+    expect(latin.content).toMatchObject({ type: 'email', subject: NON_UTF8_DEFAULTS.subjects['windows-1251'] });
+    expect(latin.content.type === 'email' && latin.content.text).toContain('reçu ma commande numéro 4711');
+  });
+
+  it('a reply to an ended conversation opens a new one linked to it', async () => {
+    // Ending a conversation is the lifecycle's business; here it is ended directly in the store.
+    await h.ctx.store.conversations.updateOne({ _id: conversationId }, { $set: { status: 'resolved' }, $unset: { openThread: '' } });
+    const lateReplyId = uniqueMessageId();
+    await appendRaw(BUSINESS, plainMail({ from: CUSTOMER, to: BUSINESS, subject: 'Re: Order 42 is late', messageId: lateReplyId, inReplyTo: ourMessageId, text: 'It never came.' }));
+    const reply = await byMessageId(lateReplyId.replace(/[<>]/g, ''));
+    expect(String(reply.conversationId)).not.toBe(conversationId);
+    const reopened = await h.ctx.store.conversations.findById(reply.conversationId).lean();
+    expect(reopened).toMatchObject({ status: 'queued', subject: 'Re: Order 42 is late' });
+    expect(String(reopened?.previousConversationId)).toBe(conversationId);
+    await h.ctx.store.conversations.updateOne({ _id: conversationId }, { $set: { status: 'queued' } });
   });
 
   it('SMTP refusals: 5xx fails at once with the server reply', async () => {
