@@ -184,6 +184,21 @@ export class InvalidPayloadError extends Error {
 
 export type { SendFailureOutcome };
 
+/**
+ * A provider call other than a send failed (a media download, a template listing), with what
+ * its code means for us. Connectors build it from their own error shapes.
+ */
+export class ProviderRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly outcome: SendFailureOutcome,
+  ) {
+    super(message);
+    this.name = 'ProviderRequestError';
+  }
+}
+
 export class ProviderSendError extends Error {
   constructor(
     readonly code: string,

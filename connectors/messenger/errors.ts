@@ -1,5 +1,5 @@
 import type { AxiosError } from 'axios';
-import { ProviderSendError, type SendFailureOutcome } from '../contract.js';
+import { ProviderSendError, type SendFailureOutcome, ProviderRequestError } from '../contract.js';
 import { graphErrorBody } from './payload.js';
 
 /**
@@ -70,22 +70,7 @@ export function toProviderSendError(err: AxiosError): ProviderSendError {
   return new ProviderSendError(f.code, f.title, f.outcome);
 }
 
-/**
- * A failed call other than a send (media download). Built from the description only: an
- * AxiosError carries the request config and must not reach the logs.
- */
-export class MessengerRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly outcome: SendFailureOutcome,
-  ) {
-    super(message);
-    this.name = 'MessengerRequestError';
-  }
-}
-
-export function toMessengerRequestError(err: AxiosError, what: string): MessengerRequestError {
+export function toMessengerRequestError(err: AxiosError, what: string): ProviderRequestError {
   const f = describeAxiosError(err);
-  return new MessengerRequestError(f.code, `${what} failed: ${f.code}: ${f.title}`, f.outcome);
+  return new ProviderRequestError(f.code, `${what} failed: ${f.code}: ${f.title}`, f.outcome);
 }

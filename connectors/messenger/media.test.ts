@@ -1,8 +1,7 @@
 import axios from 'axios';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { ChannelAccess } from '../contract.js';
-import { MessengerRequestError } from './errors.js';
+import { ProviderRequestError, type ChannelAccess } from '../contract.js';
 import { createMessengerConnector, type MessengerSecrets, type MessengerSettings } from './index.js';
 import { useStrictNock } from '../support/testing.js';
 
@@ -44,7 +43,7 @@ describe('fetchMedia', () => {
     nock(CDN).get('/expired.jpg').reply(403, 'URL signature expired');
     nock(CDN).get('/busy.jpg').reply(503, 'busy');
     const expired = await connector.fetchMedia({ url: `${CDN}/expired.jpg` }, channel).catch((e: unknown) => e);
-    expect(expired).toBeInstanceOf(MessengerRequestError);
+    expect(expired).toBeInstanceOf(ProviderRequestError);
     expect(expired).toMatchObject({ code: 'http_403', outcome: 'final' });
     await expect(connector.fetchMedia({ url: `${CDN}/busy.jpg` }, channel)).rejects.toMatchObject({ code: 'http_503', outcome: 'retry' });
   });

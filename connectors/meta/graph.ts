@@ -1,3 +1,4 @@
+import type { FetchedMedia } from '../contract.js';
 import type { AxiosInstance } from 'axios';
 
 /** The Graph API as the connector calls it: an axios instance whose baseURL is the Graph host. */
@@ -18,4 +19,24 @@ export function graphPath(client: GraphClient, ...segments: string[]): string {
 
 export function bearer(accessToken: string): { Authorization: string } {
   return { Authorization: `Bearer ${accessToken}` };
+}
+
+/**
+ * Downloads a file Meta serves (a media URL from the Graph API or a webhook), within a size cap;
+ * the token goes along only when given. The type is the one Meta declared, else the served one.
+ */
+export async function downloadMedia(
+  client: GraphClient,
+  url: string,
+  opts: { accessToken?: string; mimeType?: string; maxBytes: number },
+): Promise<FetchedMedia> {
+  const res = await client.http.get<ArrayBuffer>(url, {
+    headers: opts.accessToken ? bearer(opts.accessToken) : {},
+    responseType: 'arraybuffer',
+    timeout: MEDIA_TIMEOUT_MS,
+    maxContentLength: opts.maxBytes,
+  });
+  const served = res.headers['content-type'];
+  const servedType = typeof served === 'string' && served.trim() !== '' ? served.split(';')[0]!.trim() : undefined;
+  return { data: Buffer.from(res.data), mimeType: opts.mimeType ?? servedType ?? 'application/octet-stream' };
 }

@@ -1,6 +1,6 @@
 import type { AxiosError } from 'axios';
 import { z } from 'zod';
-import { ProviderSendError, type SendFailureOutcome } from '../contract.js';
+import { ProviderSendError, type SendFailureOutcome, ProviderRequestError } from '../contract.js';
 
 /**
  * Graph API failures in our terms. Decisions are made on Meta's `code` alone (titles are
@@ -96,25 +96,9 @@ export function toProviderSendError(err: AxiosError): ProviderSendError {
   return new ProviderSendError(f.code, f.title, f.outcome, f.retryAfterMs);
 }
 
-/**
- * A failed Graph call other than a send (media download, template listing). Built from the
- * description only: an AxiosError carries the request config, Authorization header included,
- * and must not reach the logs.
- */
-export class GraphRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly outcome: SendFailureOutcome,
-  ) {
-    super(message);
-    this.name = 'GraphRequestError';
-  }
-}
-
-export function toGraphRequestError(err: AxiosError, what: string): GraphRequestError {
+export function toGraphRequestError(err: AxiosError, what: string): ProviderRequestError {
   const f = describeAxiosError(err);
-  return new GraphRequestError(f.code, `${what} failed: ${f.code}: ${f.title}`, f.outcome);
+  return new ProviderRequestError(f.code, `${what} failed: ${f.code}: ${f.title}`, f.outcome);
 }
 
 /** Retry-After in seconds or as an HTTP date. */

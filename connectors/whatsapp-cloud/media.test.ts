@@ -1,8 +1,7 @@
 import axios from 'axios';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { ChannelAccess } from '../contract.js';
-import { GraphRequestError } from './errors.js';
+import { ProviderRequestError, type ChannelAccess } from '../contract.js';
 import { createWhatsAppCloudConnector, type WhatsAppCloudSecrets, type WhatsAppCloudSettings } from './index.js';
 import { useStrictNock } from '../support/testing.js';
 
@@ -69,7 +68,7 @@ describe('fetchMedia', () => {
   it('an expired media id fails with the Graph code, without the token in the error', async () => {
     nock(BASE).get('/v23.0/gone').reply(404, { error: { message: 'Unsupported get request.', type: 'GraphMethodException', code: 100, error_subcode: 33 } });
     const err = await connector.fetchMedia({ providerMediaId: 'gone' }, channel).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GraphRequestError);
+    expect(err).toBeInstanceOf(ProviderRequestError);
     expect(err).toMatchObject({ code: '100', outcome: 'final' });
     expect(JSON.stringify(err)).not.toContain('test-token');
   });

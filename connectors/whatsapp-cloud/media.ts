@@ -1,9 +1,9 @@
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
-import type { FetchedMedia } from '../contract.js';
+import { type FetchedMedia, ProviderRequestError } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
-import { GraphRequestError, toGraphRequestError } from './errors.js';
-import { bearer, graphPath, MEDIA_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
+import { toGraphRequestError } from './errors.js';
+import { bearer, downloadMedia, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 
 const mediaInfo = z.looseObject({
   url: z.url(),
@@ -26,28 +26,14 @@ export async function fetchMedia(client: GraphClient, ref: { providerMediaId?: s
     if (ref.providerMediaId) {
       const res = await client.http.get(graphPath(client, ref.providerMediaId), { headers: bearer(accessToken), timeout: REQUEST_TIMEOUT_MS });
       const info = mediaInfo.safeParse(res.data);
-      if (!info.success) throw new GraphRequestError('invalid_response', `Meta gave no download URL for media ${ref.providerMediaId}`, 'retry');
-      return await download(client, info.data.url, accessToken, info.data.mime_type);
+      if (!info.success) throw new ProviderRequestError('invalid_response', `Meta gave no download URL for media ${ref.providerMediaId}`, 'retry');
+      return await downloadMedia(client, info.data.url, { accessToken, mimeType: info.data.mime_type, maxBytes: DOWNLOAD_MAX_BYTES });
     }
-    if (ref.url) return await download(client, ref.url, isMetaHost(client, ref.url) ? accessToken : undefined);
+    if (ref.url) return await downloadMedia(client, ref.url, { accessToken: isMetaHost(client, ref.url) ? accessToken : undefined, maxBytes: DOWNLOAD_MAX_BYTES });
   } catch (err) {
     throw isAxiosError(err) ? toGraphRequestError(err, 'Media download') : err;
   }
-  throw new GraphRequestError('media_missing', 'Neither a media id nor a URL to fetch', 'final');
-}
-
-async function download(client: GraphClient, url: string, accessToken: string | undefined, mimeType?: string): Promise<FetchedMedia> {
-  const res = await client.http.get<ArrayBuffer>(url, {
-    headers: accessToken ? bearer(accessToken) : {},
-    responseType: 'arraybuffer',
-    timeout: MEDIA_TIMEOUT_MS,
-    maxContentLength: DOWNLOAD_MAX_BYTES,
-  });
-  const served = res.headers['content-type'];
-  return {
-    data: Buffer.from(res.data),
-    mimeType: mimeType ?? (typeof served === 'string' ? served.split(';')[0]!.trim() : 'application/octet-stream'),
-  };
+  throw new ProviderRequestError('media_missing', 'Neither a media id nor a URL to fetch', 'final');
 }
 
 function isMetaHost(client: GraphClient, url: string): boolean {

@@ -1,9 +1,10 @@
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
 import type { TemplateComponentDefinition, TemplateDefinition } from '../../src/domain/template.js';
-import { GraphRequestError, toGraphRequestError } from './errors.js';
+import { toGraphRequestError } from './errors.js';
 import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { templateCategoryOf, templateStatusOf } from './template-status.js';
+import { ProviderRequestError } from '../contract.js';
 
 const PAGE_SIZE = 100;
 const FIELDS = 'id,name,language,status,category,components';
@@ -65,7 +66,7 @@ async function fetchPage(client: GraphClient, wabaId: string, accessToken: strin
   const page = templatesPage.safeParse(data);
   if (!page.success) {
     const issue = page.error.issues[0];
-    throw new GraphRequestError('invalid_response', `Template listing: unexpected answer at ${issue?.path.join('.')}: ${issue?.message}`, 'retry');
+    throw new ProviderRequestError('invalid_response', `Template listing: unexpected answer at ${issue?.path.join('.')}: ${issue?.message}`, 'retry');
   }
   return page.data;
 }

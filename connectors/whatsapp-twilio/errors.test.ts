@@ -1,8 +1,8 @@
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { ProviderSendError } from '../contract.js';
-import { describeTwilioError, outcomeOf, toProviderSendError, toTwilioRequestError, TwilioRequestError } from './errors.js';
+import { ProviderRequestError, ProviderSendError } from '../contract.js';
+import { describeTwilioError, outcomeOf, toProviderSendError, toTwilioRequestError } from './errors.js';
 
 const restException = (statusCode: number, body: unknown) => new twilio.RestException({ statusCode, body });
 
@@ -88,7 +88,7 @@ describe('axios failures (media downloads)', () => {
 
   it('errors of other calls keep the code but not the request (its Authorization header)', () => {
     const err = toTwilioRequestError(axiosFailure(401), 'Media download');
-    expect(err).toBeInstanceOf(TwilioRequestError);
+    expect(err).toBeInstanceOf(ProviderRequestError);
     expect(err).toMatchObject({ code: 'http_401', outcome: 'final', message: 'Media download failed: http_401: HTTP 401' });
     expect(JSON.stringify(err)).not.toContain('c2VjcmV0LXRva2Vu');
     expect(Object.values(err as object).join(' ')).not.toContain('c2VjcmV0LXRva2Vu');

@@ -1,5 +1,5 @@
 import { isAxiosError, type AxiosError } from 'axios';
-import { ProviderSendError, type SendFailureOutcome } from '../contract.js';
+import { ProviderSendError, type SendFailureOutcome, ProviderRequestError } from '../contract.js';
 
 /**
  * Twilio failures in our terms. Decisions are made on Twilio's numeric `code` alone; the HTTP
@@ -93,22 +93,7 @@ export function toProviderSendError(err: unknown): unknown {
   return f ? new ProviderSendError(f.code, f.title, f.outcome) : err;
 }
 
-/**
- * A failed Twilio call other than a send (media download). Built from the description only: an
- * AxiosError carries the request config, Authorization header included, and must not reach logs.
- */
-export class TwilioRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly outcome: SendFailureOutcome,
-  ) {
-    super(message);
-    this.name = 'TwilioRequestError';
-  }
-}
-
 export function toTwilioRequestError(err: unknown, what: string): unknown {
   const f = describeTwilioError(err);
-  return f ? new TwilioRequestError(f.code, `${what} failed: ${f.code}: ${f.title}`, f.outcome) : err;
+  return f ? new ProviderRequestError(f.code, `${what} failed: ${f.code}: ${f.title}`, f.outcome) : err;
 }

@@ -1,8 +1,7 @@
 import axios from 'axios';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { ChannelAccess } from '../contract.js';
-import { TwilioRequestError } from './errors.js';
+import { ProviderRequestError, type ChannelAccess } from '../contract.js';
 import { createWhatsAppTwilioConnector, type WhatsAppTwilioSecrets, type WhatsAppTwilioSettings } from './index.js';
 import { useStrictNock } from '../support/testing.js';
 
@@ -97,7 +96,7 @@ describe('fetchMedia', () => {
   it('deleted media (404) fails final, without the credentials in the error', async () => {
     nock(API).get(MEDIA_PATH).reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const err = await connector.fetchMedia({ url: `${API}${MEDIA_PATH}` }, channel).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TwilioRequestError);
+    expect(err).toBeInstanceOf(ProviderRequestError);
     expect(err).toMatchObject({ code: 'http_404', outcome: 'final' });
     expect(JSON.stringify(err)).not.toContain(TOKEN);
     expect(JSON.stringify(err)).not.toContain(BASIC.slice(6));

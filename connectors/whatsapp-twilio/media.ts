@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
-import type { FetchedMedia } from '../contract.js';
+import { type FetchedMedia, ProviderRequestError } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
-import { toTwilioRequestError, TwilioRequestError } from './errors.js';
+import { toTwilioRequestError } from './errors.js';
 
 /** Downloads move up to 16 MB, which a short timeout cannot carry on a slow link. */
 const MEDIA_TIMEOUT_MS = 120_000;
@@ -23,7 +23,7 @@ export async function fetchMedia(
   ref: { providerMediaId?: string; url?: string },
   credentials: { accountSid: string; authToken: string },
 ): Promise<FetchedMedia> {
-  if (!ref.url) throw new TwilioRequestError('media_missing', 'Twilio media is fetched by its URL; none was given', 'final');
+  if (!ref.url) throw new ProviderRequestError('media_missing', 'Twilio media is fetched by its URL; none was given', 'final');
   const authorization = `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString('base64')}`;
   try {
     return await download(http, ref.url, authorization, MAX_REDIRECTS);
@@ -44,9 +44,9 @@ async function download(http: AxiosInstance, url: string, authorization: string,
   if (res.status >= 300) {
     const location: unknown = res.headers.location;
     if (typeof location !== 'string' || location === '') {
-      throw new TwilioRequestError('invalid_response', `Media download: HTTP ${res.status} without a Location`, 'retry');
+      throw new ProviderRequestError('invalid_response', `Media download: HTTP ${res.status} without a Location`, 'retry');
     }
-    if (redirectsLeft === 0) throw new TwilioRequestError('too_many_redirects', 'Media download: too many redirects', 'final');
+    if (redirectsLeft === 0) throw new ProviderRequestError('too_many_redirects', 'Media download: too many redirects', 'final');
     return download(http, new URL(location, url).href, authorization, redirectsLeft - 1);
   }
   const served: unknown = res.headers['content-type'];
