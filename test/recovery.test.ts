@@ -48,4 +48,21 @@ describe('recovery after a crash between a write and its queue add', () => {
     expect((await recoverPendingWork(h.ctx)).events).toBeGreaterThanOrEqual(1);
     await eventually(async () => (await h.ctx.store.events.findById('message_received-orphan').lean())?.state === 'dispatched');
   });
+
+  it('re-queues a pending webhook delivery whose job was lost', async () => {
+    const subscriptionId = new Types.ObjectId();
+    await h.ctx.store.connection.db!.collection('webhook_deliveries').insertOne({
+      _id: 'orphan-delivery' as never,
+      workspaceId: new Types.ObjectId(wa.workspaceId),
+      subscriptionId,
+      eventId: 'message_received-orphan',
+      state: 'pending',
+      attempts: [],
+      createdAt: new Date(h.clock.now().getTime() - 5 * 60_000),
+      updatedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
+    });
+    expect((await recoverPendingWork(h.ctx)).deliveries).toBe(1);
+    // Its subscription does not exist: the re-run attempt ends the delivery, which shows it ran.
+    await eventually(async () => (await h.ctx.store.webhookDeliveries.findById('orphan-delivery').lean())?.state === 'failed');
+  });
 });

@@ -1,14 +1,16 @@
 import type { AppContext } from '../app/context.js';
+import { enqueueDelivery } from '../events/dispatcher.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 
 const STALE_MS = 60_000;
 
 /**
  * Re-queues work that was recorded in MongoDB but whose job may have been lost (a crash between
- * the write and the queue add, or Redis data lost). Job ids are deterministic, so work that is
+ * the write and the queue add, or Redis data lost): raw events, queued messages, undispatched
+ * events and pending webhook deliveries. Job ids are deterministic, so work that is
  * still queued is not doubled. Run when workers start.
  */
-export async function recoverPendingWork(ctx: AppContext): Promise<{ rawEvents: number; messages: number; events: number }> {
+export async function recoverPendingWork(ctx: AppContext): Promise<{ rawEvents: number; messages: number; events: number; deliveries: number }> {
   const before = new Date(ctx.clock.now().getTime() - STALE_MS);
   const rawEvents = await ctx.store.rawEvents.find({ state: 'received', receivedAt: { $lt: before } }, { _id: 1 }).lean();
   for (const r of rawEvents) await ctx.queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
@@ -16,8 +18,10 @@ export async function recoverPendingWork(ctx: AppContext): Promise<{ rawEvents: 
   for (const m of messages) await ctx.sender.enqueue(m._id, m.sendRound);
   const events = await ctx.store.events.find({ state: 'pending', occurredAt: { $lt: before } }, { _id: 1 }).lean();
   for (const e of events) await ctx.outbox.schedule(e._id);
-  if (rawEvents.length + messages.length + events.length > 0) {
-    ctx.logger.info({ rawEvents: rawEvents.length, messages: messages.length, events: events.length }, 'recovered pending work');
-  }
-  return { rawEvents: rawEvents.length, messages: messages.length, events: events.length };
+  // A delivery's next attempt has a deterministic job id: one still waiting is not doubled.
+  const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
+  for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
+  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length };
+  if (Object.values(counts).some((n) => n > 0)) ctx.logger.info(counts, 'recovered pending work');
+  return counts;
 }
