@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 import { ConnectorRegistry, defaultConnectorEnvironment, type ConnectorEnvironment } from '../../connectors/registry.js';
 import { ChannelService } from '../channels/channel-service.js';
+import { LifecycleService } from '../conversations/lifecycle-service.js';
 import { systemClock, type Clock } from '../clock.js';
 import { Outbox } from '../events/outbox.js';
 import { WebhookDeliverer } from '../events/webhook-deliverer.js';
@@ -44,6 +45,7 @@ export interface AppContext {
   sendWorker: SendWorker;
   mediaFetcher: MediaFetcher;
   webhookDeliverer: WebhookDeliverer;
+  lifecycle: LifecycleService;
 }
 
 export interface ContextOptions {
@@ -68,7 +70,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const outbox = new Outbox(store, queues, clock, logger);
   const templates = new TemplateRegistry(store, outbox);
   const statuses = new StatusUpdater(store, outbox, clock);
-  const ingest = new MessageIngest(store, queues, outbox);
+  const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger });
+  const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
   return {
     config,
@@ -84,6 +87,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     templates,
     statuses,
     recorder,
+    lifecycle,
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
     receiver: new WebhookReceiver(recorder, channels, clock),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),

@@ -37,6 +37,7 @@ export async function openConversationFor(
               contactId,
               status: 'queued',
               firstProviderKey: providerKey,
+              threadKey: openThread,
               ...(options.subject !== undefined && { subject: options.subject }),
               ...(options.previousConversationId && { previousConversationId: options.previousConversationId }),
             },

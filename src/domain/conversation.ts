@@ -2,7 +2,7 @@
 export const CONVERSATION_STATUSES = ['queued', 'active', 'pending', 'snoozed', 'resolved', 'closed', 'abandoned'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
-/** States in which a conversation is finished: a new customer message starts another one. */
+/** States in which a conversation is finished: it holds no openThread (see lifecycle.ts for what a customer message does). */
 export const ENDED_STATUSES: readonly ConversationStatus[] = ['resolved', 'closed', 'abandoned'];
 
 export function isOpen(status: ConversationStatus): boolean {

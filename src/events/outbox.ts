@@ -9,6 +9,7 @@ import { INFRA_RETRY } from './dispatcher.js';
 export const EVENT_TYPES = [
   'conversation.created',
   'conversation.updated',
+  'conversation.status_changed',
   'message.received',
   'message.sent',
   'message.status_updated',

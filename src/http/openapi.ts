@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  changeStatusBody,
   createApiKeyBody,
   createChannelBody,
   createSubscriptionBody,
@@ -44,10 +45,30 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: { summary: "Sync templates from the provider's list (admin)", tags: ['templates'], pathId: true, responses: { '200': 'How many were synced', ...errors } },
   },
   '/v1/conversations': {
-    get: { summary: 'List conversations, newest first', tags: ['conversations'], query: listConversationsQuery, responses: { '200': 'A page of conversations', ...errors } },
+    get: { summary: 'List conversations, newest first; archived ones only with archived=true', tags: ['conversations'], query: listConversationsQuery, responses: { '200': 'A page of conversations', ...errors } },
   },
   '/v1/conversations/{id}': {
     get: { summary: 'Get a conversation with its latest messages and what may be sent now', tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', ...errors } },
+  },
+  '/v1/conversations/{id}/status': {
+    post: {
+      summary: 'Change the status (snoozed needs a future snoozeUntil); replaces the lifecycle timers',
+      tags: ['conversations'],
+      pathId: true,
+      body: changeStatusBody,
+      responses: {
+        '200': 'The conversation',
+        '409': 'invalid_transition (details: from, to, allowed) or conflict_open_conversation (reopening while another conversation with the contact is open)',
+        '422': 'snooze_until_in_past',
+        ...errors,
+      },
+    },
+  },
+  '/v1/conversations/{id}/archive': {
+    post: { summary: 'Archive: hide from the default list (the status is unchanged)', tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', ...errors } },
+  },
+  '/v1/conversations/{id}/unarchive': {
+    post: { summary: 'Show in the default list again', tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', ...errors } },
   },
   '/v1/conversations/{id}/messages': {
     get: { summary: "A page of the conversation's messages, newest first", tags: ['messages'], pathId: true, query: paginationQuery, responses: { '200': 'Messages', ...errors } },

@@ -117,7 +117,15 @@ export const listConversationsQuery = paginationQuery.extend({
   contactId: objectId.optional(),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
+  /** Archived conversations are hidden unless asked for: `true` lists only them. */
+  archived: z.enum(['true', 'false']).default('false'),
 });
+
+/** A status change; `snoozeUntil` belongs to `snoozed` only, where it is required. */
+export const changeStatusBody = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('snoozed'), snoozeUntil: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ status: z.enum(['queued', 'active', 'pending', 'resolved', 'closed', 'abandoned']) }),
+]);
 
 export const createWorkspaceBody = z.strictObject({ name: z.string().min(1).max(200) });
 export const createApiKeyBody = z.strictObject({ name: z.string().min(1).max(200), role: z.enum(API_KEY_ROLES).default('agent') });

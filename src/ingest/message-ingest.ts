@@ -1,7 +1,10 @@
+import type { Types } from 'mongoose';
 import type { ResolvedChannel } from '../channels/channel-service.js';
 import { resolveContact } from '../contacts/contact-resolver.js';
+import type { LifecycleService } from '../conversations/lifecycle-service.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
 import { threadConversationFor } from '../conversations/thread-conversation.js';
+import { isOpen, openThreadKey } from '../domain/conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
 import { windowEnd } from '../domain/send-policy.js';
@@ -10,6 +13,7 @@ import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, messageToApi } from '../http/serializers.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
+import type { ChannelDoc } from '../store/models/channel.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
 
@@ -28,6 +32,7 @@ export class MessageIngest {
     private readonly store: Store,
     private readonly queues: Queues,
     private readonly outbox: Outbox,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   async ingest(channel: ResolvedChannel, event: MessageEvent): Promise<void> {
@@ -43,10 +48,11 @@ export class MessageIngest {
       return;
     }
     const contactId = await resolveContact(this.store, doc, event.from);
+    const reopen = (ended: ConversationDoc) => this.lifecycle.reopenForCustomer(ended);
     const { conversation, created } =
       channel.connector.capabilities.conversations === 'thread'
-        ? await threadConversationFor(this.store, doc, contactId, providerKey, event.thread, event.content.type === 'email' ? event.content.subject : undefined)
-        : await openConversationFor(this.store, doc, contactId, providerKey);
+        ? await threadConversationFor(this.store, doc, contactId, providerKey, event.thread, event.content.type === 'email' ? event.content.subject : undefined, reopen)
+        : await this.chatConversationFor(doc, contactId, providerKey);
     const { content, storedIds } = await this.storeInlineMedia(channel, event);
     const { message, inserted } = await this.insertMessage({
       workspaceId: doc.workspaceId,
@@ -67,9 +73,31 @@ export class MessageIngest {
     });
     // A concurrent duplicate won the insert: the copies stored for this attempt belong to nothing.
     if (!inserted) await Promise.all(storedIds.map((id) => this.store.media.delete(id)));
-    const updated = await this.moveConversation(channel, message, conversation);
+    const moved = await this.moveConversation(channel, message, conversation);
+    // A snoozed conversation wakes; an open one's inactivity timer starts over.
+    const updated = message.type === 'system' ? moved : await this.lifecycle.customerWrote(moved);
     await this.announce(message, updated, created);
     await this.fetchMediaLater(message);
+  }
+
+  /**
+   * The open conversation of (channel, contact) on chat channels. When there is none, the latest
+   * ended one is reopened if the workspace's lifecycle setting says so; otherwise the new
+   * conversation is linked to it.
+   */
+  private async chatConversationFor(channel: ChannelDoc, contactId: Types.ObjectId, providerKey: string) {
+    if (!(await this.store.conversations.exists({ openThread: openThreadKey(String(channel._id), String(contactId)) }))) {
+      const latest = await this.store.conversations
+        .findOne({ workspaceId: channel.workspaceId, contactId, channelId: channel._id })
+        .sort({ _id: -1 })
+        .lean();
+      if (latest && !isOpen(latest.status)) {
+        const reopened = await this.lifecycle.reopenForCustomer(latest);
+        if (reopened) return { conversation: reopened, created: false };
+        return openConversationFor(this.store, channel, contactId, providerKey, { previousConversationId: latest._id });
+      }
+    }
+    return openConversationFor(this.store, channel, contactId, providerKey);
   }
 
   /** Media is copied by its own job, so a slow download never holds up the message. */
@@ -186,19 +214,26 @@ export class MessageIngest {
     return { content, storedIds };
   }
 
-  /** Moves the window forward only: an older message delivered late never shortens it. */
+  /**
+   * Moves the window and the customer's activity forward only: an older message delivered late
+   * never shortens them.
+   */
   private async moveConversation(channel: ResolvedChannel, message: MessageDoc, conversation: ConversationDoc) {
     const at = message.providerTimestamp ?? message.createdAt;
     const rule = channel.connector.capabilities.window;
-    const opensWindow = rule !== null && message.type !== 'system';
+    const fromCustomer = message.type !== 'system';
+    const opensWindow = rule !== null && fromCustomer;
     const moved = await this.store.conversations
       .findOneAndUpdate(
         { _id: message.conversationId },
         {
           $max: {
             lastMessageAt: at,
+            ...(fromCustomer && { lastCustomerMessageAt: at }),
             ...(opensWindow && { lastInboundAt: at, windowExpiresAt: windowEnd(at, rule.hours) }),
           },
+          // A new timer generation: the inactivity timers scheduled before this message are stale.
+          ...(fromCustomer && { $inc: { lifecycleVersion: 1 } }),
         },
         { new: true },
       )

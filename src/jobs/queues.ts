@@ -12,6 +12,8 @@ export const QUEUE_NAMES = {
   events: 'events',
   /** Deliver one event to one subscription. */
   webhooks: 'webhooks',
+  /** Conversation lifecycle timers (snooze wake-up, auto-resolve, abandonment), delayed jobs. */
+  timers: 'timers',
 } as const;
 
 export type QueueName = keyof typeof QUEUE_NAMES;
@@ -31,6 +33,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     media: make(QUEUE_NAMES.media),
     events: make(QUEUE_NAMES.events),
     webhooks: make(QUEUE_NAMES.webhooks),
+    timers: make(QUEUE_NAMES.timers),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from '../app/context.js';
+import type { TimerJobData } from '../conversations/lifecycle-service.js';
 import { dispatchEvent, type DeliverJobData } from '../events/dispatcher.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from './queues.js';
@@ -42,7 +43,8 @@ export function startWorkers(ctx: AppContext): Worker[] {
     }
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job) => ctx.webhookDeliverer.deliver(job.data.deliveryId));
-  return [inbound, send, media, events, webhooks];
+  const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));
+  return [inbound, send, media, events, webhooks, timers];
 }
 
 /** Lets running jobs finish (up to the shutdown timeout), then closes. */

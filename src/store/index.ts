@@ -5,6 +5,7 @@ import { channelSchema, type ChannelDoc } from './models/channel.js';
 import { contactIdentitySchema, type ContactIdentityDoc } from './models/contact-identity.js';
 import { contactSchema, type ContactDoc } from './models/contact.js';
 import { conversationSchema, type ConversationDoc } from './models/conversation.js';
+import { conversationTransitionSchema, type ConversationTransitionDoc } from './models/conversation-transition.js';
 import { domainEventSchema, type DomainEventDoc } from './models/domain-event.js';
 import { earlyStatusSchema, type EarlyStatusDoc } from './models/early-status.js';
 import { idempotencyRecordSchema, type IdempotencyRecordDoc } from './models/idempotency-record.js';
@@ -32,6 +33,7 @@ export interface Store {
   webhookDeliveries: Model<WebhookDeliveryDoc>;
   idempotencyRecords: Model<IdempotencyRecordDoc>;
   earlyStatuses: Model<EarlyStatusDoc>;
+  conversationTransitions: Model<ConversationTransitionDoc>;
   media: MediaStore;
 }
 
@@ -62,6 +64,7 @@ export function createStore(connection: Connection, clock: Clock): Store {
     webhookDeliveries: model('WebhookDelivery', 'webhook_deliveries', webhookDeliverySchema.clone()),
     idempotencyRecords: model('IdempotencyRecord', 'idempotency_records', idempotencyRecordSchema.clone()),
     earlyStatuses: model('EarlyStatus', 'early_statuses', earlyStatusSchema.clone()),
+    conversationTransitions: model('ConversationTransition', 'conversation_transitions', conversationTransitionSchema.clone()),
     media: new MediaStore(connection),
   };
 }

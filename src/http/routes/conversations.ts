@@ -9,7 +9,7 @@ import type { ConversationDoc } from '../../store/models/conversation.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { cursorFilter, page } from '../pagination.js';
-import { idParam, listConversationsQuery, paginationQuery, sendMessageBody, type SendMessageBody } from '../schemas.js';
+import { changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, type SendMessageBody } from '../schemas.js';
 import { conversationToApi, messageToApi } from '../serializers.js';
 
 export function conversationRoutes(ctx: AppContext): Router {
@@ -36,6 +36,8 @@ export function conversationRoutes(ctx: AppContext): Router {
       ...(q.status && { status: q.status }),
       ...(q.channelId && { channelId: q.channelId }),
       ...(q.contactId && { contactId: q.contactId }),
+      // Stored before the flag existed means not archived, hence $ne rather than false.
+      archived: q.archived === 'true' ? true : { $ne: true },
       ...((q.createdFrom || q.createdTo) && {
         createdAt: { ...(q.createdFrom && { $gte: new Date(q.createdFrom) }), ...(q.createdTo && { $lt: new Date(q.createdTo) }) },
       }),
@@ -77,6 +79,33 @@ export function conversationRoutes(ctx: AppContext): Router {
       return { status: 202, body: messageToApi(message) };
     }),
   );
+
+  router.post(
+    '/conversations/:id/status',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const body = changeStatusBody.parse(req.body);
+      const { workspaceId, role } = authOf(res);
+      const snoozeUntil = body.status === 'snoozed' ? new Date(body.snoozeUntil) : undefined;
+      const actor = role === 'automation' ? 'automation' : 'agent';
+      const updated = await ctx.lifecycle.changeStatus(workspaceId, id, body.status, { snoozeUntil, actor });
+      return { status: 200, body: await withWindow(updated) };
+    }),
+  );
+
+  for (const [action, archived] of [['archive', true], ['unarchive', false]] as const) {
+    router.post(
+      `/conversations/:id/${action}`,
+      idempotent(ctx, async (req, res) => {
+        const { id } = idParam.parse(req.params);
+        const updated = await ctx.store.conversations
+          .findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, { $set: { archived } }, { new: true })
+          .lean();
+        if (!updated) throw notFound('Conversation');
+        return { status: 200, body: await withWindow(updated) };
+      }),
+    );
+  }
   return router;
 }
 

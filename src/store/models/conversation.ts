@@ -9,16 +9,33 @@ export interface ConversationDoc {
   status: ConversationStatus;
   /** Present only while open; see openThreadKey. */
   openThread?: string;
-  /** The contact's last message (provider time); the messaging window runs from it. */
+  /** The key it holds while open (chat: channel + contact, email: its thread): reopening sets it again. */
+  threadKey?: string;
   /** The provider id of the message that opened it: tells a re-run job it created this one. */
   firstProviderKey?: string;
+  /** The contact's last message (provider time); the messaging window runs from it. */
   lastInboundAt?: Date;
+  /** The contact's last message on any channel, windowed or not; inactivity timers count from it. */
+  lastCustomerMessageAt?: Date;
   windowExpiresAt?: Date;
   /** Email: the thread's subject; replies go out as "Re: <subject>". */
   subject?: string;
   /** The ended conversation a customer's reply came back to (that one stays ended). */
   previousConversationId?: Types.ObjectId;
   lastMessageAt?: Date;
+  statusChangedAt?: Date;
+  snoozedUntil?: Date;
+  /** The status a snoozed conversation wakes back to. */
+  snoozedFrom?: ConversationStatus;
+  resolvedAt?: Date;
+  closedAt?: Date;
+  /** Hidden from the default conversation list; independent of the status. */
+  archived: boolean;
+  /**
+   * Incremented by every status change and every customer message: timer jobs carry the value
+   * they were scheduled for and do nothing once it has moved on.
+   */
+  lifecycleVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,12 +46,21 @@ export const conversationSchema = new Schema<ConversationDoc>({
   contactId: { type: Schema.Types.ObjectId, required: true },
   status: { type: String, enum: CONVERSATION_STATUSES, required: true },
   openThread: String,
+  threadKey: String,
   firstProviderKey: String,
   lastInboundAt: Date,
+  lastCustomerMessageAt: Date,
   windowExpiresAt: Date,
   subject: String,
   previousConversationId: Schema.Types.ObjectId,
   lastMessageAt: Date,
+  statusChangedAt: Date,
+  snoozedUntil: Date,
+  snoozedFrom: { type: String, enum: CONVERSATION_STATUSES },
+  resolvedAt: Date,
+  closedAt: Date,
+  archived: { type: Boolean, default: false },
+  lifecycleVersion: { type: Number, default: 0 },
 });
 conversationSchema.index({ openThread: 1 }, { unique: true, sparse: true });
 conversationSchema.index({ workspaceId: 1, _id: -1 });

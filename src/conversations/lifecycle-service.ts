@@ -1,0 +1,239 @@
+import type { Types } from 'mongoose';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+import type { Clock } from '../clock.js';
+import { isOpen, openThreadKey, type ConversationStatus } from '../domain/conversation.js';
+import {
+  allowedFrom,
+  onCustomerMessage,
+  TIMER_KINDS,
+  timersFor,
+  timerTarget,
+  transition,
+  type LifecycleSettings,
+  type TimerKind,
+  type TransitionError,
+} from '../domain/lifecycle.js';
+import { AppError, conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
+import type { Outbox } from '../events/outbox.js';
+import { conversationToApi } from '../http/serializers.js';
+import type { Queues } from '../jobs/queues.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import { lifecycleSettingsOf } from '../store/models/workspace.js';
+import { emailThreadKey } from './thread-conversation.js';
+
+export type LifecycleActor = 'agent' | 'automation' | 'customer' | 'timer';
+
+export interface ChangeStatusOptions {
+  snoozeUntil?: Date;
+  actor: LifecycleActor;
+}
+
+export interface TimerJobData {
+  conversationId: string;
+  workspaceId: string;
+  kind: TimerKind;
+  /** The conversation's lifecycleVersion when the timer was scheduled. */
+  version: number;
+}
+
+/** Job ids never contain ':' (BullMQ uses it in its keys). */
+export const timerJobId = (conversationId: string, kind: TimerKind, version: number) => `timer-${conversationId}-${kind}-${version}`;
+
+function toAppError(error: TransitionError): AppError {
+  switch (error.code) {
+    case 'invalid_transition':
+      return conflict('invalid_transition', `A ${error.from} conversation cannot become ${error.to}`, error);
+    case 'snooze_until_required':
+      return unprocessable('snooze_until_required', 'snoozeUntil is required to snooze a conversation');
+    case 'snooze_until_in_past':
+      return unprocessable('snooze_until_in_past', 'snoozeUntil must be in the future', {
+        snoozeUntil: error.snoozeUntil.toISOString(),
+        now: error.now.toISOString(),
+      });
+  }
+}
+
+/**
+ * Applies the lifecycle state machine (src/domain/lifecycle.ts) to stored conversations. Each
+ * change is one conditional update on the status it was computed from, so of two concurrent
+ * changes only one wins; it then emits `conversation.status_changed` and replaces the timers.
+ */
+export class LifecycleService {
+  constructor(
+    private readonly deps: { store: Store; queues: Queues; outbox: Outbox; clock: Clock; connectors: ConnectorRegistry; logger: Logger },
+  ) {}
+
+  async settingsOf(workspaceId: Types.ObjectId): Promise<LifecycleSettings> {
+    return lifecycleSettingsOf(await this.deps.store.workspaces.findById(workspaceId, { settings: 1 }).lean());
+  }
+
+  /**
+   * Moves a conversation to `to`. A change that loses a race is retried once on the re-read
+   * conversation, where it usually is no longer allowed (409 invalid_transition).
+   */
+  async changeStatus(
+    workspaceId: Types.ObjectId,
+    conversationId: Types.ObjectId | string,
+    to: ConversationStatus,
+    opts: ChangeStatusOptions,
+  ): Promise<ConversationDoc> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const current = await this.deps.store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+      if (!current) throw notFound('Conversation');
+      const updated = await this.apply(current, to, opts);
+      if (updated) return updated;
+    }
+    const latest = await this.deps.store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+    if (!latest) throw notFound('Conversation');
+    throw toAppError({ code: 'invalid_transition', from: latest.status, to, allowed: allowedFrom(latest.status) });
+  }
+
+  /**
+   * A customer's message reached `conversation` (after its activity was recorded): a snoozed one
+   * wakes, an open one gets its inactivity timer replaced. Returns the conversation as it is now.
+   */
+  async customerWrote(conversation: ConversationDoc): Promise<ConversationDoc> {
+    const outcome = onCustomerMessage(conversation, await this.settingsOf(conversation.workspaceId));
+    if (outcome.action === 'wake') {
+      try {
+        return await this.changeStatus(conversation.workspaceId, conversation._id, outcome.to, { actor: 'customer' });
+      } catch (err) {
+        // Someone else changed it meanwhile; their change scheduled the timers.
+        if (!(err instanceof AppError && err.code === 'invalid_transition')) throw err;
+        return (await this.deps.store.conversations.findById(conversation._id).lean()) ?? conversation;
+      }
+    }
+    await this.scheduleTimers(conversation);
+    return conversation;
+  }
+
+  /**
+   * The customer came back to an ended conversation: reopened if the workspace says so and no
+   * other conversation has taken its slot meanwhile; undefined means "start a new linked one".
+   */
+  async reopenForCustomer(ended: ConversationDoc): Promise<ConversationDoc | undefined> {
+    const outcome = onCustomerMessage(ended, await this.settingsOf(ended.workspaceId));
+    if (outcome.action !== 'reopen') return undefined;
+    try {
+      return await this.changeStatus(ended.workspaceId, ended._id, 'queued', { actor: 'customer' });
+    } catch (err) {
+      if (err instanceof AppError && (err.code === 'invalid_transition' || err.code === 'conflict_open_conversation')) return undefined;
+      throw err;
+    }
+  }
+
+  /** A due timer: does nothing unless the conversation is still at the version it was set for. */
+  async fireTimer(data: TimerJobData): Promise<void> {
+    const current = await this.deps.store.conversations.findOne({ _id: data.conversationId, workspaceId: data.workspaceId }).lean();
+    if (!current || current.lifecycleVersion !== data.version) return;
+    const to = timerTarget(data.kind, current);
+    if (!to) return;
+    await this.apply(current, to, { actor: 'timer' }, data.version);
+  }
+
+  /**
+   * One conditional update from `current.status` (and, for timers, from the version they were
+   * scheduled at). Returns null when another change got there first.
+   */
+  private async apply(current: ConversationDoc, to: ConversationStatus, opts: ChangeStatusOptions, version?: number): Promise<ConversationDoc | null> {
+    const { store, clock, outbox } = this.deps;
+    const now = clock.now();
+    const reopening = !isOpen(current.status) && isOpen(to);
+    const result = transition(current, to, { now, snoozeUntil: opts.snoozeUntil, openThread: reopening ? await this.threadKeyOf(current) : undefined });
+    if (!result.ok) throw toAppError(result.error);
+    if (version !== undefined && current.lifecycleVersion !== version) return null;
+    // Claim the version this change starts from: the unique _id admits one writer only.
+    if (!(await this.claim(current, to, opts.actor, now))) return null;
+    let updated: ConversationDoc | null;
+    try {
+      updated = await store.conversations
+        .findOneAndUpdate(
+          { _id: current._id, workspaceId: current.workspaceId, status: current.status, lifecycleVersion: current.lifecycleVersion },
+          {
+            $set: result.set,
+            ...(result.unset.length > 0 && { $unset: Object.fromEntries(result.unset.map((f) => [f, ''])) }),
+            $inc: { lifecycleVersion: 1 },
+          },
+          { new: true },
+        )
+        .lean();
+    } catch (err) {
+      // The change did not happen: the claim must not block a later attempt from this version.
+      await this.release(current);
+      if (!isDuplicateKeyError(err)) throw err;
+      throw conflict('conflict_open_conversation', 'Another conversation with this contact is open; end it first', { conversationId: String(current._id) });
+    }
+    if (!updated) {
+      await this.release(current);
+      return null;
+    }
+    await outbox.emit({
+      type: 'conversation.status_changed',
+      workspaceId: updated.workspaceId,
+      // The version after the change is unique per change: one event however often it is emitted.
+      key: `${String(updated._id)}-${updated.lifecycleVersion}`,
+      conversationId: updated._id,
+      data: { conversation: conversationToApi(updated), from: current.status, to, actor: opts.actor },
+    });
+    await this.scheduleTimers(updated);
+    return updated;
+  }
+
+  /**
+   * Records the change as the one that moves the conversation on from its current version.
+   * False: another change (or a customer message's activity update) got there first.
+   */
+  private async claim(current: ConversationDoc, to: ConversationStatus, actor: LifecycleActor, at: Date): Promise<boolean> {
+    try {
+      await this.deps.store.conversationTransitions.create({
+        _id: `${String(current._id)}:${current.lifecycleVersion}`,
+        workspaceId: current.workspaceId,
+        conversationId: current._id,
+        from: current.status,
+        to,
+        actor,
+        at,
+      });
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  private async release(current: ConversationDoc): Promise<void> {
+    await this.deps.store.conversationTransitions.deleteOne({ _id: `${String(current._id)}:${current.lifecycleVersion}` });
+  }
+
+  /**
+   * Replaces the conversation's timers with those of its current status and version. The previous
+   * version's jobs are removed; any that escape (already running, or older) find the version moved
+   * on and do nothing.
+   */
+  private async scheduleTimers(c: ConversationDoc): Promise<void> {
+    const { queues, clock } = this.deps;
+    const id = String(c._id);
+    await Promise.all(
+      TIMER_KINDS.map((kind) =>
+        queues.timers.remove(timerJobId(id, kind, c.lifecycleVersion - 1)).catch((err: unknown) => {
+          this.deps.logger.debug({ err, conversationId: id, kind }, 'stale timer not removed');
+        }),
+      ),
+    );
+    const now = clock.now().getTime();
+    for (const timer of timersFor(c, await this.settingsOf(c.workspaceId))) {
+      const data: TimerJobData = { conversationId: id, workspaceId: String(c.workspaceId), kind: timer.kind, version: c.lifecycleVersion };
+      await queues.timers.add(timer.kind, data, { jobId: timerJobId(id, timer.kind, c.lifecycleVersion), delay: Math.max(0, timer.at.getTime() - now) });
+    }
+  }
+
+  /** The key a conversation holds while open; conversations stored before threadKey existed rebuild it. */
+  private async threadKeyOf(c: ConversationDoc): Promise<string> {
+    if (c.threadKey) return c.threadKey;
+    const channel = await this.deps.store.channels.findById(c.channelId, { type: 1 }).lean();
+    const threaded = channel && this.deps.connectors.get(channel.type)?.capabilities.conversations === 'thread';
+    return threaded && c.firstProviderKey ? emailThreadKey(c.channelId, c.firstProviderKey) : openThreadKey(String(c.channelId), String(c.contactId));
+  }
+}
