@@ -263,3 +263,43 @@ describe('sending', () => {
     expect(tooManyButtons.status).toBe(400);
   });
 });
+
+describe('concurrency on any MongoDB-compatible server', () => {
+  it('concurrent status callbacks for one message end at the highest, each status once', async () => {
+    const conversationId = await inbound('15551110012', h.clock.now());
+    graph().reply(200, { messages: [{ id: 'wamid.CONCURRENT' }] });
+    const res = await send(conversationId, { type: 'text', text: 'many callbacks' });
+    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    // Separate webhook requests, processed by concurrent jobs.
+    const t = unix(h.clock.now());
+    await Promise.all(
+      (['read', 'delivered', 'read', 'delivered'] as const).map(async (status, i) => {
+        const body = JSON.stringify(statusWebhook(wa.phoneNumberId, [{ id: 'wamid.CONCURRENT', status, timestamp: t + i, recipient: '15551110012' }]));
+        await h.api('POST', `/webhooks/whatsapp-cloud/${wa.channelId}`, {
+          body,
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, wa.appSecret) },
+        });
+      }),
+    );
+    await eventually(async () => (await h.ctx.store.rawEvents.countDocuments({ channelId: wa.channelId, state: 'received' })) === 0);
+    expect((await messageById(res.body.id))?.status).toBe('read');
+    const statuses = (await h.ctx.store.events.find({ type: 'message.status_updated', 'data.message.id': res.body.id }).lean()).map(
+      (e) => (e.data.message as { status: string }).status,
+    );
+    // Each status at most once; never a step back after read.
+    expect(new Set(statuses).size).toBe(statuses.length);
+    expect(statuses).toContain('read');
+  });
+
+  it('ten concurrent retries of a failed message start one new round', async () => {
+    const conversationId = await inbound('15551110013', h.clock.now());
+    graph().reply(400, { error: { message: 'Message undeliverable', code: 131026 } });
+    const res = await send(conversationId, { type: 'text', text: 'retry me' });
+    await eventually(async () => (await messageById(res.body.id))?.status === 'failed');
+    graph().reply(200, { messages: [{ id: 'wamid.RETRY_ONCE' }] });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => h.api('POST', `/v1/messages/${res.body.id}/retry`, { key: wa.key })));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, ...Array<number>(9).fill(409)]);
+    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    expect((await messageById(res.body.id))?.sendRound).toBe(2);
+  });
+});

@@ -18,6 +18,7 @@ import type { Outbox } from '../events/outbox.js';
 import { conversationToApi } from '../http/serializers.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
+import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import { lifecycleSettingsOf } from '../store/models/workspace.js';
@@ -145,7 +146,9 @@ export class LifecycleService {
     if (!result.ok) throw toAppError(result.error);
     if (version !== undefined && current.lifecycleVersion !== version) return null;
     // Claim the version this change starts from: the unique _id admits one writer only.
-    if (!(await this.claim(current, to, opts.actor, now))) return null;
+    const step = `${String(current._id)}:${current.lifecycleVersion}`;
+    const record = { _id: step, workspaceId: current.workspaceId, conversationId: current._id, from: current.status, to, actor: opts.actor, at: now };
+    if (!(await claimOnce(store.conversationTransitions, record))) return null;
     let updated: ConversationDoc | null;
     try {
       updated = await store.conversations
@@ -161,12 +164,12 @@ export class LifecycleService {
         .lean();
     } catch (err) {
       // The change did not happen: the claim must not block a later attempt from this version.
-      await this.release(current);
+      await releaseClaim(store.conversationTransitions, step);
       if (!isDuplicateKeyError(err)) throw err;
       throw conflict('conflict_open_conversation', 'Another conversation with this contact is open; end it first', { conversationId: String(current._id) });
     }
     if (!updated) {
-      await this.release(current);
+      await releaseClaim(store.conversationTransitions, step);
       return null;
     }
     await outbox.emit({
@@ -181,31 +184,6 @@ export class LifecycleService {
     return updated;
   }
 
-  /**
-   * Records the change as the one that moves the conversation on from its current version.
-   * False: another change (or a customer message's activity update) got there first.
-   */
-  private async claim(current: ConversationDoc, to: ConversationStatus, actor: LifecycleActor, at: Date): Promise<boolean> {
-    try {
-      await this.deps.store.conversationTransitions.create({
-        _id: `${String(current._id)}:${current.lifecycleVersion}`,
-        workspaceId: current.workspaceId,
-        conversationId: current._id,
-        from: current.status,
-        to,
-        actor,
-        at,
-      });
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
-  }
-
-  private async release(current: ConversationDoc): Promise<void> {
-    await this.deps.store.conversationTransitions.deleteOne({ _id: `${String(current._id)}:${current.lifecycleVersion}` });
-  }
 
   /**
    * Replaces the conversation's timers with those of its current status and version. The previous

@@ -5,9 +5,10 @@ import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import { messageToApi } from '../http/serializers.js';
+import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
-import { providerKeyOf } from '../store/models/message.js';
+import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
 
 export interface StatusChange {
   providerKey: string;
@@ -15,6 +16,9 @@ export interface StatusChange {
   timestamp: Date;
   error?: ProviderErrorInfo;
 }
+
+/** Concurrent moves of one message are taken in turn: at most this many re-reads. */
+const MAX_TURNS = 5;
 
 /** A watermark touches the recent unconfirmed messages of one contact: a small set. */
 const WATERMARK_BATCH = 500;
@@ -94,25 +98,51 @@ export class StatusUpdater {
     return this.advance({ _id: messageId }, change, extra);
   }
 
+  /**
+   * Moves the message to `change.status` if that is forward of where it is. The step from its
+   * current status is claimed first (unique insert), so two concurrent callbacks never both
+   * pass the rank check on a stale read; the loser re-reads and moves on from the winner's status.
+   */
+  private async moveForward(filter: Record<string, unknown>, change: Omit<StatusChange, 'providerKey'>, extra: Record<string, unknown>) {
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
+      const current = await this.store.messages.findOne({ ...filter, direction: 'outbound' }, { status: 1, sendRound: 1 }).lean();
+      if (!current || !(statusesBelow(change.status) as string[]).includes(current.status)) return null;
+      const step = `${String(current._id)}:${current.sendRound}:${current.status}`;
+      const claimed = await claimOnce(this.store.messageTransitions, { _id: step, messageId: current._id, from: current.status, to: change.status, at: change.timestamp });
+      if (!claimed) continue;
+      let updated: MessageDoc | null;
+      try {
+        updated = await this.store.messages
+          .findOneAndUpdate(
+            { _id: current._id, status: current.status, sendRound: current.sendRound },
+            {
+              $set: {
+                ...extra,
+                status: change.status,
+                [TIME_FIELD[change.status]]: change.timestamp,
+                ...(change.error && { error: change.error }),
+              },
+            },
+            { new: true },
+          )
+          .lean();
+      } catch (err) {
+        // The step did not happen (e.g. the provider id is held by an echo): give the claim back.
+        await releaseClaim(this.store.messageTransitions, step);
+        throw err;
+      }
+      if (updated) return updated;
+      await releaseClaim(this.store.messageTransitions, step);
+    }
+    return null;
+  }
+
   private async advance(
     filter: Record<string, unknown>,
     change: Omit<StatusChange, 'providerKey'>,
     extra: Record<string, unknown> = {},
   ): Promise<boolean> {
-    const updated = await this.store.messages
-      .findOneAndUpdate(
-        { ...filter, direction: 'outbound', status: { $in: statusesBelow(change.status) } },
-        {
-          $set: {
-            ...extra,
-            status: change.status,
-            [TIME_FIELD[change.status]]: change.timestamp,
-            ...(change.error && { error: change.error }),
-          },
-        },
-        { new: true },
-      )
-      .lean();
+    const updated = await this.moveForward(filter, change, extra);
     if (!updated) return false;
     const data = { message: messageToApi(updated) };
     await this.outbox.emit({

@@ -6,6 +6,7 @@ import type { SenderKind } from '../domain/send-policy.js';
 import { isMediaContent, type MessageContent } from '../domain/message.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Queues } from '../jobs/queues.js';
+import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageAuthor, MessageDoc } from '../store/models/message.js';
@@ -81,14 +82,23 @@ export class SendService {
     if (!message) throw notFound('Message');
     const conversation = await this.conversation(workspaceId, String(message.conversationId));
     await this.authorize(conversation, { content: message.content, tag: message.tag, sender: senderKindOf(message.author) });
+    const refused = () => conflict('invalid_state', `Only a failed outbound message can be retried; this one is ${message.status}`);
+    if (message.direction !== 'outbound' || message.status !== 'failed') throw refused();
+    // One retry per failed round, even when two requests race (see store/claim.ts).
+    const step = `${String(message._id)}:${message.sendRound}:failed`;
+    const claimed = await claimOnce(store.messageTransitions, { _id: step, messageId: message._id, from: 'failed', to: 'queued', at: this.deps.clock.now() });
+    if (!claimed) throw refused();
     const retried = await store.messages
       .findOneAndUpdate(
-        { _id: message._id, direction: 'outbound', status: 'failed' },
+        { _id: message._id, status: 'failed', sendRound: message.sendRound },
         { $set: { status: 'queued' }, $inc: { sendRound: 1 }, $unset: { error: '', failedAt: '' } },
         { new: true },
       )
       .lean();
-    if (!retried) throw conflict('invalid_state', `Only a failed outbound message can be retried; this one is ${message.status}`);
+    if (!retried) {
+      await releaseClaim(store.messageTransitions, step);
+      throw refused();
+    }
     await this.enqueue(retried._id, retried.sendRound);
     return retried;
   }

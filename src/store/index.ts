@@ -10,6 +10,7 @@ import { domainEventSchema, type DomainEventDoc } from './models/domain-event.js
 import { earlyStatusSchema, type EarlyStatusDoc } from './models/early-status.js';
 import { idempotencyRecordSchema, type IdempotencyRecordDoc } from './models/idempotency-record.js';
 import { messageSchema, type MessageDoc } from './models/message.js';
+import { messageTransitionSchema, type MessageTransitionDoc } from './models/message-transition.js';
 import { rawEventSchema, type RawEventDoc } from './models/raw-event.js';
 import { templateSchema, type TemplateDoc } from './models/template.js';
 import { webhookDeliverySchema, type WebhookDeliveryDoc } from './models/webhook-delivery.js';
@@ -34,6 +35,7 @@ export interface Store {
   idempotencyRecords: Model<IdempotencyRecordDoc>;
   earlyStatuses: Model<EarlyStatusDoc>;
   conversationTransitions: Model<ConversationTransitionDoc>;
+  messageTransitions: Model<MessageTransitionDoc>;
   media: MediaStore;
 }
 
@@ -65,6 +67,7 @@ export function createStore(connection: Connection, clock: Clock): Store {
     idempotencyRecords: model('IdempotencyRecord', 'idempotency_records', idempotencyRecordSchema.clone()),
     earlyStatuses: model('EarlyStatus', 'early_statuses', earlyStatusSchema.clone()),
     conversationTransitions: model('ConversationTransition', 'conversation_transitions', conversationTransitionSchema.clone()),
+    messageTransitions: model('MessageTransition', 'message_transitions', messageTransitionSchema.clone()),
     media: new MediaStore(connection),
   };
 }
