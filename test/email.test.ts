@@ -32,6 +32,8 @@ beforeAll(async () => {
     body: { type: 'email', name: 'Support mailbox', settings: settings(smtp.port), secrets: { imapPassword: BUSINESS.password, smtpPassword: BUSINESS.password } },
   });
   expect(res.status).toBe(201);
+  // A mailbox is watched, not posted to: it has no webhook URL.
+  expect(res.body.webhookUrl).toBeNull();
   channelId = res.body.id;
 }, 60_000);
 afterAll(async () => {

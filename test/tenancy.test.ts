@@ -57,6 +57,15 @@ describe('tenant isolation', () => {
     const noToken = await h.api('POST', '/v1/admin/workspaces', { body: { name: 'x' }, headers: { authorization: 'Bearer wrong' } });
     expect(noToken.status).toBe(401);
   });
+
+  it('creates a workspace once per Idempotency-Key', async () => {
+    const headers = { authorization: `Bearer ${h.ctx.config.OMNIGATE_ADMIN_TOKEN}`, 'idempotency-key': 'onboard-acme' };
+    const first = await h.api('POST', '/v1/admin/workspaces', { body: { name: 'Acme' }, headers });
+    const again = await h.api('POST', '/v1/admin/workspaces', { body: { name: 'Acme' }, headers });
+    expect(first.status).toBe(201);
+    expect(again.body.workspace.id).toBe(first.body.workspace.id);
+    expect(await h.ctx.store.workspaces.countDocuments({ name: 'Acme' })).toBe(1);
+  });
 });
 
 describe('secrets', () => {

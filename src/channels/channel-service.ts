@@ -85,6 +85,11 @@ export class ChannelService {
     return docs.map((doc) => this.resolve(doc));
   }
 
+  /** True for channels whose traffic is fetched (mailboxes) rather than posted to a webhook. */
+  isPulled(doc: Pick<ChannelDoc, 'type'>): boolean {
+    return Boolean(this.connectorOf(doc).startPulling);
+  }
+
   /** The connector of a channel, without decrypting its secrets. */
   connectorOf(doc: Pick<ChannelDoc, 'type'>): Connector {
     const connector = this.connectors.get(doc.type);

@@ -14,7 +14,7 @@ export async function connectChannel(
 ) {
   const channel = await ctx.channels.create(workspaceId, input);
   await ctx.templates.seedFromFiles(channel);
-  const view = channelToApi(channel, ctx.config.PUBLIC_BASE_URL);
+  const view = channelToApi(channel, ctx.config.PUBLIC_BASE_URL, ctx.channels.isPulled(channel));
   await ctx.outbox.emit({ type: 'channel.created', workspaceId, key: String(channel._id), data: { channelId: view.id, channel: view } });
   return { channel, view };
 }

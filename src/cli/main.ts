@@ -87,7 +87,7 @@ async function demo(ctx: AppContext): Promise<void> {
     });
     channel = created.toObject();
   }
-  const api = channelToApi(channel, ctx.config.PUBLIC_BASE_URL);
+  const api = channelToApi(channel, ctx.config.PUBLIC_BASE_URL, ctx.channels.isPulled(channel));
   console.log(`
 Omnigate demo workspace ready
   workspace id : ${String(workspace._id)}

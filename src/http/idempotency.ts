@@ -14,7 +14,12 @@ export interface HandlerResult {
  * answer instead of doing the work twice. The record is claimed before the work starts (a
  * concurrent duplicate gets 409) and released if the work fails, so the client may retry.
  */
-export function idempotent(ctx: AppContext, handler: (req: Request, res: Response) => Promise<HandlerResult>): RequestHandler {
+export function idempotent(
+  ctx: AppContext,
+  handler: (req: Request, res: Response) => Promise<HandlerResult>,
+  /** Whose keys these are: the caller's workspace, or the instance for admin routes. */
+  scopeOf: (res: Response) => string = (res) => String(authOf(res).workspaceId),
+): RequestHandler {
   return async (req, res) => {
     const key = req.get('idempotency-key');
     if (key === undefined) {
@@ -23,7 +28,7 @@ export function idempotent(ctx: AppContext, handler: (req: Request, res: Respons
       return;
     }
     if (key.length === 0 || key.length > 255) throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
-    const id = `${String(authOf(res).workspaceId)}:${key}`;
+    const id = `${scopeOf(res)}:${key}`;
     const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
     const records = ctx.store.idempotencyRecords;
     try {

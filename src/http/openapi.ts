@@ -122,7 +122,7 @@ export function buildOpenApiDocument(serverUrl: string) {
         ...(op.query
           ? Object.entries(op.query.shape).map(([name, s]) => ({ name, in: 'query', required: false, schema: jsonSchema(s as z.ZodType) }))
           : []),
-        ...(method === 'post' && op.auth === undefined ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : []),
+        ...(method === 'post' && op.auth !== 'provider' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : []),
       ];
       paths[path][method] = {
         summary: op.summary,

@@ -77,7 +77,8 @@ export function contactToApi(c: ContactDoc) {
   };
 }
 
-export function channelToApi(c: ChannelDoc, publicBaseUrl: string) {
+/** `pulled`: the channel's traffic is fetched (a mailbox), so it has no webhook URL. */
+export function channelToApi(c: ChannelDoc, publicBaseUrl: string, pulled: boolean) {
   return {
     id: String(c._id),
     type: c.type,
@@ -86,7 +87,7 @@ export function channelToApi(c: ChannelDoc, publicBaseUrl: string) {
     settings: c.settings,
     state: c.state,
     stateReason: c.stateReason ?? null,
-    webhookUrl: webhookUrlOf(publicBaseUrl, c),
+    webhookUrl: pulled ? null : webhookUrlOf(publicBaseUrl, c),
     createdAt: iso(c.createdAt),
   };
 }

@@ -2,16 +2,24 @@ import { Router } from 'express';
 import type { AppContext } from '../../app/context.js';
 import { createWorkspace } from '../../workspaces/workspace-service.js';
 import { requireAdminToken } from '../auth.js';
+import { idempotent } from '../idempotency.js';
 import { createWorkspaceBody } from '../schemas.js';
 
 /** Instance-level administration, behind the operator's admin token. */
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
   router.use(requireAdminToken(ctx.config.OMNIGATE_ADMIN_TOKEN));
-  router.post('/workspaces', async (req, res) => {
-    const { name } = createWorkspaceBody.parse(req.body);
-    const { workspace, apiKey } = await createWorkspace(ctx.store, name);
-    res.status(201).json({ workspace: { id: String(workspace._id), name: workspace.name }, apiKey });
-  });
+  router.post(
+    '/workspaces',
+    idempotent(
+      ctx,
+      async (req) => {
+        const { name } = createWorkspaceBody.parse(req.body);
+        const { workspace, apiKey } = await createWorkspace(ctx.store, name);
+        return { status: 201, body: { workspace: { id: String(workspace._id), name: workspace.name }, apiKey } };
+      },
+      () => 'instance',
+    ),
+  );
   return router;
 }

@@ -21,11 +21,12 @@ export function channelRoutes(ctx: AppContext): Router {
   );
   router.get('/channels', async (_req, res) => {
     const channels = await ctx.store.channels.find({ workspaceId: authOf(res).workspaceId }).sort({ _id: -1 }).lean();
-    res.json({ data: channels.map((c) => channelToApi(c, base)) });
+    res.json({ data: channels.map((c) => channelToApi(c, base, ctx.channels.isPulled(c))) });
   });
   router.get('/channels/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    res.json(channelToApi(await ctx.channels.get(authOf(res).workspaceId, id), base));
+    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
+    res.json(channelToApi(channel, base, ctx.channels.isPulled(channel)));
   });
   router.get('/channels/:id/templates', async (req, res) => {
     const { id } = idParam.parse(req.params);
