@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
+import { AssignmentService } from '../routing/assignment-service.js';
 import { SendService } from '../outbound/send-service.js';
 import { SendWorker } from '../outbound/send-worker.js';
 import { SecretBox } from '../security/secret-box.js';
@@ -46,6 +47,7 @@ export interface AppContext {
   mediaFetcher: MediaFetcher;
   webhookDeliverer: WebhookDeliverer;
   lifecycle: LifecycleService;
+  assignment: AssignmentService;
 }
 
 export interface ContextOptions {
@@ -88,6 +90,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     statuses,
     recorder,
     lifecycle,
+    assignment: new AssignmentService({ store, lifecycle, clock, logger }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
     receiver: new WebhookReceiver(recorder, channels, clock),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),

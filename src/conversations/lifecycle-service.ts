@@ -29,7 +29,14 @@ export type LifecycleActor = 'agent' | 'automation' | 'customer' | 'timer';
 export interface ChangeStatusOptions {
   snoozeUntil?: Date;
   actor: LifecycleActor;
+  /** Refuse (409 invalid_transition) unless the conversation is in this status: assignment takes queued ones only. */
+  from?: ConversationStatus;
+  /** Set in the same update as the status: the agent and the agent_slots record it takes. */
+  assignment?: { assigneeId: Types.ObjectId; slotId: string };
 }
+
+/** Ending states give the agent's slot back; the assignee stays as who handled the conversation. */
+const ENDED: readonly ConversationStatus[] = ['resolved', 'closed', 'abandoned'];
 
 export interface TimerJobData {
   conversationId: string;
@@ -142,8 +149,12 @@ export class LifecycleService {
     const { store, clock, outbox } = this.deps;
     const now = clock.now();
     const reopening = !isOpen(current.status) && isOpen(to);
+    if (opts.from !== undefined && current.status !== opts.from) {
+      throw toAppError({ code: 'invalid_transition', from: current.status, to, allowed: allowedFrom(current.status) });
+    }
     const result = transition(current, to, { now, snoozeUntil: opts.snoozeUntil, openThread: reopening ? await this.threadKeyOf(current) : undefined });
     if (!result.ok) throw toAppError(result.error);
+    const { set, unset } = withAssignment(result.set, result.unset, to, opts.assignment);
     if (version !== undefined && current.lifecycleVersion !== version) return null;
     // Claim the version this change starts from: the unique _id admits one writer only.
     const step = `${String(current._id)}:${current.lifecycleVersion}`;
@@ -155,8 +166,8 @@ export class LifecycleService {
         .findOneAndUpdate(
           { _id: current._id, workspaceId: current.workspaceId, status: current.status, lifecycleVersion: current.lifecycleVersion },
           {
-            $set: result.set,
-            ...(result.unset.length > 0 && { $unset: Object.fromEntries(result.unset.map((f) => [f, ''])) }),
+            $set: set,
+            ...(unset.length > 0 && { $unset: Object.fromEntries(unset.map((f) => [f, ''])) }),
             $inc: { lifecycleVersion: 1 },
           },
           { new: true },
@@ -171,6 +182,11 @@ export class LifecycleService {
     if (!updated) {
       await releaseClaim(store.conversationTransitions, step);
       return null;
+    }
+    // Exactly the slot this conversation held: a newer assignment cannot hold the same slot id
+    // until this record is gone, so deleting by id and conversation never frees someone else's.
+    if (current.assignedSlot && !updated.assignedSlot) {
+      await store.agentSlots.deleteOne({ _id: current.assignedSlot, conversationId: current._id });
     }
     await outbox.emit({
       type: 'conversation.status_changed',
@@ -214,4 +230,20 @@ export class LifecycleService {
     const threaded = channel && this.deps.connectors.get(channel.type)?.capabilities.conversations === 'thread';
     return threaded && c.firstProviderKey ? emailThreadKey(c.channelId, c.firstProviderKey) : openThreadKey(String(c.channelId), String(c.contactId));
   }
+}
+
+/**
+ * Adds the assignment fields to a transition's update: an assignment sets the agent and its
+ * slot; going back to queued (unassign) clears both; ending clears the slot only.
+ */
+function withAssignment(
+  set: object,
+  unset: readonly string[],
+  to: ConversationStatus,
+  assignment: ChangeStatusOptions['assignment'],
+): { set: object; unset: string[] } {
+  if (assignment) return { set: { ...set, assigneeId: assignment.assigneeId, assignedSlot: assignment.slotId }, unset: [...unset] };
+  if (to === 'queued') return { set, unset: [...unset, 'assigneeId', 'assignedSlot'] };
+  if (ENDED.includes(to)) return { set, unset: [...unset, 'assignedSlot'] };
+  return { set, unset: [...unset] };
 }

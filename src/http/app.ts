@@ -6,6 +6,7 @@ import { authenticate } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
+import { agentRoutes } from './routes/agents.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { channelRoutes } from './routes/channels.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -54,6 +55,7 @@ export function createHttpApp(ctx: AppContext): Express {
     '/v1',
     express.json({ limit: ctx.config.MAX_BODY_BYTES }),
     apiKeyRoutes(ctx),
+    agentRoutes(ctx),
     channelRoutes(ctx),
     conversationRoutes(ctx),
     messageRoutes(ctx),

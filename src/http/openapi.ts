@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  assignBody,
   changeStatusBody,
+  createAgentBody,
   createApiKeyBody,
   createChannelBody,
   createSubscriptionBody,
@@ -8,6 +10,7 @@ import {
   listConversationsQuery,
   paginationQuery,
   sendMessageBody,
+  updateAgentBody,
 } from './schemas.js';
 
 /**
@@ -34,6 +37,20 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/v1/api-keys': {
     post: { summary: 'Create an API key (admin)', tags: ['workspace'], body: createApiKeyBody, responses: { '201': 'Created; the key is shown once', '403': 'Admin key required', ...errors } },
     get: { summary: 'List API keys (admin)', tags: ['workspace'], responses: { '200': 'Keys, without secrets', ...errors } },
+  },
+  '/v1/agents': {
+    post: { summary: 'Create an agent (admin); email is unique per workspace', tags: ['agents'], body: createAgentBody, responses: { '201': 'Created', '403': 'Admin key required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors } },
+    get: { summary: 'List agents, newest first', tags: ['agents'], query: paginationQuery, responses: { '200': 'A page of agents', ...errors } },
+  },
+  '/v1/agents/{id}': {
+    get: { summary: 'Get an agent with its load (conversations held)', tags: ['agents'], pathId: true, responses: { '200': 'The agent', ...errors } },
+    patch: {
+      summary: "Change an agent (admin; the agent's own key may change its status only); a lowered capacity applies to new assignments",
+      tags: ['agents'],
+      pathId: true,
+      body: updateAgentBody,
+      responses: { '200': 'The agent', '403': 'admin_required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors },
+    },
   },
   '/v1/channels': {
     post: { summary: 'Connect a channel (admin); secrets are encrypted and never returned', tags: ['channels'], body: createChannelBody, responses: { '201': 'Created, with its webhook URL', '409': 'Channel exists', ...errors } },
@@ -62,6 +79,26 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         '422': 'snooze_until_in_past',
         ...errors,
       },
+    },
+  },
+  '/v1/conversations/{id}/assign': {
+    post: {
+      summary: 'Assign a queued conversation to an available agent within its capacity; it becomes active with assigneeId',
+      tags: ['conversations'],
+      pathId: true,
+      body: assignBody,
+      responses: { '200': 'The conversation', '409': 'already_assigned, invalid_transition (not queued), agent_unavailable, agent_at_capacity', ...errors },
+    },
+  },
+  '/v1/conversations/{id}/unassign': {
+    post: { summary: "Back to queued: clears assigneeId and frees the agent's slot", tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', '409': 'invalid_transition (not active)', ...errors } },
+  },
+  '/v1/conversations/{id}/accept': {
+    post: {
+      summary: "The calling agent takes a queued conversation (the key must be linked to an agent by apiKeyId)",
+      tags: ['conversations'],
+      pathId: true,
+      responses: { '200': 'The conversation', '403': 'agent_key_required', '409': 'As for assign', ...errors },
     },
   },
   '/v1/conversations/{id}/archive': {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MESSAGE_TAGS } from '../../connectors/contract.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
+import { AGENT_ROLES, AGENT_STATUSES } from '../store/models/agent.js';
 import { API_KEY_ROLES } from '../store/models/api-key.js';
 
 /** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
@@ -141,3 +142,31 @@ export const createSubscriptionBody = z.strictObject({
   description: z.string().max(500).optional(),
 });
 export const idParam = z.strictObject({ id: objectId });
+
+const tags = z.array(z.string().min(1).max(100)).max(50);
+/** An agent's editable fields; `apiKeyId` links the key `accept` acts with (null unlinks it). */
+const agentFields = {
+  name: z.string().min(1).max(200),
+  role: z.enum(AGENT_ROLES),
+  status: z.enum(AGENT_STATUSES),
+  capacity: z.number().int().min(1).max(1000),
+  skills: tags,
+  languages: tags,
+  teams: tags,
+};
+export const createAgentBody = z.strictObject({
+  ...agentFields,
+  email: z.email().max(320),
+  role: agentFields.role.default('agent'),
+  status: agentFields.status.default('offline'),
+  capacity: agentFields.capacity.default(3),
+  skills: tags.default([]),
+  languages: tags.default([]),
+  teams: tags.default([]),
+  apiKeyId: objectId.optional(),
+});
+export const updateAgentBody = z
+  .strictObject({ ...agentFields, apiKeyId: objectId.nullable() })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
+export const assignBody = z.strictObject({ agentId: objectId });

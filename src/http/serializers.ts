@@ -17,6 +17,7 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     channelId: String(c.channelId),
     contactId: String(c.contactId),
     status: c.status,
+    assigneeId: c.assigneeId ? String(c.assigneeId) : null,
     archived: c.archived === true,
     snoozedUntil: iso(c.snoozedUntil),
     resolvedAt: iso(c.resolvedAt),

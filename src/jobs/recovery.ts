@@ -8,9 +8,12 @@ const STALE_MS = 60_000;
  * Re-queues work that was recorded in MongoDB but whose job may have been lost (a crash between
  * the write and the queue add, or Redis data lost): raw events, queued messages, undispatched
  * events and pending webhook deliveries. Job ids are deterministic, so work that is
- * still queued is not doubled. Run when workers start.
+ * still queued is not doubled. Also frees agent slots no conversation holds (a crash inside an
+ * assignment or its release). Run when workers start.
  */
-export async function recoverPendingWork(ctx: AppContext): Promise<{ rawEvents: number; messages: number; events: number; deliveries: number }> {
+export async function recoverPendingWork(
+  ctx: AppContext,
+): Promise<{ rawEvents: number; messages: number; events: number; deliveries: number; slots: number }> {
   const before = new Date(ctx.clock.now().getTime() - STALE_MS);
   const rawEvents = await ctx.store.rawEvents.find({ state: 'received', receivedAt: { $lt: before } }, { _id: 1 }).lean();
   for (const r of rawEvents) await ctx.queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
@@ -21,7 +24,8 @@ export async function recoverPendingWork(ctx: AppContext): Promise<{ rawEvents: 
   // A delivery's next attempt has a deterministic job id: one still waiting is not doubled.
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
-  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length };
+  const slots = await ctx.assignment.reconcileSlots();
+  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, slots };
   if (Object.values(counts).some((n) => n > 0)) ctx.logger.info(counts, 'recovered pending work');
   return counts;
 }

@@ -1,5 +1,7 @@
 import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import type { Clock } from '../clock.js';
+import { agentSlotSchema, type AgentSlotDoc } from './models/agent-slot.js';
+import { agentSchema, type AgentDoc } from './models/agent.js';
 import { apiKeySchema, type ApiKeyDoc } from './models/api-key.js';
 import { channelSchema, type ChannelDoc } from './models/channel.js';
 import { contactIdentitySchema, type ContactIdentityDoc } from './models/contact-identity.js';
@@ -36,6 +38,8 @@ export interface Store {
   earlyStatuses: Model<EarlyStatusDoc>;
   conversationTransitions: Model<ConversationTransitionDoc>;
   messageTransitions: Model<MessageTransitionDoc>;
+  agents: Model<AgentDoc>;
+  agentSlots: Model<AgentSlotDoc>;
   media: MediaStore;
 }
 
@@ -68,6 +72,8 @@ export function createStore(connection: Connection, clock: Clock): Store {
     earlyStatuses: model('EarlyStatus', 'early_statuses', earlyStatusSchema.clone()),
     conversationTransitions: model('ConversationTransition', 'conversation_transitions', conversationTransitionSchema.clone()),
     messageTransitions: model('MessageTransition', 'message_transitions', messageTransitionSchema.clone()),
+    agents: model('Agent', 'agents', agentSchema.clone()),
+    agentSlots: model('AgentSlot', 'agent_slots', agentSlotSchema.clone()),
     media: new MediaStore(connection),
   };
 }

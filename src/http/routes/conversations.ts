@@ -9,7 +9,7 @@ import type { ConversationDoc } from '../../store/models/conversation.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { cursorFilter, page } from '../pagination.js';
-import { changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, type SendMessageBody } from '../schemas.js';
+import { assignBody, changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, type SendMessageBody } from '../schemas.js';
 import { conversationToApi, messageToApi } from '../serializers.js';
 
 export function conversationRoutes(ctx: AppContext): Router {
@@ -90,6 +90,36 @@ export function conversationRoutes(ctx: AppContext): Router {
       const actor = role === 'automation' ? 'automation' : 'agent';
       const updated = await ctx.lifecycle.changeStatus(workspaceId, id, body.status, { snoozeUntil, actor });
       return { status: 200, body: await withWindow(updated) };
+    }),
+  );
+
+  router.post(
+    '/conversations/:id/assign',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const { agentId } = assignBody.parse(req.body);
+      const { workspaceId, role } = authOf(res);
+      const updated = await ctx.assignment.assign(workspaceId, id, agentId, { actor: role === 'automation' ? 'automation' : 'agent' });
+      return { status: 200, body: await withWindow(updated) };
+    }),
+  );
+
+  router.post(
+    '/conversations/:id/unassign',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const { workspaceId, role } = authOf(res);
+      const updated = await ctx.assignment.unassign(workspaceId, id, { actor: role === 'automation' ? 'automation' : 'agent' });
+      return { status: 200, body: await withWindow(updated) };
+    }),
+  );
+
+  router.post(
+    '/conversations/:id/accept',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const { workspaceId, keyId } = authOf(res);
+      return { status: 200, body: await withWindow(await ctx.assignment.accept(workspaceId, id, keyId)) };
     }),
   );
 

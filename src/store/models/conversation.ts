@@ -29,6 +29,10 @@ export interface ConversationDoc {
   snoozedFrom?: ConversationStatus;
   resolvedAt?: Date;
   closedAt?: Date;
+  /** The agent it is assigned to; kept when it ends (who handled it), cleared when it goes back to queued. */
+  assigneeId?: Types.ObjectId;
+  /** The agent_slots record the assignment holds; set while it holds one, cleared when freed. */
+  assignedSlot?: string;
   /** Hidden from the default conversation list; independent of the status. */
   archived: boolean;
   /**
@@ -59,6 +63,8 @@ export const conversationSchema = new Schema<ConversationDoc>({
   snoozedFrom: { type: String, enum: CONVERSATION_STATUSES },
   resolvedAt: Date,
   closedAt: Date,
+  assigneeId: Schema.Types.ObjectId,
+  assignedSlot: String,
   archived: { type: Boolean, default: false },
   lifecycleVersion: { type: Number, default: 0 },
 });
@@ -67,3 +73,4 @@ conversationSchema.index({ workspaceId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, status: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, channelId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, contactId: 1, _id: -1 });
+conversationSchema.index({ workspaceId: 1, assigneeId: 1, _id: -1 });

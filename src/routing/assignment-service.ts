@@ -1,0 +1,115 @@
+import type { Types } from 'mongoose';
+import type { Clock } from '../clock.js';
+import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
+import { AppError, conflict, forbidden, notFound } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { claimOnce, releaseClaim } from '../store/claim.js';
+import type { Store } from '../store/index.js';
+import type { AgentDoc } from '../store/models/agent.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+
+/** A slot younger than this may belong to an assignment still in flight: reconciliation leaves it. */
+const SLOT_GRACE_MS = 60_000;
+
+type Id = Types.ObjectId | string;
+
+/** Statuses in which an assigned conversation keeps its agent's slot. */
+const HOLDING: readonly ConversationDoc['status'][] = ['active', 'pending', 'snoozed'];
+
+/**
+ * Assigns queued conversations to agents within their capacity. Two unique claims decide every
+ * race, whatever the server: the agent's capacity slot (`agent_slots`, `<agentId>:<index>`) is
+ * taken first, then the conversation's lifecycle version (queued → active through
+ * LifecycleService, which sets `assigneeId` and `assignedSlot` in the same update). A step that
+ * fails gives the slot back, so no path leaves a conversation assigned twice or an agent over
+ * capacity. The lifecycle service frees the slot when the conversation goes back to queued or ends.
+ */
+export class AssignmentService {
+  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; clock: Clock; logger: Logger }) {}
+
+  async assign(workspaceId: Types.ObjectId, conversationId: Id, agentId: Id, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
+    const { store, lifecycle } = this.deps;
+    const agent = await store.agents.findOne({ _id: agentId, workspaceId }).lean();
+    if (!agent) throw notFound('Agent');
+    if (agent.status !== 'available') throw conflict('agent_unavailable', `The agent is ${agent.status}`, { agentId: String(agent._id), status: agent.status });
+    const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+    if (!conversation) throw notFound('Conversation');
+    // Checked again by the lifecycle claim; this only spares a slot claim that cannot succeed.
+    if (conversation.status !== 'queued') throw refusal(conversation);
+
+    const slotId = await this.takeSlot(agent, conversation._id);
+    try {
+      return await lifecycle.changeStatus(workspaceId, conversation._id, 'active', {
+        actor: opts.actor,
+        from: 'queued',
+        assignment: { assigneeId: agent._id, slotId },
+      });
+    } catch (err) {
+      const latest = await store.conversations.findById(conversation._id).lean();
+      // The assignment was stored and only what follows it (event, timers) failed: the slot is in use.
+      if (latest?.assignedSlot === slotId) throw err;
+      await releaseClaim(store.agentSlots, slotId);
+      if (!(err instanceof AppError && err.code === 'invalid_transition')) throw err;
+      throw latest ? refusal(latest) : err;
+    }
+  }
+
+  /** An agent's own key takes a queued conversation: the key must be linked to an agent (apiKeyId). */
+  async accept(workspaceId: Types.ObjectId, conversationId: Id, keyId: Types.ObjectId): Promise<ConversationDoc> {
+    const agent = await this.deps.store.agents.findOne({ workspaceId, apiKeyId: keyId }, { _id: 1 }).lean();
+    if (!agent) throw forbidden('agent_key_required', 'This API key is not linked to an agent');
+    return this.assign(workspaceId, conversationId, agent._id, { actor: 'agent' });
+  }
+
+  /** Back to queued; the lifecycle service clears the assignee and frees the slot. */
+  async unassign(workspaceId: Types.ObjectId, conversationId: Id, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
+    return this.deps.lifecycle.changeStatus(workspaceId, conversationId, 'queued', { actor: opts.actor, from: 'active' });
+  }
+
+  /**
+   * Frees slots no conversation holds any more: left by a crash between taking the slot and the
+   * status change, or between the status change and the slot's release. A slot is held while its
+   * conversation names it in `assignedSlot`. Run when workers start; returns how many were freed.
+   */
+  async reconcileSlots(workspaceId?: Types.ObjectId): Promise<number> {
+    const { store, clock, logger } = this.deps;
+    const before = new Date(clock.now().getTime() - SLOT_GRACE_MS);
+    const slots = await store.agentSlots.find({ ...(workspaceId && { workspaceId }), at: { $lt: before } }).lean();
+    let freed = 0;
+    for (const slot of slots) {
+      const c = await store.conversations.findById(slot.conversationId, { assignedSlot: 1 }).lean();
+      if (c?.assignedSlot === slot._id) continue;
+      // The full match: a slot freed and taken again meanwhile is a different record.
+      const { deletedCount } = await store.agentSlots.deleteOne({ _id: slot._id, conversationId: slot.conversationId, at: slot.at });
+      freed += deletedCount;
+    }
+    if (freed > 0) logger.info({ freed }, 'freed orphaned agent slots');
+    return freed;
+  }
+
+  /**
+   * Claims the first free slot of the agent among 0..capacity-1. Slots above a lowered capacity
+   * stay held until their conversations let go, so the agent's slot count is checked after the
+   * claim too: over capacity, the claim is given back.
+   */
+  private async takeSlot(agent: AgentDoc, conversationId: Types.ObjectId): Promise<string> {
+    const { store, clock } = this.deps;
+    for (let index = 0; index < agent.capacity; index++) {
+      const slotId = `${String(agent._id)}:${index}`;
+      const record = { _id: slotId, workspaceId: agent.workspaceId, agentId: agent._id, conversationId, at: clock.now() };
+      if (!(await claimOnce(store.agentSlots, record))) continue;
+      if ((await store.agentSlots.countDocuments({ agentId: agent._id })) <= agent.capacity) return slotId;
+      await releaseClaim(store.agentSlots, slotId);
+      break;
+    }
+    throw conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
+  }
+}
+
+/** Why a conversation that is not queued cannot be assigned. */
+function refusal(c: ConversationDoc): AppError {
+  if (c.assigneeId && HOLDING.includes(c.status)) {
+    return conflict('already_assigned', 'The conversation is assigned already', { assigneeId: String(c.assigneeId), status: c.status });
+  }
+  return conflict('invalid_transition', `A ${c.status} conversation cannot be assigned`, { from: c.status, to: 'active', allowed: ['queued'] });
+}
