@@ -18,6 +18,7 @@ import { MediaFetcher } from '../media/media-fetcher.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
 import { AssignmentService } from '../routing/assignment-service.js';
+import { Router } from '../routing/router.js';
 import { SendService } from '../outbound/send-service.js';
 import { SendWorker } from '../outbound/send-worker.js';
 import { SecretBox } from '../security/secret-box.js';
@@ -48,6 +49,7 @@ export interface AppContext {
   webhookDeliverer: WebhookDeliverer;
   lifecycle: LifecycleService;
   assignment: AssignmentService;
+  router: Router;
 }
 
 export interface ContextOptions {
@@ -75,6 +77,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
+  const assignment = new AssignmentService({ store, lifecycle, clock, logger });
   return {
     config,
     logger,
@@ -90,7 +93,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     statuses,
     recorder,
     lifecycle,
-    assignment: new AssignmentService({ store, lifecycle, clock, logger }),
+    assignment,
+    router: new Router({ store, assignment, outbox, clock, logger }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
     receiver: new WebhookReceiver(recorder, channels, clock),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),

@@ -7,11 +7,14 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agents.js';
+import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { channelRoutes } from './routes/channels.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { mediaRoutes } from './routes/media.js';
 import { messageRoutes } from './routes/messages.js';
+import { queueRoutes } from './routes/queues.js';
+import { outboundConversationRoutes } from './routes/outbound-conversations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 
@@ -59,7 +62,10 @@ export function createHttpApp(ctx: AppContext): Express {
     channelRoutes(ctx),
     conversationRoutes(ctx),
     messageRoutes(ctx),
+    queueRoutes(ctx),
     webhookSubscriptionRoutes(ctx),
+    cannedResponseRoutes(ctx),
+    outboundConversationRoutes(ctx),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));

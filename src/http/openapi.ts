@@ -5,13 +5,18 @@ import {
   createAgentBody,
   createApiKeyBody,
   createChannelBody,
+  createQueueBody,
   createSubscriptionBody,
   createWorkspaceBody,
   listConversationsQuery,
   paginationQuery,
   sendMessageBody,
+  transferBody,
   updateAgentBody,
+  updateQueueBody,
 } from './schemas.js';
+import { cannedResponseOperations } from './routes/canned-responses.js';
+import { outboundConversationOperations } from './routes/outbound-conversations.js';
 
 /**
  * The OpenAPI 3.1 description of the REST API. Request bodies and query parameters are generated
@@ -31,6 +36,8 @@ type Operation = {
 const errors = { '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' };
 
 const OPERATIONS: Record<string, Record<string, Operation>> = {
+  ...cannedResponseOperations,
+  ...outboundConversationOperations,
   '/v1/admin/workspaces': {
     post: { summary: 'Create a workspace and its first admin API key', tags: ['admin'], body: createWorkspaceBody, auth: 'adminToken', responses: { '201': 'Created; the key is shown once', ...errors } },
   },
@@ -52,6 +59,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       responses: { '200': 'The agent', '403': 'admin_required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors },
     },
   },
+  '/v1/queues': {
+    post: { summary: 'Create a routing queue (admin): match rules, priority, strategy, member agents', tags: ['queues'], body: createQueueBody, responses: { '201': 'Created', '403': 'Admin key required', '422': 'agent_not_found', ...errors } },
+    get: { summary: 'List queues, highest priority first, the default queue last', tags: ['queues'], responses: { '200': 'Queues', ...errors } },
+  },
+  '/v1/queues/{id}': {
+    get: { summary: 'Get a queue', tags: ['queues'], pathId: true, responses: { '200': 'The queue', ...errors } },
+    patch: { summary: 'Change a queue (admin)', tags: ['queues'], pathId: true, body: updateQueueBody, responses: { '200': 'The queue', '403': 'Admin key required', '422': 'agent_not_found', ...errors } },
+  },
   '/v1/channels': {
     post: { summary: 'Connect a channel (admin); secrets are encrypted and never returned', tags: ['channels'], body: createChannelBody, responses: { '201': 'Created, with its webhook URL', '409': 'Channel exists', ...errors } },
     get: { summary: 'List channels', tags: ['channels'], responses: { '200': 'Channels', ...errors } },
@@ -65,7 +80,12 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: 'List conversations, newest first; archived ones only with archived=true', tags: ['conversations'], query: listConversationsQuery, responses: { '200': 'A page of conversations', ...errors } },
   },
   '/v1/conversations/{id}': {
-    get: { summary: 'Get a conversation with its latest messages and what may be sent now', tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', ...errors } },
+    get: {
+      summary: 'Get a conversation with its latest messages, what may be sent now and, while queued, its queuePosition (1-based, oldest first in its queue)',
+      tags: ['conversations'],
+      pathId: true,
+      responses: { '200': 'The conversation', ...errors },
+    },
   },
   '/v1/conversations/{id}/status': {
     post: {
@@ -91,7 +111,21 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     },
   },
   '/v1/conversations/{id}/unassign': {
-    post: { summary: "Back to queued: clears assigneeId and frees the agent's slot", tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', '409': 'invalid_transition (not active)', ...errors } },
+    post: {
+      summary: "Back to queued: clears assigneeId and frees the agent's slot; an automatic queue routes it to another member",
+      tags: ['conversations'],
+      pathId: true,
+      responses: { '200': 'The conversation', '409': 'invalid_transition (not active)', ...errors },
+    },
+  },
+  '/v1/conversations/{id}/transfer': {
+    post: {
+      summary: 'Transfer a queued or active conversation to an agent (assigned now) or to a queue (routed there), with an optional note kept in transfers',
+      tags: ['conversations'],
+      pathId: true,
+      body: transferBody,
+      responses: { '200': 'The conversation', '409': 'invalid_transition, agent_unavailable, agent_at_capacity, already_assigned', ...errors },
+    },
   },
   '/v1/conversations/{id}/accept': {
     post: {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { MESSAGE_TAGS } from '../../connectors/contract.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
+import { isTimezone } from '../domain/queue-matching.js';
 import { AGENT_ROLES, AGENT_STATUSES } from '../store/models/agent.js';
 import { API_KEY_ROLES } from '../store/models/api-key.js';
+import { ROUTING_STRATEGIES } from '../store/models/queue.js';
 
 /** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
 
@@ -170,3 +172,43 @@ export const updateAgentBody = z
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
 export const assignBody = z.strictObject({ agentId: objectId });
+
+/** A transfer names exactly one target: an agent (assigned now) or a queue (routed there). */
+export const transferBody = z
+  .strictObject({ agentId: objectId.optional(), queueId: objectId.optional(), note: z.string().min(1).max(2000).optional() })
+  .refine((b) => (b.agentId === undefined) !== (b.queueId === undefined), { message: 'give exactly one of agentId, queueId' });
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+/** Match rules of a queue (src/domain/queue-matching.ts); every rule given must match. */
+const queueRules = z.strictObject({
+  channelIds: z.array(objectId).max(100).optional(),
+  tags: tags.optional(),
+  languages: tags.optional(),
+  contactAttributes: z.record(z.string().min(1).max(100), z.string().max(500)).optional(),
+  businessHours: z
+    .strictObject({
+      timezone: z.string().refine(isTimezone, { message: 'must be an IANA timezone' }),
+      days: z.array(z.strictObject({ day: z.number().int().min(0).max(6), from: hhmm, to: hhmm })).min(1).max(50),
+    })
+    .optional(),
+});
+const queueFields = {
+  name: z.string().min(1).max(200),
+  priority: z.number().int().min(-1000).max(1000),
+  rules: queueRules,
+  strategy: z.enum(ROUTING_STRATEGIES),
+  agentIds: z.array(objectId).max(1000),
+  redistributeOnOffline: z.boolean(),
+};
+export const createQueueBody = z.strictObject({
+  ...queueFields,
+  priority: queueFields.priority.default(0),
+  rules: queueRules.default({}),
+  strategy: queueFields.strategy.default('manual'),
+  agentIds: queueFields.agentIds.default([]),
+  redistributeOnOffline: queueFields.redistributeOnOffline.default(false),
+});
+export const updateQueueBody = z
+  .strictObject(queueFields)
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });

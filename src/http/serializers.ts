@@ -1,6 +1,7 @@
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { ContactDoc } from '../store/models/contact.js';
-import type { ConversationDoc } from '../store/models/conversation.js';
+import type { ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
+import type { QueueDoc } from '../store/models/queue.js';
 import type { MessageDoc } from '../store/models/message.js';
 import type { TemplateDoc } from '../store/models/template.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
@@ -18,6 +19,8 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     contactId: String(c.contactId),
     status: c.status,
     assigneeId: c.assigneeId ? String(c.assigneeId) : null,
+    queueId: c.queueId ? String(c.queueId) : null,
+    transfers: (c.transfers ?? []).map(transferToApi),
     archived: c.archived === true,
     snoozedUntil: iso(c.snoozedUntil),
     resolvedAt: iso(c.resolvedAt),
@@ -38,6 +41,31 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     }),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
+  };
+}
+
+export function transferToApi(t: ConversationTransfer) {
+  return {
+    toAgentId: t.toAgentId ? String(t.toAgentId) : null,
+    toQueueId: t.toQueueId ? String(t.toQueueId) : null,
+    fromAgentId: t.fromAgentId ? String(t.fromAgentId) : null,
+    note: t.note ?? null,
+    at: t.at.toISOString(),
+  };
+}
+
+export function queueToApi(q: QueueDoc) {
+  return {
+    id: String(q._id),
+    name: q.name,
+    priority: q.priority,
+    rules: q.rules,
+    strategy: q.strategy,
+    isDefault: q.isDefault,
+    agentIds: q.agentIds.map(String),
+    redistributeOnOffline: q.redistributeOnOffline,
+    createdAt: iso(q.createdAt),
+    updatedAt: iso(q.updatedAt),
   };
 }
 

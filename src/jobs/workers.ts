@@ -41,6 +41,8 @@ export function startWorkers(ctx: AppContext): Worker[] {
       const channel = await ctx.store.channels.findById(event.data.channelId).lean();
       if (channel) await ctx.pull.ensure(channel);
     }
+    // Routing runs here, off the ingest path: a new conversation gets its queue and maybe an agent.
+    if (event?.type === 'conversation.created' && event.conversationId) await ctx.router.route(event.workspaceId, event.conversationId);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job) => ctx.webhookDeliverer.deliver(job.data.deliveryId));
   const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));

@@ -2,6 +2,7 @@ import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import type { Clock } from '../clock.js';
 import { agentSlotSchema, type AgentSlotDoc } from './models/agent-slot.js';
 import { agentSchema, type AgentDoc } from './models/agent.js';
+import { cannedResponseSchema, type CannedResponseDoc } from './models/canned-response.js';
 import { apiKeySchema, type ApiKeyDoc } from './models/api-key.js';
 import { channelSchema, type ChannelDoc } from './models/channel.js';
 import { contactIdentitySchema, type ContactIdentityDoc } from './models/contact-identity.js';
@@ -13,6 +14,7 @@ import { earlyStatusSchema, type EarlyStatusDoc } from './models/early-status.js
 import { idempotencyRecordSchema, type IdempotencyRecordDoc } from './models/idempotency-record.js';
 import { messageSchema, type MessageDoc } from './models/message.js';
 import { messageTransitionSchema, type MessageTransitionDoc } from './models/message-transition.js';
+import { queueSchema, type QueueDoc } from './models/queue.js';
 import { rawEventSchema, type RawEventDoc } from './models/raw-event.js';
 import { templateSchema, type TemplateDoc } from './models/template.js';
 import { webhookDeliverySchema, type WebhookDeliveryDoc } from './models/webhook-delivery.js';
@@ -40,6 +42,8 @@ export interface Store {
   messageTransitions: Model<MessageTransitionDoc>;
   agents: Model<AgentDoc>;
   agentSlots: Model<AgentSlotDoc>;
+  routingQueues: Model<QueueDoc>;
+  cannedResponses: Model<CannedResponseDoc>;
   media: MediaStore;
 }
 
@@ -74,6 +78,8 @@ export function createStore(connection: Connection, clock: Clock): Store {
     messageTransitions: model('MessageTransition', 'message_transitions', messageTransitionSchema.clone()),
     agents: model('Agent', 'agents', agentSchema.clone()),
     agentSlots: model('AgentSlot', 'agent_slots', agentSlotSchema.clone()),
+    routingQueues: model('Queue', 'queues', queueSchema.clone()),
+    cannedResponses: model('CannedResponse', 'canned_responses', cannedResponseSchema.clone()),
     media: new MediaStore(connection),
   };
 }

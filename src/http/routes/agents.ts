@@ -95,6 +95,9 @@ export function agentRoutes(ctx: AppContext): Router {
     // A lowered capacity takes effect for new assignments; held conversations stay (see AssignmentService).
     const updated = await stored(() => ctx.store.agents.findOneAndUpdate({ _id: id, workspaceId }, update, { new: true, runValidators: true }).lean());
     if (!updated) throw notFound('Agent');
+    // Routing follows the new status: work waiting in the agent's queues, or work it leaves.
+    if (updated.status !== agent.status && updated.status === 'available') await ctx.router.agentAvailable(workspaceId, updated._id);
+    if (updated.status !== agent.status && updated.status === 'offline') await ctx.router.agentOffline(workspaceId, updated._id);
     res.json(agentToApi(updated, await ctx.store.agentSlots.countDocuments({ agentId: updated._id })));
   });
   return router;

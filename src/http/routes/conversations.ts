@@ -3,13 +3,13 @@ import type { Types } from 'mongoose';
 import type { AppContext } from '../../app/context.js';
 import { replyWindow } from '../../domain/send-policy.js';
 import { windowRuleOf } from '../../outbound/policy-check.js';
-import type { MessageContent, TemplateSend } from '../../domain/message.js';
-import { notFound, unprocessable } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import type { ConversationDoc } from '../../store/models/conversation.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
+import { messageContentOf } from '../message-content.js';
 import { cursorFilter, page } from '../pagination.js';
-import { assignBody, changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, type SendMessageBody } from '../schemas.js';
+import { assignBody, changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, transferBody } from '../schemas.js';
 import { conversationToApi, messageToApi } from '../serializers.js';
 
 export function conversationRoutes(ctx: AppContext): Router {
@@ -50,7 +50,8 @@ export function conversationRoutes(ctx: AppContext): Router {
     const { id } = idParam.parse(req.params);
     const conversation = await find(authOf(res).workspaceId, id);
     const messages = await ctx.store.messages.find({ conversationId: conversation._id }).sort({ _id: -1 }).limit(51).lean();
-    res.json({ ...(await withWindow(conversation)), messages: page(messages, 50, messageToApi) });
+    const queuePosition = await ctx.router.queuePosition(conversation);
+    res.json({ ...(await withWindow(conversation)), queuePosition, messages: page(messages, 50, messageToApi) });
   });
 
   router.get('/conversations/:id/messages', async (req, res) => {
@@ -71,7 +72,7 @@ export function conversationRoutes(ctx: AppContext): Router {
       const { id } = idParam.parse(req.params);
       const body = sendMessageBody.parse(req.body);
       const { workspaceId, keyId, role } = authOf(res);
-      const content = await toContent(ctx, workspaceId, id, body);
+      const content = await messageContentOf(body, async (messageId) => (await ctx.store.messages.findOne({ _id: messageId, workspaceId, conversationId: id }).lean())?.providerMessageId);
       const replyToMessageId = 'replyToMessageId' in body ? body.replyToMessageId : undefined;
       const tag = 'tag' in body ? body.tag : undefined;
       const author = role === 'automation' ? 'automation' : 'agent';
@@ -109,7 +110,8 @@ export function conversationRoutes(ctx: AppContext): Router {
     idempotent(ctx, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { workspaceId, role } = authOf(res);
-      const updated = await ctx.assignment.unassign(workspaceId, id, { actor: role === 'automation' ? 'automation' : 'agent' });
+      // Routed again at once: an automatic queue hands it to another available member.
+      const updated = await ctx.router.unassign(workspaceId, id, { actor: role === 'automation' ? 'automation' : 'agent' });
       return { status: 200, body: await withWindow(updated) };
     }),
   );
@@ -120,6 +122,17 @@ export function conversationRoutes(ctx: AppContext): Router {
       const { id } = idParam.parse(req.params);
       const { workspaceId, keyId } = authOf(res);
       return { status: 200, body: await withWindow(await ctx.assignment.accept(workspaceId, id, keyId)) };
+    }),
+  );
+
+  router.post(
+    '/conversations/:id/transfer',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const body = transferBody.parse(req.body);
+      const { workspaceId, role } = authOf(res);
+      const updated = await ctx.router.transfer(workspaceId, id, body, { actor: role === 'automation' ? 'automation' : 'agent' });
+      return { status: 200, body: await withWindow(updated) };
     }),
   );
 
@@ -137,31 +150,4 @@ export function conversationRoutes(ctx: AppContext): Router {
     );
   }
   return router;
-}
-
-/** The API's request shape to the message model (a reaction names our message id). */
-async function toContent(ctx: AppContext, workspaceId: Types.ObjectId, conversationId: string, body: SendMessageBody): Promise<MessageContent> {
-  switch (body.type) {
-    case 'reaction': {
-      const target = await ctx.store.messages.findOne({ _id: body.messageId, workspaceId, conversationId }).lean();
-      if (!target?.providerMessageId) throw unprocessable('reaction_target_not_found', 'messageId is not a delivered message of this conversation');
-      return { type: 'reaction', targetProviderMessageId: target.providerMessageId, emoji: body.emoji };
-    }
-    case 'image':
-    case 'video':
-    case 'audio':
-    case 'document':
-    case 'sticker':
-      return { type: body.type, media: { ...body.media }, caption: body.caption, filename: body.filename };
-    case 'template':
-      return { type: 'template', template: body.template as TemplateSend };
-    case 'text':
-      return { type: 'text', text: body.text };
-    case 'location':
-      return { type: 'location', latitude: body.latitude, longitude: body.longitude, name: body.name, address: body.address };
-    case 'contacts':
-      return { type: 'contacts', contacts: body.contacts };
-    case 'interactive':
-      return { type: 'interactive', interactive: body.interactive };
-  }
 }

@@ -1,6 +1,14 @@
 import { Schema, type Types } from 'mongoose';
 import { CONVERSATION_STATUSES, type ConversationStatus } from '../../domain/conversation.js';
 
+export interface ConversationTransfer {
+  toAgentId?: Types.ObjectId;
+  toQueueId?: Types.ObjectId;
+  fromAgentId?: Types.ObjectId;
+  note?: string;
+  at: Date;
+}
+
 export interface ConversationDoc {
   _id: Types.ObjectId;
   workspaceId: Types.ObjectId;
@@ -33,6 +41,10 @@ export interface ConversationDoc {
   assigneeId?: Types.ObjectId;
   /** The agent_slots record the assignment holds; set while it holds one, cleared when freed. */
   assignedSlot?: string;
+  /** The routing queue it landed in (src/routing/router.ts); set once when routed, changed by a transfer. */
+  queueId?: Types.ObjectId;
+  /** Transfers, oldest first, with the note left for whoever takes it over. */
+  transfers?: ConversationTransfer[];
   /** Hidden from the default conversation list; independent of the status. */
   archived: boolean;
   /**
@@ -65,6 +77,11 @@ export const conversationSchema = new Schema<ConversationDoc>({
   closedAt: Date,
   assigneeId: Schema.Types.ObjectId,
   assignedSlot: String,
+  queueId: Schema.Types.ObjectId,
+  transfers: {
+    type: [new Schema({ toAgentId: Schema.Types.ObjectId, toQueueId: Schema.Types.ObjectId, fromAgentId: Schema.Types.ObjectId, note: String, at: Date }, { _id: false })],
+    default: [],
+  },
   archived: { type: Boolean, default: false },
   lifecycleVersion: { type: Number, default: 0 },
 });
@@ -74,3 +91,5 @@ conversationSchema.index({ workspaceId: 1, status: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, channelId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, contactId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, assigneeId: 1, _id: -1 });
+// Queue positions and "oldest queued of a queue" read this.
+conversationSchema.index({ workspaceId: 1, queueId: 1, status: 1, createdAt: 1 });

@@ -1,0 +1,150 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.js';
+import { sendCanned } from '../../canned/canned-service.js';
+import { unknownVariables } from '../../canned/render.js';
+import { conflict, isDuplicateKeyError, notFound, unprocessable } from '../../errors.js';
+import type { CannedResponseDoc } from '../../store/models/canned-response.js';
+import { authOf, requireAdmin } from '../auth.js';
+import { idempotent } from '../idempotency.js';
+import { cursorFilter, page } from '../pagination.js';
+import { idParam, paginationQuery } from '../schemas.js';
+import { messageToApi } from '../serializers.js';
+
+const shortcut = z.string().regex(/^\/[a-z0-9_-]{1,50}$/, 'A slash and 1 to 50 of a-z, 0-9, _ and -, e.g. /thanks');
+const title = z.string().trim().min(1).max(200);
+const text = z.string().min(1).max(4096);
+
+export const createCannedResponseBody = z.strictObject({ shortcut, title, text });
+export const updateCannedResponseBody = z
+  .strictObject({ shortcut: shortcut.optional(), title: title.optional(), text: text.optional() })
+  .refine((b) => Object.keys(b).length > 0, 'Give at least one field to change');
+export const sendCannedBody = z.strictObject({ shortcut });
+
+/** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
+export const cannedResponseOperations = {
+  '/v1/canned-responses': {
+    post: {
+      summary: 'Create a canned response (admin); the shortcut is unique per workspace',
+      tags: ['canned-responses'],
+      body: createCannedResponseBody,
+      responses: { '201': 'Created', '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
+    },
+    get: { summary: 'List canned responses, newest first', tags: ['canned-responses'], query: paginationQuery, responses: { '200': 'A page of canned responses', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+  },
+  '/v1/canned-responses/{id}': {
+    get: { summary: 'Get a canned response', tags: ['canned-responses'], pathId: true, responses: { '200': 'The canned response', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+    patch: {
+      summary: 'Change a canned response (admin)',
+      tags: ['canned-responses'],
+      pathId: true,
+      body: updateCannedResponseBody,
+      responses: { '200': 'The canned response', '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
+    },
+    delete: { summary: 'Delete a canned response (admin)', tags: ['canned-responses'], pathId: true, responses: { '204': 'Deleted', '403': 'Admin key required', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+  },
+  '/v1/conversations/{id}/canned': {
+    post: {
+      summary: 'Send a canned response by its shortcut, rendered with the contact, the agent of the key and the workspace',
+      tags: ['conversations'],
+      pathId: true,
+      body: sendCannedBody,
+      responses: {
+        '202': 'Accepted; the message is queued',
+        '422': 'canned_unknown_variable, canned_variable_missing, or a send-policy refusal (window_closed, …)',
+        '400': 'Invalid request',
+        '401': 'Missing or invalid credentials',
+        '404': 'Conversation or canned response not found',
+      },
+    },
+  },
+};
+
+function cannedToApi(c: CannedResponseDoc) {
+  return {
+    id: String(c._id),
+    shortcut: c.shortcut,
+    title: c.title,
+    text: c.text,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+/** Unknown variables are refused when saved, so a typo shows up before an agent sends it. */
+function checkVariables(value: string | undefined): void {
+  const unknown = value === undefined ? [] : unknownVariables(value);
+  if (unknown.length > 0) throw unprocessable('canned_unknown_variable', `Unknown variables: ${unknown.join(', ')}`, { variables: unknown });
+}
+
+export function cannedResponseRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  /** The unique (workspace, shortcut) index decides; this names the clash. */
+  const stored = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict('canned_response_exists', 'A canned response with this shortcut exists');
+      throw err;
+    }
+  };
+
+  router.post(
+    '/canned-responses',
+    requireAdmin,
+    idempotent(ctx, async (req, res) => {
+      const body = createCannedResponseBody.parse(req.body);
+      checkVariables(body.text);
+      const created = await stored(() => ctx.store.cannedResponses.create({ ...body, workspaceId: authOf(res).workspaceId }));
+      return { status: 201, body: cannedToApi(created.toObject()) };
+    }),
+  );
+
+  router.get('/canned-responses', async (req, res) => {
+    const q = paginationQuery.parse(req.query);
+    const docs = await ctx.store.cannedResponses
+      .find({ workspaceId: authOf(res).workspaceId, ...cursorFilter(q.cursor) })
+      .sort({ _id: -1 })
+      .limit(q.limit + 1)
+      .lean();
+    res.json(page(docs, q.limit, cannedToApi));
+  });
+
+  router.get('/canned-responses/:id', async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const found = await ctx.store.cannedResponses.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
+    if (!found) throw notFound('Canned response');
+    res.json(cannedToApi(found));
+  });
+
+  router.patch('/canned-responses/:id', requireAdmin, async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const body = updateCannedResponseBody.parse(req.body);
+    checkVariables(body.text);
+    const updated = await stored(() =>
+      ctx.store.cannedResponses.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, { $set: body }, { new: true, runValidators: true }).lean(),
+    );
+    if (!updated) throw notFound('Canned response');
+    res.json(cannedToApi(updated));
+  });
+
+  router.delete('/canned-responses/:id', requireAdmin, async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const { deletedCount } = await ctx.store.cannedResponses.deleteOne({ _id: id, workspaceId: authOf(res).workspaceId });
+    if (deletedCount === 0) throw notFound('Canned response');
+    res.status(204).end();
+  });
+
+  router.post(
+    '/conversations/:id/canned',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const body = sendCannedBody.parse(req.body);
+      const { workspaceId, keyId, role } = authOf(res);
+      const message = await sendCanned(ctx, workspaceId, id, body.shortcut, { keyId, author: role === 'automation' ? 'automation' : 'agent' });
+      return { status: 202, body: messageToApi(message) };
+    }),
+  );
+  return router;
+}

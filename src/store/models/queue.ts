@@ -1,0 +1,47 @@
+import { Schema, type Types } from 'mongoose';
+import type { QueueRules } from '../../domain/queue-matching.js';
+
+export const ROUTING_STRATEGIES = ['manual', 'round_robin', 'least_busy'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+export interface QueueDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  name: string;
+  /** Higher is matched first (src/domain/queue-matching.ts). */
+  priority: number;
+  rules: QueueRules;
+  /** manual: agents accept from the queue; the others assign on arrival (src/routing/router.ts). */
+  strategy: RoutingStrategy;
+  /** The fallback for conversations no other queue matches; one per workspace (defaultKey). */
+  isDefault: boolean;
+  /** The workspace id on the default queue only: the sparse unique index makes it one per workspace. */
+  defaultKey?: string;
+  /** Member agents: the ones routing assigns to and whose going available pulls work from here. */
+  agentIds: Types.ObjectId[];
+  /** Round robin: the member assigned last. A hint, not a claim: concurrent routing may repeat it. */
+  rrCursor?: Types.ObjectId;
+  /** When a member goes offline, its active conversations of this queue are unassigned and routed again. */
+  redistributeOnOffline: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const queueSchema = new Schema<QueueDoc>(
+  {
+    workspaceId: { type: Schema.Types.ObjectId, required: true },
+    name: { type: String, required: true },
+    priority: { type: Number, default: 0 },
+    rules: { type: Schema.Types.Mixed, default: {} },
+    strategy: { type: String, enum: ROUTING_STRATEGIES, default: 'manual' },
+    isDefault: { type: Boolean, default: false },
+    defaultKey: String,
+    agentIds: { type: [Schema.Types.ObjectId], default: [] },
+    rrCursor: Schema.Types.ObjectId,
+    redistributeOnOffline: { type: Boolean, default: false },
+  },
+  { minimize: false },
+);
+queueSchema.index({ defaultKey: 1 }, { unique: true, sparse: true });
+queueSchema.index({ workspaceId: 1, _id: -1 });
+queueSchema.index({ workspaceId: 1, agentIds: 1 });
