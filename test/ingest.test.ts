@@ -159,6 +159,8 @@ describe('ingestion guarantees', () => {
     const results = await Promise.all(bodies.map((b) => post(b)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     await eventually(async () => (await h.ctx.store.messages.countDocuments({ providerMessageId: /^wamid\.RACE/ })) === 8);
+    // Events follow the message insert: wait until every request's job has finished.
+    await eventually(async () => (await h.ctx.store.rawEvents.countDocuments({ channelId: wa.channelId, state: 'received' })) === 0);
     const identities = await h.ctx.store.contactIdentities.find({ channelId: wa.channelId, externalId: from }).lean();
     expect(identities).toHaveLength(1);
     expect(await h.ctx.store.contacts.countDocuments({ _id: identities[0]?.contactId })).toBe(1);
