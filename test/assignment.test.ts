@@ -155,6 +155,23 @@ describe('assignment API', () => {
     expect((await post(`/v1/conversations/${id}/unassign`)).body.error.code).toBe('invalid_transition');
   });
 
+  it('every successful assignment emits conversation.assigned once, keyed by the version it produced', async () => {
+    const [id] = await queued(1);
+    const [a, b] = [await agent(), await agent()];
+    const assignedEvents = () => h.ctx.store.events.find({ type: 'conversation.assigned', conversationId: id }).sort({ _id: 1 }).lean();
+    expect((await post(`/v1/conversations/${id}/assign`, { agentId: a })).status).toBe(200);
+    // A refused assignment emits nothing.
+    expect((await post(`/v1/conversations/${id}/assign`, { agentId: b })).status).toBe(409);
+    const first = await h.ctx.store.conversations.findById(id).lean();
+    expect(await assignedEvents()).toMatchObject([{ _id: `conversation_assigned-${id}-${first!.lifecycleVersion}`, data: { agentId: a, actor: 'agent' } }]);
+
+    expect((await post(`/v1/conversations/${id}/unassign`)).status).toBe(200);
+    expect((await post(`/v1/conversations/${id}/assign`, { agentId: b })).status).toBe(200);
+    const events = await assignedEvents();
+    expect(events.map((e) => e.data.agentId)).toEqual([a, b]);
+    expect((events[1]!.data.conversation as { assigneeId: string }).assigneeId).toBe(b);
+  });
+
   it('resolving frees the slot and keeps who handled it', async () => {
     const [id] = await queued(1);
     const a = await agent();

@@ -238,6 +238,37 @@ describe('timers', () => {
   });
 });
 
+describe('workspace settings API', () => {
+  it('shows the settings with defaults, changes them strictly with an admin key, and timers use them', async () => {
+    const other = await createWhatsAppWorkspace(h);
+    const api = (method: string, path: string, body?: unknown, key = other.key) => h.api(method, path, { key, body });
+    expect((await api('GET', '/v1/workspace')).body).toEqual({
+      id: other.workspaceId,
+      name: expect.any(String),
+      settings: { autoResolveAfterHours: 24, abandonAfterMinutes: 60, reopenResolved: false },
+    });
+
+    for (const bad of [{}, { abandonAfterMinutes: -1 }, { reopenResolved: 'yes' }, { autoResolveAfterHours: 1, extra: true }]) {
+      expect((await api('PATCH', '/v1/workspace/settings', bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    const agentKey = (await api('POST', '/v1/api-keys', { name: 'agent', role: 'agent' })).body.key as string;
+    expect((await api('PATCH', '/v1/workspace/settings', { abandonAfterMinutes: 5 }, agentKey)).status).toBe(403);
+    expect((await api('GET', '/v1/workspace', undefined, agentKey)).status).toBe(403);
+
+    const patched = await api('PATCH', '/v1/workspace/settings', { abandonAfterMinutes: 5, reopenResolved: true });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.settings).toEqual({ autoResolveAfterHours: 24, abandonAfterMinutes: 5, reopenResolved: true });
+    expect((await api('GET', '/v1/workspace')).body.settings).toEqual(patched.body.settings);
+    // Another workspace is untouched.
+    expect((await h.ctx.store.workspaces.findById(wa.workspaceId).lean())?.settings?.abandonAfterMinutes).toBe(60);
+
+    const id = await inbound(newContact(), other);
+    expect((await currentTimer(id, 'abandon'))?.delay).toBe(5 * 60_000);
+    const spec = await h.api('GET', '/openapi.json');
+    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/workspace', '/v1/workspace/settings']));
+  });
+});
+
 describe('a customer writing to an ended conversation', () => {
   it('by default opens a new conversation linked to the resolved one', async () => {
     const contact = newContact();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
+import { timerJobId } from '../src/conversations/lifecycle-service.js';
 import { recoverPendingWork } from '../src/jobs/recovery.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
@@ -64,5 +65,30 @@ describe('recovery after a crash between a write and its queue add', () => {
     expect((await recoverPendingWork(h.ctx)).deliveries).toBe(1);
     // Its subscription does not exist: the re-run attempt ends the delivery, which shows it ran.
     await eventually(async () => (await h.ctx.store.webhookDeliveries.findById('orphan-delivery').lean())?.state === 'failed');
+  });
+
+  it('schedules again the timers of open conversations whose timer jobs were lost', async () => {
+    const workspaceId = new Types.ObjectId(wa.workspaceId);
+    const [queued, active] = await h.ctx.store.conversations.create([
+      { workspaceId, channelId: new Types.ObjectId(wa.channelId), contactId: new Types.ObjectId(), status: 'queued', statusChangedAt: h.clock.now() },
+      { workspaceId, channelId: new Types.ObjectId(wa.channelId), contactId: new Types.ObjectId(), status: 'active', statusChangedAt: h.clock.now() },
+    ]);
+    // As if Redis lost them: stored conversations in timed states with no timer jobs at all.
+    const abandon = timerJobId(String(queued!._id), 'abandon', queued!.lifecycleVersion);
+    const autoResolve = timerJobId(String(active!._id), 'auto-resolve', active!.lifecycleVersion);
+    expect(await h.ctx.queues.timers.getJob(abandon)).toBeUndefined();
+
+    const first = await recoverPendingWork(h.ctx);
+    expect(first.timers).toBeGreaterThanOrEqual(2);
+    expect(await h.ctx.queues.timers.getJob(abandon)).toBeTruthy();
+    expect(await h.ctx.queues.timers.getJob(autoResolve)).toBeTruthy();
+
+    // Removed again, brought back again; a second sweep with the jobs present does not double them.
+    await h.ctx.queues.timers.remove(abandon);
+    await recoverPendingWork(h.ctx);
+    await recoverPendingWork(h.ctx);
+    expect(await h.ctx.queues.timers.getJob(abandon)).toBeTruthy();
+    const delayed = await h.ctx.queues.timers.getDelayed();
+    expect(delayed.filter((j) => j.id === abandon || j.id === autoResolve)).toHaveLength(2);
   });
 });

@@ -77,7 +77,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
-  const assignment = new AssignmentService({ store, lifecycle, clock, logger });
+  const assignment = new AssignmentService({ store, lifecycle, outbox, clock, logger });
   return {
     config,
     logger,

@@ -204,9 +204,10 @@ export class LifecycleService {
   /**
    * Replaces the conversation's timers with those of its current status and version. The previous
    * version's jobs are removed; any that escape (already running, or older) find the version moved
-   * on and do nothing.
+   * on and do nothing. Public for start-up recovery: the job ids are deterministic, so scheduling
+   * a conversation's timers again adds only those that were lost.
    */
-  private async scheduleTimers(c: ConversationDoc): Promise<void> {
+  async scheduleTimers(c: ConversationDoc): Promise<void> {
     const { queues, clock } = this.deps;
     const id = String(c._id);
     await Promise.all(

@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'conversation.created',
   'conversation.updated',
   'conversation.status_changed',
+  'conversation.assigned',
   'conversation.transferred',
   'message.received',
   'message.sent',

@@ -16,6 +16,7 @@ import { messageRoutes } from './routes/messages.js';
 import { queueRoutes } from './routes/queues.js';
 import { outboundConversationRoutes } from './routes/outbound-conversations.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { workspaceRoutes } from './routes/workspace.js';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 
 export function createHttpApp(ctx: AppContext): Express {
@@ -58,6 +59,7 @@ export function createHttpApp(ctx: AppContext): Express {
     '/v1',
     express.json({ limit: ctx.config.MAX_BODY_BYTES }),
     apiKeyRoutes(ctx),
+    workspaceRoutes(ctx),
     agentRoutes(ctx),
     channelRoutes(ctx),
     conversationRoutes(ctx),

@@ -14,6 +14,7 @@ import {
   transferBody,
   updateAgentBody,
   updateQueueBody,
+  updateWorkspaceSettingsBody,
 } from './schemas.js';
 import { cannedResponseOperations } from './routes/canned-responses.js';
 import { outboundConversationOperations } from './routes/outbound-conversations.js';
@@ -44,6 +45,17 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/v1/api-keys': {
     post: { summary: 'Create an API key (admin)', tags: ['workspace'], body: createApiKeyBody, responses: { '201': 'Created; the key is shown once', '403': 'Admin key required', ...errors } },
     get: { summary: 'List API keys (admin)', tags: ['workspace'], responses: { '200': 'Keys, without secrets', ...errors } },
+  },
+  '/v1/workspace': {
+    get: { summary: "The caller's workspace with its lifecycle settings, defaults filled in (admin)", tags: ['workspace'], responses: { '200': 'The workspace', '403': 'Admin key required', ...errors } },
+  },
+  '/v1/workspace/settings': {
+    patch: {
+      summary: 'Change lifecycle settings (admin); timers already scheduled keep their delays',
+      tags: ['workspace'],
+      body: updateWorkspaceSettingsBody,
+      responses: { '200': 'The workspace', '403': 'Admin key required', ...errors },
+    },
   },
   '/v1/agents': {
     post: { summary: 'Create an agent (admin); email is unique per workspace', tags: ['agents'], body: createAgentBody, responses: { '201': 'Created', '403': 'Admin key required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors } },

@@ -131,6 +131,15 @@ export const changeStatusBody = z.discriminatedUnion('status', [
 ]);
 
 export const createWorkspaceBody = z.strictObject({ name: z.string().min(1).max(200) });
+/** The workspace's lifecycle settings (src/domain/lifecycle.ts); at least one, each within a year. */
+export const updateWorkspaceSettingsBody = z
+  .strictObject({
+    autoResolveAfterHours: z.number().min(0).max(8760),
+    abandonAfterMinutes: z.number().min(0).max(525_600),
+    reopenResolved: z.boolean(),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one setting' });
 export const createApiKeyBody = z.strictObject({ name: z.string().min(1).max(200), role: z.enum(API_KEY_ROLES).default('agent') });
 export const createChannelBody = z.strictObject({
   type: z.string().min(1),

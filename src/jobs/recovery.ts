@@ -1,19 +1,25 @@
 import type { AppContext } from '../app/context.js';
+import type { ConversationStatus } from '../domain/conversation.js';
 import { enqueueDelivery } from '../events/dispatcher.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 
 const STALE_MS = 60_000;
+
+/** Statuses that have timers (src/domain/lifecycle.ts timersFor). */
+const TIMED: readonly ConversationStatus[] = ['snoozed', 'queued', 'active', 'pending'];
 
 /**
  * Re-queues work that was recorded in MongoDB but whose job may have been lost (a crash between
  * the write and the queue add, or Redis data lost): raw events, queued messages, undispatched
  * events and pending webhook deliveries. Job ids are deterministic, so work that is
  * still queued is not doubled. Also frees agent slots no conversation holds (a crash inside an
- * assignment or its release). Run when workers start.
+ * assignment or its release) and schedules the timers of every conversation in a timed status
+ * again (a crash between a status change and its timer add, or Redis data lost): a timer still
+ * waiting has the same job id and is not doubled. Run when workers start.
  */
 export async function recoverPendingWork(
   ctx: AppContext,
-): Promise<{ rawEvents: number; messages: number; events: number; deliveries: number; slots: number }> {
+): Promise<{ rawEvents: number; messages: number; events: number; deliveries: number; slots: number; timers: number }> {
   const before = new Date(ctx.clock.now().getTime() - STALE_MS);
   const rawEvents = await ctx.store.rawEvents.find({ state: 'received', receivedAt: { $lt: before } }, { _id: 1 }).lean();
   for (const r of rawEvents) await ctx.queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
@@ -25,7 +31,13 @@ export async function recoverPendingWork(
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
   const slots = await ctx.assignment.reconcileSlots();
-  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, slots };
+  // Every timed conversation, not only stale ones: a timer is lost with Redis whatever its age.
+  let timers = 0;
+  for await (const c of ctx.store.conversations.find({ status: { $in: TIMED } }).lean().cursor()) {
+    await ctx.lifecycle.scheduleTimers(c);
+    timers++;
+  }
+  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, slots, timers };
   if (Object.values(counts).some((n) => n > 0)) ctx.logger.info(counts, 'recovered pending work');
   return counts;
 }

@@ -2,6 +2,8 @@ import type { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
 import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
+import type { Outbox } from '../events/outbox.js';
+import { conversationToApi } from '../http/serializers.js';
 import type { Logger } from '../logger.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
@@ -25,7 +27,7 @@ const HOLDING: readonly ConversationDoc['status'][] = ['active', 'pending', 'sno
  * capacity. The lifecycle service frees the slot when the conversation goes back to queued or ends.
  */
 export class AssignmentService {
-  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; clock: Clock; logger: Logger }) {}
+  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; outbox: Outbox; clock: Clock; logger: Logger }) {}
 
   async assign(workspaceId: Types.ObjectId, conversationId: Id, agentId: Id, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
     const { store, lifecycle } = this.deps;
@@ -38,8 +40,9 @@ export class AssignmentService {
     if (conversation.status !== 'queued') throw refusal(conversation);
 
     const slotId = await this.takeSlot(agent, conversation._id);
+    let assigned: ConversationDoc;
     try {
-      return await lifecycle.changeStatus(workspaceId, conversation._id, 'active', {
+      assigned = await lifecycle.changeStatus(workspaceId, conversation._id, 'active', {
         actor: opts.actor,
         from: 'queued',
         assignment: { assigneeId: agent._id, slotId },
@@ -52,6 +55,15 @@ export class AssignmentService {
       if (!(err instanceof AppError && err.code === 'invalid_transition')) throw err;
       throw latest ? refusal(latest) : err;
     }
+    await this.deps.outbox.emit({
+      type: 'conversation.assigned',
+      workspaceId,
+      // The version the assignment produced is unique to it: one event however often it is emitted.
+      key: `${String(assigned._id)}-${assigned.lifecycleVersion}`,
+      conversationId: assigned._id,
+      data: { conversation: conversationToApi(assigned), agentId: String(agent._id), actor: opts.actor },
+    });
+    return assigned;
   }
 
   /** An agent's own key takes a queued conversation: the key must be linked to an agent (apiKeyId). */
