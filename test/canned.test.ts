@@ -1,8 +1,9 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCanned, unknownVariables } from '../src/canned/render.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
+import { useProviderStandIns } from './support/provider-stand-ins.js';
 
 describe('renderCanned', () => {
   const values = { 'contact.name': 'Ana', 'agent.name': 'Bo', 'workspace.name': 'Acme' } as const;
@@ -36,15 +37,12 @@ describe('renderCanned', () => {
 let h: Harness;
 let wa: WhatsAppFixture;
 
+useProviderStandIns();
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   h = await startHarness();
   wa = await createWhatsAppWorkspace(h);
 });
-afterEach(() => nock.cleanAll());
 afterAll(async () => {
-  nock.enableNetConnect();
   await h.close();
 });
 

@@ -1,20 +1,18 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { messagesWebhook, textMessage, unix } from './support/whatsapp-payloads.js';
+import { useProviderStandIns } from './support/provider-stand-ins.js';
 
 let h: Harness;
 let wa: WhatsAppFixture;
 
+useProviderStandIns();
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   h = await startHarness();
   wa = await createWhatsAppWorkspace(h);
 });
-afterEach(() => nock.cleanAll());
 afterAll(async () => {
-  nock.enableNetConnect();
   await h.close();
 });
 

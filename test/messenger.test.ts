@@ -1,7 +1,8 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness } from './support/harness.js';
 import { pageEcho, pageWebhook, userText, watermark } from './support/messenger-payloads.js';
+import { useProviderStandIns } from './support/provider-stand-ins.js';
 
 const HOUR = 3_600_000;
 let h: Harness;
@@ -23,9 +24,8 @@ async function addPage(pageId: string, humanAgentEnabled: boolean): Promise<Page
   return { id: res.body.id, pageId, appSecret: secrets.appSecret };
 }
 
+useProviderStandIns();
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   h = await startHarness();
   const ws = await h.api('POST', '/v1/admin/workspaces', { body: { name: 'messenger' }, headers: { authorization: `Bearer ${h.ctx.config.OMNIGATE_ADMIN_TOKEN}` } });
   key = ws.body.apiKey.key;
@@ -33,9 +33,7 @@ beforeAll(async () => {
   page = await addPage('106385752155120', false);
   approvedPage = await addPage('206385752155120', true);
 });
-afterEach(() => nock.cleanAll());
 afterAll(async () => {
-  nock.enableNetConnect();
   await h.close();
 });
 

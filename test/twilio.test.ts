@@ -1,7 +1,8 @@
 import nock from 'nock';
 import twilio from 'twilio';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startHarness, type Harness } from './support/harness.js';
+import { useProviderStandIns } from './support/provider-stand-ins.js';
 
 const HOUR = 3_600_000;
 const ACCOUNT_SID = 'AC5ef8732a3c49700934481addd5ce1659';
@@ -14,9 +15,8 @@ let h: Harness;
 let key: string;
 let channel: { id: string; webhookUrl: string };
 
+useProviderStandIns();
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   h = await startHarness();
   const ws = await h.api('POST', '/v1/admin/workspaces', { body: { name: 'twilio' }, headers: { authorization: `Bearer ${h.ctx.config.OMNIGATE_ADMIN_TOKEN}` } });
   key = ws.body.apiKey.key;
@@ -38,9 +38,7 @@ beforeAll(async () => {
     source: 'file',
   });
 });
-afterEach(() => nock.cleanAll());
 afterAll(async () => {
-  nock.enableNetConnect();
   await h.close();
 });
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendFailureOutcome } from '../../src/domain/message.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
 import type { ConnectorKit, InboundContext, ReportedStatus } from './connector-kit.js';
+import { useProviderStandIns } from '../support/provider-stand-ins.js';
 
 const HOUR = 3_600_000;
 const FAILURES: readonly SendFailureOutcome[] = ['final', 'window_closed', 'retry'];
@@ -31,9 +31,8 @@ export function describeConnectorContract(kit: ConnectorKit): void {
     let sequence = 0;
     const uniqueId = () => `${(++sequence).toString(36)}${randomBytes(6).toString('hex')}`;
 
+    useProviderStandIns();
     beforeAll(async () => {
-      nock.disableNetConnect();
-      nock.enableNetConnect(/127\.0\.0\.1|localhost/);
       h = await startHarness();
       const ws = await h.api('POST', '/v1/admin/workspaces', {
         body: { name: `contract ${kit.type}` },
@@ -52,9 +51,7 @@ export function describeConnectorContract(kit: ConnectorKit): void {
         secrets: values.secrets,
       };
     });
-    afterEach(() => nock.cleanAll());
     afterAll(async () => {
-      nock.enableNetConnect();
       await h?.close();
     });
 
