@@ -93,3 +93,5 @@ conversationSchema.index({ workspaceId: 1, contactId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, assigneeId: 1, _id: -1 });
 // Queue positions and "oldest queued of a queue" read this.
 conversationSchema.index({ workspaceId: 1, queueId: 1, status: 1, createdAt: 1 });
+// Start-up recovery re-schedules the timers of every conversation in a timed status.
+conversationSchema.index({ status: 1 });
