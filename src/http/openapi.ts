@@ -18,25 +18,16 @@ import {
 } from './schemas.js';
 import { cannedResponseOperations } from './routes/canned-responses.js';
 import { outboundConversationOperations } from './routes/outbound-conversations.js';
+import { commonErrors, type Operations, type ResponseSpec } from './operation.js';
 
 /**
  * The OpenAPI 3.1 description of the REST API. Request bodies and query parameters are generated
  * from the same zod schemas the routes validate with, so the spec cannot drift from them.
  */
 
-type Operation = {
-  summary: string;
-  tags: string[];
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  pathId?: boolean;
-  responses: Record<string, string>;
-  auth?: 'apiKey' | 'adminToken' | 'provider';
-};
+const errors = commonErrors;
 
-const errors = { '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' };
-
-const OPERATIONS: Record<string, Record<string, Operation>> = {
+const OPERATIONS: Operations = {
   ...cannedResponseOperations,
   ...outboundConversationOperations,
   '/v1/admin/workspaces': {
@@ -192,6 +183,13 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
+function responseObject(code: string, spec: ResponseSpec) {
+  if (typeof spec !== 'string') {
+    return { description: spec.description, content: { 'application/json': { schema: z.toJSONSchema(spec.schema, { io: 'output', unrepresentable: 'any' }) } } };
+  }
+  return { description: spec, ...(Number(code) >= 400 && { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }) };
+}
+
 export function buildOpenApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [path, methods] of Object.entries(OPERATIONS)) {
@@ -212,13 +210,8 @@ export function buildOpenApiDocument(serverUrl: string) {
         tags: op.tags,
         ...(parameters.length > 0 && { parameters }),
         ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } }),
-        responses: Object.fromEntries(
-          Object.entries(op.responses).map(([code, description]) => [
-            code,
-            { description, ...(Number(code) >= 400 && { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }) },
-          ]),
-        ),
-        security: op.auth === 'provider' ? [] : op.auth === 'adminToken' ? [{ adminToken: [] }] : [{ bearerKey: [] }, { apiKeyHeader: [] }],
+        responses: Object.fromEntries(Object.entries(op.responses).map(([code, spec]) => [code, responseObject(code, spec)])),
+        security: op.auth === 'provider' || op.auth === 'none' ? [] : op.auth === 'adminToken' ? [{ adminToken: [] }] : [{ bearerKey: [] }, { apiKeyHeader: [] }],
       };
     }
   }

@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import type { TimerJobData } from '../conversations/lifecycle-service.js';
 import { dispatchEvent, type DeliverJobData } from '../events/dispatcher.js';
+import { reactToEvent } from '../events/reactions.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from './queues.js';
 
@@ -36,13 +37,7 @@ export function startWorkers(ctx: AppContext): Worker[] {
   });
   const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
     const event = await dispatchEvent(ctx.store, queues, job.data.eventId);
-    // A new pull-based channel (a mailbox) starts being watched by a worker.
-    if (event?.type === 'channel.created') {
-      const channel = await ctx.store.channels.findById(event.data.channelId).lean();
-      if (channel) await ctx.pull.ensure(channel);
-    }
-    // Routing runs here, off the ingest path: a new conversation gets its queue and maybe an agent.
-    if (event?.type === 'conversation.created' && event.conversationId) await ctx.router.route(event.workspaceId, event.conversationId);
+    if (event) await reactToEvent(ctx, event);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job) => ctx.webhookDeliverer.deliver(job.data.deliveryId));
   const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));

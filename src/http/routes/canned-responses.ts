@@ -1,3 +1,4 @@
+import type { Operations } from '../operation.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
@@ -22,7 +23,7 @@ export const updateCannedResponseBody = z
 export const sendCannedBody = z.strictObject({ shortcut });
 
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
-export const cannedResponseOperations = {
+export const cannedResponseOperations: Operations = {
   '/v1/canned-responses': {
     post: {
       summary: 'Create a canned response (admin); the shortcut is unique per workspace',

@@ -1,3 +1,4 @@
+import type { Operations } from '../operation.js';
 import { Router } from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
@@ -26,7 +27,7 @@ export const startOutboundConversationBody = z.strictObject({
 });
 
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
-export const outboundConversationOperations = {
+export const outboundConversationOperations: Operations = {
   '/v1/outbound-conversations': {
     post: {
       summary: "Start a conversation with a contact on a channel: free-form where the channel allows it, otherwise an approved template",

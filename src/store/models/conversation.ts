@@ -9,6 +9,16 @@ export interface ConversationTransfer {
   at: Date;
 }
 
+export const CONVERSATION_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type ConversationPriority = (typeof CONVERSATION_PRIORITIES)[number];
+
+/** What a helpdesk answered to `conversation.escalated`: its ticket for this conversation. */
+export interface ConversationTicket {
+  reference: string;
+  subscriptionId: Types.ObjectId;
+  at: Date;
+}
+
 export interface ConversationDoc {
   _id: Types.ObjectId;
   workspaceId: Types.ObjectId;
@@ -45,6 +55,19 @@ export interface ConversationDoc {
   queueId?: Types.ObjectId;
   /** Transfers, oldest first, with the note left for whoever takes it over. */
   transfers?: ConversationTransfer[];
+  /** Free-form tags (lower-case), set by agents and automation rules. */
+  tags: string[];
+  /** Workspace-defined labels applied to it. */
+  labelIds: Types.ObjectId[];
+  priority: ConversationPriority;
+  /** Customer messages since an agent last marked it read; `unread` mirrors `unreadCount > 0` for filtering. */
+  unreadCount: number;
+  unread: boolean;
+  lastReadAt?: Date;
+  /** The first reply by an agent or automation: first response time counts to it. */
+  firstResponseAt?: Date;
+  /** Set by escalation when the helpdesk answers with its ticket reference. */
+  ticket?: ConversationTicket;
   /** Hidden from the default conversation list; independent of the status. */
   archived: boolean;
   /**
@@ -82,6 +105,14 @@ export const conversationSchema = new Schema<ConversationDoc>({
     type: [new Schema({ toAgentId: Schema.Types.ObjectId, toQueueId: Schema.Types.ObjectId, fromAgentId: Schema.Types.ObjectId, note: String, at: Date }, { _id: false })],
     default: [],
   },
+  tags: { type: [String], default: [] },
+  labelIds: { type: [Schema.Types.ObjectId], default: [] },
+  priority: { type: String, enum: CONVERSATION_PRIORITIES, default: 'normal' },
+  unreadCount: { type: Number, default: 0 },
+  unread: { type: Boolean, default: false },
+  lastReadAt: Date,
+  firstResponseAt: Date,
+  ticket: new Schema({ reference: String, subscriptionId: Schema.Types.ObjectId, at: Date }, { _id: false }),
   archived: { type: Boolean, default: false },
   lifecycleVersion: { type: Number, default: 0 },
 });

@@ -35,6 +35,8 @@ export interface MessageDoc {
   /** Email threading headers, received or sent: replies are matched and chained by them. */
   thread?: EmailThreadHeaders;
   author: MessageAuthor;
+  /** An internal note: stored with the conversation for agents, never sent to the customer. */
+  internal?: boolean;
   /** The API key that asked for an outbound message. */
   sentBy?: Types.ObjectId;
   /** The message tag it was sent with (Messenger, outside the standard window). */
@@ -67,6 +69,7 @@ export const messageSchema = new Schema<MessageDoc>(
     referral: Schema.Types.Mixed,
     thread: Schema.Types.Mixed,
     author: { type: String, enum: MESSAGE_AUTHORS, required: true },
+    internal: Boolean,
     sentBy: Schema.Types.ObjectId,
     tag: String,
     sendRound: { type: Number, default: 0 },

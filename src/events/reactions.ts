@@ -1,0 +1,17 @@
+import type { AppContext } from '../app/context.js';
+import type { DomainEventDoc } from '../store/models/domain-event.js';
+
+/**
+ * What the gateway itself does when a domain event has been stored, after its webhook fan-out.
+ * Runs in the events worker, off the ingest path; every reaction must be safe to repeat, since
+ * a job re-run after a crash delivers the same event again.
+ */
+export async function reactToEvent(ctx: AppContext, event: DomainEventDoc): Promise<void> {
+  // A new pull-based channel (a mailbox) starts being watched by a worker.
+  if (event.type === 'channel.created') {
+    const channel = await ctx.store.channels.findById(event.data.channelId).lean();
+    if (channel) await ctx.pull.ensure(channel);
+  }
+  // Routing: a new conversation gets its queue and maybe an agent.
+  if (event.type === 'conversation.created' && event.conversationId) await ctx.router.route(event.workspaceId, event.conversationId);
+}
