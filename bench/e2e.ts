@@ -1,0 +1,136 @@
+/**
+ * bench:e2e — the whole inbound path as a helpdesk sees it: signed WhatsApp Cloud webhooks are
+ * posted to a gateway process (API + workers) at a steady rate, and a helpdesk stub in this
+ * process receives the signed `message.received` webhooks. Latency is from the start of the
+ * provider's POST to the stub's receipt of the matching event; the stub verifies every
+ * signature as a receiver would. Messages never received within the drain time count as lost.
+ *
+ *   npm run bench:e2e -- [--rate 50] [--seconds 20] [--warmup 3] [--drain 60]
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { verifyWebhook } from '../src/webhooks/signature.js';
+import { QUEUE_NAMES } from '../src/jobs/queues.js';
+import { dropBenchDb, percentile, PHONE_NUMBER_ID, REDIS_URL, signMeta, startGateway, whatsappTextWebhook } from './support.js';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    drain: { type: 'string', default: '60' },
+  },
+});
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const WARMUP = Number(values.warmup);
+const DRAIN_SECONDS = Number(values.drain);
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The helpdesk: verifies, then records when each message's event arrived (first arrival only). */
+const received = new Map<string, number>();
+let badSignatures = 0;
+let secret = '';
+const stub = createServer((req, res) => {
+  void readBody(req).then((body) => {
+    const at = performance.now();
+    try {
+      verifyWebhook({ headers: req.headers, body, secret });
+    } catch {
+      badSignatures++;
+      res.writeHead(401).end();
+      return;
+    }
+    const event = JSON.parse(body) as { type: string; data: { message?: { providerMessageId?: string } } };
+    const id = event.data.message?.providerMessageId;
+    if (event.type === 'message.received' && id && !received.has(id)) received.set(id, at);
+    res.writeHead(204).end();
+  });
+});
+stub.listen(0, '127.0.0.1');
+await once(stub, 'listening');
+const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}/hooks`;
+
+const gateway = await startGateway({ name: 'e2e', role: 'all', env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
+const sent = new Map<string, number>();
+let ackErrors = 0;
+try {
+  const subscription = await fetch(`${gateway.base}/v1/webhook-subscriptions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: stubUrl, events: ['message.received'] }),
+  });
+  if (subscription.status !== 201) throw new Error(`subscription: ${subscription.status} ${await subscription.text()}`);
+  secret = ((await subscription.json()) as { secret: string }).secret;
+
+  // Open loop: message n leaves at n / RATE seconds whether or not earlier ones were answered.
+  const total = Math.round(RATE * SECONDS);
+  const began = performance.now();
+  const posts: Promise<void>[] = [];
+  for (let n = 0; n < total; n++) {
+    const due = began + (n * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { body, messageId } = whatsappTextWebhook(PHONE_NUMBER_ID, n);
+    sent.set(messageId, performance.now());
+    posts.push(
+      fetch(gateway.webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, gateway.appSecret) } }).then(
+        (res) => {
+          if (res.status !== 200) ackErrors++;
+        },
+        () => {
+          ackErrors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(posts);
+  const drainUntil = Date.now() + DRAIN_SECONDS * 1000;
+  while (received.size < sent.size && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+} finally {
+  await gateway.stop();
+  stub.close();
+  await dropBenchDb('e2e');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  for (const name of Object.values(QUEUE_NAMES)) {
+    const queue = new Queue(name, { connection: redis, prefix: gateway.queuePrefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+  await redis.quit();
+}
+
+const warmupCount = Math.round(RATE * WARMUP);
+const latencies = [...sent.entries()]
+  .slice(warmupCount)
+  .flatMap(([id, at]) => (received.has(id) ? [received.get(id)! - at] : []))
+  .sort((a, b) => a - b);
+console.log(
+  JSON.stringify(
+    {
+      rate: RATE,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP,
+      sent: sent.size,
+      received: received.size,
+      lost: sent.size - received.size,
+      ackErrors,
+      badSignatures,
+      measured: latencies.length,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      maxMs: Number((latencies.at(-1) ?? NaN).toFixed(2)),
+    },
+    null,
+    2,
+  ),
+);

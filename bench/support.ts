@@ -1,0 +1,147 @@
+/** What the benchmark scripts share: ports, child processes, a gateway with a channel, payloads. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
+import mongoose from 'mongoose';
+
+export const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/omnigate';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Names this run's databases, queue prefixes and message ids. */
+export const runId = randomBytes(3).toString('hex');
+export const PHONE_NUMBER_ID = '100200300';
+
+export function benchDb(name: string): string {
+  const u = new URL(MONGODB_URI);
+  u.pathname = `/omnigate_bench_${name}_${runId}`;
+  return u.toString();
+}
+
+export async function dropBenchDb(name: string): Promise<void> {
+  const connection = await mongoose.createConnection(benchDb(name)).asPromise();
+  await connection.dropDatabase();
+  await connection.close();
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
+}
+
+/** Polls `url` until it answers 2xx; gives up early when the process serving it has exited. */
+export async function waitFor(url: string, opts: { timeoutMs?: number; process?: ChildProcess } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (opts.process && opts.process.exitCode !== null) throw new Error(`the process serving ${url} exited with ${opts.process.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+export function startProcess(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout?.resume();
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+export function signMeta(body: string, appSecret: string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
+}
+
+/** A WhatsApp Cloud webhook with one text message whose id is unique to this run and `n`. */
+export function whatsappTextWebhook(phoneNumberId: string, n: number): { body: string; messageId: string } {
+  const from = `1555${String(n % 5000).padStart(7, '0')}`;
+  const messageId = `wamid.bench.${runId}.${n}`;
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name: 'Bench' }, wa_id: from }],
+              messages: [{ from, id: messageId, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: `message ${n}` } }],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  return { body, messageId };
+}
+
+export interface Gateway {
+  base: string;
+  /** The channel's webhook URL and the app secret to sign for it. */
+  webhookUrl: string;
+  appSecret: string;
+  apiKey: string;
+  queuePrefix: string;
+  stop(): Promise<void>;
+}
+
+/** A gateway process (`role`: api only, or api + workers) with a workspace and a WhatsApp Cloud channel. */
+export async function startGateway(opts: { name: string; role: 'api' | 'all'; env?: Record<string, string> }): Promise<Gateway> {
+  const port = await freePort();
+  const adminToken = randomBytes(24).toString('hex');
+  const queuePrefix = `bench-${opts.name}-${runId}`;
+  const child = startProcess('src/main.ts', {
+    MONGODB_URI: benchDb(opts.name),
+    REDIS_URL,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    OMNIGATE_ROLE: opts.role,
+    QUEUE_PREFIX: queuePrefix,
+    OMNIGATE_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    OMNIGATE_ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...opts.env,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/readyz`, { process: child });
+  const post = async (path: string, token: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string; apiKey: { key: string }; secret?: string };
+  };
+  const ws = await post('/v1/admin/workspaces', adminToken, { name: 'bench' });
+  const appSecret = randomBytes(16).toString('hex');
+  const channel = await post('/v1/channels', ws.apiKey.key, {
+    type: 'whatsapp-cloud',
+    name: 'bench',
+    settings: { phoneNumberId: PHONE_NUMBER_ID, wabaId: '400500600' },
+    secrets: { accessToken: 'x', appSecret, verifyToken: 'y' },
+  });
+  return {
+    base,
+    webhookUrl: `${base}/webhooks/whatsapp-cloud/${channel.id}`,
+    appSecret,
+    apiKey: ws.apiKey.key,
+    queuePrefix,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  return Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN).toFixed(2));
+}
