@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timerJobId } from '../src/conversations/lifecycle-service.js';
 import type { ConversationStatus } from '../src/domain/conversation.js';
 import type { TimerKind } from '../src/domain/lifecycle.js';
-import { createWhatsAppWorkspace, eventually, signMeta, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
-import { textMessage, unix } from './support/whatsapp-payloads.js';
+import { newPhoneNumber, receiveText } from './support/customer.js';
+import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 
 let h: Harness;
 let wa: WhatsAppFixture;
@@ -18,22 +17,8 @@ afterAll(async () => {
   await h.close();
 });
 
-const newContact = () => `1555${randomBytes(4).readUInt32BE() % 10_000_000}`.padEnd(11, '0');
-
-/** A customer message through the signed webhook; resolves to the conversation it landed in. */
-async function inbound(from: string, fixture = wa) {
-  const id = `wamid.LC${randomBytes(6).toString('hex')}`;
-  const body = JSON.stringify(textMessage(fixture.phoneNumberId, { id, from, timestamp: unix(h.clock.now()), text: 'hi' }));
-  const res = await h.api('POST', `/webhooks/whatsapp-cloud/${fixture.channelId}`, {
-    body,
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, fixture.appSecret) },
-  });
-  expect(res.status).toBe(200);
-  const message = await eventually(() => h.ctx.store.messages.findOne({ providerMessageId: id }).lean());
-  // The message is stored before the lifecycle reacts to it; wait for the announcement.
-  await eventually(() => h.ctx.store.events.exists({ type: 'message.received', 'data.message.id': String(message._id) }));
-  return String(message.conversationId);
-}
+/** A customer message through the signed webhook; resolves to the conversation it landed in, once stored, announced and routed. */
+const inbound = async (from: string, fixture = wa) => (await receiveText(h, fixture, from)).conversationId;
 
 const setStatus = (id: string, body: Record<string, unknown>, key = wa.key) => h.api('POST', `/v1/conversations/${id}/status`, { key, body });
 const conversation = async (id: string) => {
@@ -70,7 +55,7 @@ const PATHS: Record<ConversationStatus, Record<string, unknown>[]> = {
 
 /** A fresh conversation driven to `status` through the API. */
 async function conversationIn(status: ConversationStatus) {
-  const id = await inbound(newContact());
+  const id = await inbound(newPhoneNumber());
   for (const step of PATHS[status]) {
     const res = await setStatus(id, step.snoozeUntil ? { ...step, snoozeUntil: snoozeUntil() } : step);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -150,7 +135,7 @@ describe('status changes through the API', () => {
   });
 
   it('reopening while another conversation with the contact is open is 409 conflict_open_conversation', async () => {
-    const contact = newContact();
+    const contact = newPhoneNumber();
     const first = await inbound(contact);
     expect((await setStatus(first, { status: 'resolved' })).status).toBe(200);
     const second = await inbound(contact);
@@ -181,7 +166,7 @@ describe('timers', () => {
   });
 
   it('a customer message wakes a snoozed conversation', async () => {
-    const contact = newContact();
+    const contact = newPhoneNumber();
     const id = await inbound(contact);
     await setStatus(id, { status: 'active' });
     expect((await setStatus(id, { status: 'snoozed', snoozeUntil: snoozeUntil() })).status).toBe(200);
@@ -195,7 +180,7 @@ describe('timers', () => {
   });
 
   it('auto-resolve fires after inactivity; a new customer message replaces it and the stale one does nothing', async () => {
-    const contact = newContact();
+    const contact = newPhoneNumber();
     const id = await inbound(contact);
     await setStatus(id, { status: 'active' });
     const first = await currentTimer(id, 'auto-resolve');
@@ -220,7 +205,7 @@ describe('timers', () => {
   });
 
   it('abandons a queued conversation whose customer has not written since', async () => {
-    const id = await inbound(newContact());
+    const id = await inbound(newPhoneNumber());
     const job = await currentTimer(id, 'abandon');
     expect(job?.delay).toBe(60 * 60_000);
     await fire(id, 'abandon');
@@ -231,7 +216,7 @@ describe('timers', () => {
   it('uses the workspace settings for the delays', async () => {
     const other = await createWhatsAppWorkspace(h);
     await h.ctx.store.workspaces.updateOne({ _id: other.workspaceId }, { $set: { 'settings.abandonAfterMinutes': 5, 'settings.autoResolveAfterHours': 2 } });
-    const id = await inbound(newContact(), other);
+    const id = await inbound(newPhoneNumber(), other);
     expect((await currentTimer(id, 'abandon'))?.delay).toBe(5 * 60_000);
     expect((await setStatus(id, { status: 'active' }, other.key)).status).toBe(200);
     expect((await currentTimer(id, 'auto-resolve'))?.delay).toBe(2 * HOUR);
@@ -245,7 +230,8 @@ describe('workspace settings API', () => {
     expect((await api('GET', '/v1/workspace')).body).toEqual({
       id: other.workspaceId,
       name: expect.any(String),
-      settings: { autoResolveAfterHours: 24, abandonAfterMinutes: 60, reopenResolved: false },
+      // Other features keep their settings here too.
+      settings: expect.objectContaining({ autoResolveAfterHours: 24, abandonAfterMinutes: 60, reopenResolved: false, closingMessage: null }),
     });
 
     for (const bad of [{}, { abandonAfterMinutes: -1 }, { reopenResolved: 'yes' }, { autoResolveAfterHours: 1, extra: true }]) {
@@ -257,12 +243,12 @@ describe('workspace settings API', () => {
 
     const patched = await api('PATCH', '/v1/workspace/settings', { abandonAfterMinutes: 5, reopenResolved: true });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    expect(patched.body.settings).toEqual({ autoResolveAfterHours: 24, abandonAfterMinutes: 5, reopenResolved: true });
+    expect(patched.body.settings).toMatchObject({ autoResolveAfterHours: 24, abandonAfterMinutes: 5, reopenResolved: true, closingMessage: null });
     expect((await api('GET', '/v1/workspace')).body.settings).toEqual(patched.body.settings);
     // Another workspace is untouched.
     expect((await h.ctx.store.workspaces.findById(wa.workspaceId).lean())?.settings?.abandonAfterMinutes).toBe(60);
 
-    const id = await inbound(newContact(), other);
+    const id = await inbound(newPhoneNumber(), other);
     expect((await currentTimer(id, 'abandon'))?.delay).toBe(5 * 60_000);
     const spec = await h.api('GET', '/openapi.json');
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/workspace', '/v1/workspace/settings']));
@@ -271,7 +257,7 @@ describe('workspace settings API', () => {
 
 describe('a customer writing to an ended conversation', () => {
   it('by default opens a new conversation linked to the resolved one', async () => {
-    const contact = newContact();
+    const contact = newPhoneNumber();
     const first = await inbound(contact);
     await setStatus(first, { status: 'resolved' });
     const second = await inbound(contact);
@@ -286,7 +272,7 @@ describe('a customer writing to an ended conversation', () => {
   it('reopens the resolved conversation when the workspace says so, but never a closed one', async () => {
     const other = await createWhatsAppWorkspace(h);
     await h.ctx.store.workspaces.updateOne({ _id: other.workspaceId }, { $set: { 'settings.reopenResolved': true } });
-    const contact = newContact();
+    const contact = newPhoneNumber();
     const first = await inbound(contact, other);
     await setStatus(first, { status: 'resolved' }, other.key);
     expect(await inbound(contact, other)).toBe(first);
@@ -303,7 +289,7 @@ describe('a customer writing to an ended conversation', () => {
 
 describe('archiving', () => {
   it('hides a conversation from the default list until unarchived; archived=true lists them', async () => {
-    const id = await inbound(newContact());
+    const id = await inbound(newPhoneNumber());
     const ids = async (query = '') => (await h.api('GET', `/v1/conversations?limit=200${query}`, { key: wa.key })).body.data.map((c: { id: string }) => c.id);
     expect(await ids()).toContain(id);
 

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWhatsAppWorkspace, eventually, signMeta, startHarness, type Harness } from './support/harness.js';
+import { eventually, signMeta, startHarness, type Harness } from './support/harness.js';
+import { routingWorkspace } from './support/routing-workspace.js';
 import { textMessage } from './support/whatsapp-payloads.js';
 
 let h: Harness;
@@ -11,34 +12,7 @@ afterAll(async () => {
   await h.close();
 });
 
-/** A fresh workspace per test: its own default queue, agents and queued conversations. */
-async function workspace() {
-  const wa = await createWhatsAppWorkspace(h);
-  const workspaceId = new Types.ObjectId(wa.workspaceId);
-  const channelId = new Types.ObjectId(wa.channelId);
-  const api = (method: string, path: string, body?: unknown) => h.api(method, path, { key: wa.key, body });
-
-  const agents = async (n: number, fields: Record<string, unknown> = {}) => {
-    const docs = await h.ctx.store.agents.insertMany(
-      Array.from({ length: n }, (_, i) => ({ workspaceId, name: `A${i}`, email: `a${i}-${new Types.ObjectId().toHexString()}@x.test`, status: 'available', capacity: 3, ...fields })),
-    );
-    return docs.map((d) => String(d._id));
-  };
-  const queue = async (body: Record<string, unknown>) => {
-    const res = await api('POST', '/v1/queues', { name: 'Q', ...body });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.id as string;
-  };
-  /** A queued conversation stored as ingest leaves it, one second after the previous, then routed. */
-  const conversation = async (attributes: Record<string, unknown> = {}, channel = channelId) => {
-    h.clock.advance(1000);
-    const contact = await h.ctx.store.contacts.create({ workspaceId, attributes });
-    const c = await h.ctx.store.conversations.create({ workspaceId, channelId: channel, contactId: contact._id, status: 'queued', statusChangedAt: h.clock.now() });
-    return String((await h.ctx.router.route(workspaceId, c._id))?._id);
-  };
-  const get = async (id: string) => (await api('GET', `/v1/conversations/${id}`)).body;
-  return { wa, workspaceId, channelId, api, agents, queue, conversation, get };
-}
+const workspace = () => routingWorkspace(h);
 
 describe('queues and matching', () => {
   it('routes by channel, language and business hours, else to the default queue', async () => {
@@ -114,7 +88,9 @@ describe('strategies', () => {
     await w.api('PATCH', `/v1/queues/${q}`, { strategy: 'least_busy' });
     const next = [];
     for (let i = 0; i < 3; i++) next.push((await w.get(await w.conversation())).assigneeId);
-    expect(next).toEqual([idle, idle, busy]);
+    // Two for the idle one; then both hold two, and a tie goes to either (ties are spread at random).
+    expect(next.slice(0, 2)).toEqual([idle, idle]);
+    expect([busy, idle]).toContain(next[2]);
   });
 
   it('manual assigns nobody; an agent accepts from the queue', async () => {

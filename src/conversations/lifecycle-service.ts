@@ -18,6 +18,8 @@ import type { Outbox } from '../events/outbox.js';
 import { conversationToApi } from '../http/serializers.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
+import type { SendService } from '../outbound/send-service.js';
+import type { LoadHints } from '../routing/load-hints.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
@@ -46,6 +48,18 @@ export interface TimerJobData {
   version: number;
 }
 
+/** A job another service keeps on the `timers` queue (queue overflow, slot reconciliation): handed to it by kind. */
+export interface DelegatedTimerData {
+  kind: string;
+}
+type TimerHandler = (data: never) => Promise<unknown>;
+
+/** Sends the closing message (src/outbound/send-service.ts); only its send is needed here. */
+export type ClosingSender = Pick<SendService, 'send'>;
+
+/** What became of the workspace's closing message when the auto-resolve timer resolved a conversation. */
+export type ClosingOutcome = { sent: true; messageId: string } | { sent: false; code: string; message: string };
+
 /** Job ids never contain ':' (BullMQ uses it in its keys). */
 export const timerJobId = (conversationId: string, kind: TimerKind, version: number) => `timer-${conversationId}-${kind}-${version}`;
 
@@ -69,9 +83,30 @@ function toAppError(error: TransitionError): AppError {
  * changes only one wins; it then emits `conversation.status_changed` and replaces the timers.
  */
 export class LifecycleService {
+  private readonly delegated = new Map<string, TimerHandler>();
+
   constructor(
-    private readonly deps: { store: Store; queues: Queues; outbox: Outbox; clock: Clock; connectors: ConnectorRegistry; logger: Logger },
+    private readonly deps: {
+      store: Store;
+      queues: Queues;
+      outbox: Outbox;
+      clock: Clock;
+      connectors: ConnectorRegistry;
+      logger: Logger;
+      /** Sends the workspace's closing message when the auto-resolve timer resolves. */
+      sender: ClosingSender;
+      /** Routing's load hints, told when a change frees a slot. */
+      loads: LoadHints;
+    },
   ) {}
+
+  /**
+   * Jobs of `kind` on the `timers` queue go to `handler` (the timers worker hands every job of the
+   * queue to fireTimer). Their services register here when they are built.
+   */
+  delegateTimers<T extends DelegatedTimerData>(kind: string, handler: (data: T) => Promise<unknown>): void {
+    this.delegated.set(kind, handler as TimerHandler);
+  }
 
   async settingsOf(workspaceId: Types.ObjectId): Promise<LifecycleSettings> {
     return lifecycleSettingsOf(await this.deps.store.workspaces.findById(workspaceId, { settings: 1 }).lean());
@@ -133,7 +168,13 @@ export class LifecycleService {
   }
 
   /** A due timer: does nothing unless the conversation is still at the version it was set for. */
-  async fireTimer(data: TimerJobData): Promise<void> {
+  async fireTimer(data: TimerJobData | DelegatedTimerData): Promise<void> {
+    const handler = this.delegated.get(data.kind);
+    if (handler) {
+      await handler(data as never);
+      return;
+    }
+    if (!isTimerData(data)) throw new Error(`no handler for timer jobs of kind ${data.kind}`);
     const current = await this.deps.store.conversations.findOne({ _id: data.conversationId, workspaceId: data.workspaceId }).lean();
     if (!current || current.lifecycleVersion !== data.version) return;
     const to = timerTarget(data.kind, current);
@@ -185,19 +226,54 @@ export class LifecycleService {
     }
     // Exactly the slot this conversation held: a newer assignment cannot hold the same slot id
     // until this record is gone, so deleting by id and conversation never frees someone else's.
-    if (current.assignedSlot && !updated.assignedSlot) {
-      await store.agentSlots.deleteOne({ _id: current.assignedSlot, conversationId: current._id });
+    const freedSlot = current.assignedSlot && !updated.assignedSlot;
+    if (freedSlot) {
+      const { deletedCount } = await store.agentSlots.deleteOne({ _id: current.assignedSlot, conversationId: current._id });
+      if (deletedCount > 0 && current.assigneeId) await this.deps.loads.freed(current.assigneeId);
     }
+    // Only the auto-resolve timer resolves with actor 'timer'.
+    const closingMessage = opts.actor === 'timer' && to === 'resolved' ? await this.sendClosingMessage(updated) : undefined;
     await outbox.emit({
       type: 'conversation.status_changed',
       workspaceId: updated.workspaceId,
       // The version after the change is unique per change: one event however often it is emitted.
       key: `${String(updated._id)}-${updated.lifecycleVersion}`,
       conversationId: updated._id,
-      data: { conversation: conversationToApi(updated), from: current.status, to, actor: opts.actor },
+      data: {
+        conversation: conversationToApi(updated),
+        from: current.status,
+        to,
+        actor: opts.actor,
+        // Whose capacity this change gave back: routing lets that agent pull waiting work (src/routing/router.ts).
+        ...(freedSlot && current.assigneeId && { freedAgentId: String(current.assigneeId) }),
+        ...(closingMessage && { closingMessage }),
+      },
     });
     await this.scheduleTimers(updated);
     return updated;
+  }
+
+  /**
+   * Sends the workspace's closing message, if it has one, to a conversation the auto-resolve timer
+   * has just resolved. The channel's rules decide as for any automation message; a refusal (the
+   * window has closed, say) or a failure is the outcome, logged and put on the status_changed
+   * event, never an error: the conversation is resolved either way. Sent at most once: a timer job
+   * that runs again finds the version moved on.
+   */
+  private async sendClosingMessage(c: ConversationDoc): Promise<ClosingOutcome | undefined> {
+    const { sender, logger } = this.deps;
+    const { closingMessage } = await this.settingsOf(c.workspaceId);
+    if (!closingMessage) return undefined;
+    const log = { workspaceId: String(c.workspaceId), conversationId: String(c._id) };
+    try {
+      const message = await sender.send(c.workspaceId, String(c._id), { content: { type: 'text', text: closingMessage } }, { author: 'automation' });
+      logger.info({ ...log, messageId: String(message._id) }, 'closing message queued');
+      return { sent: true, messageId: String(message._id) };
+    } catch (err) {
+      const outcome = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'send_failed', message: String(err) };
+      logger.info({ ...log, err, code: outcome.code }, 'closing message not sent');
+      return { sent: false, ...outcome };
+    }
   }
 
 
@@ -231,6 +307,10 @@ export class LifecycleService {
     const threaded = channel && this.deps.connectors.get(channel.type)?.capabilities.conversations === 'thread';
     return threaded && c.firstProviderKey ? emailThreadKey(c.channelId, c.firstProviderKey) : openThreadKey(String(c.channelId), String(c.contactId));
   }
+}
+
+function isTimerData(data: TimerJobData | DelegatedTimerData): data is TimerJobData {
+  return (TIMER_KINDS as readonly string[]).includes(data.kind);
 }
 
 /**

@@ -41,6 +41,8 @@ export interface LifecycleSettings {
   abandonAfterMinutes: number;
   /** A customer writing to a resolved conversation reopens it (true) or starts a linked new one. */
   reopenResolved: boolean;
+  /** Sent to the customer when the auto-resolve timer resolves a conversation, if the channel allows it then. */
+  closingMessage?: string;
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: LifecycleSettings = { autoResolveAfterHours: 24, abandonAfterMinutes: 60, reopenResolved: false };

@@ -1,7 +1,10 @@
+import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import type { ConversationStatus } from '../domain/conversation.js';
 import { enqueueDelivery } from '../events/dispatcher.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
+import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../routing/assignment-service.js';
+import type { QueueDoc } from '../store/models/queue.js';
 
 const STALE_MS = 60_000;
 
@@ -14,8 +17,9 @@ const TIMED: readonly ConversationStatus[] = ['snoozed', 'queued', 'active', 'pe
  * events and pending webhook deliveries. Job ids are deterministic, so work that is
  * still queued is not doubled. Also frees agent slots no conversation holds (a crash inside an
  * assignment or its release) and schedules the timers of every conversation in a timed status
- * again (a crash between a status change and its timer add, or Redis data lost): a timer still
- * waiting has the same job id and is not doubled. Run when workers start.
+ * again (a crash between a status change and its timer add, or Redis data lost), queue overflow
+ * timers included: a timer still waiting has the same job id and is not doubled. Run when workers
+ * start; slot reconciliation then repeats every minute.
  */
 export async function recoverPendingWork(
   ctx: AppContext,
@@ -31,10 +35,19 @@ export async function recoverPendingWork(
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
   const slots = await ctx.assignment.reconcileSlots();
+  // And every minute after, in whichever worker takes the job: one scheduler, whoever upserts it.
+  await ctx.queues.timers.upsertJobScheduler(RECONCILE_TIMER, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_TIMER, data: { kind: RECONCILE_TIMER } });
   // Every timed conversation, not only stale ones: a timer is lost with Redis whatever its age.
   let timers = 0;
+  // Queue overflow timers too; each queue is read once.
+  const routingQueues = new Map<string, QueueDoc | null>();
+  const queueOf = async (id: Types.ObjectId) => {
+    if (!routingQueues.has(String(id))) routingQueues.set(String(id), await ctx.store.routingQueues.findById(id).lean());
+    return routingQueues.get(String(id)) ?? null;
+  };
   for await (const c of ctx.store.conversations.find({ status: { $in: TIMED } }).lean().cursor()) {
     await ctx.lifecycle.scheduleTimers(c);
+    if (c.status === 'queued' && c.queueId) await ctx.router.scheduleOverflow(c, await queueOf(c.queueId));
     timers++;
   }
   const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, slots, timers };

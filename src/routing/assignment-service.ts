@@ -9,9 +9,14 @@ import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
+import type { LoadHints } from './load-hints.js';
 
 /** A slot younger than this may belong to an assignment still in flight: reconciliation leaves it. */
 const SLOT_GRACE_MS = 60_000;
+
+/** The repeatable job on the `timers` queue that runs reconcileSlots (scheduled by src/jobs/recovery.ts). */
+export const RECONCILE_TIMER = 'reconcile-slots';
+export const RECONCILE_EVERY_MS = 60_000;
 
 type Id = Types.ObjectId | string;
 
@@ -27,7 +32,9 @@ const HOLDING: readonly ConversationDoc['status'][] = ['active', 'pending', 'sno
  * capacity. The lifecycle service frees the slot when the conversation goes back to queued or ends.
  */
 export class AssignmentService {
-  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; outbox: Outbox; clock: Clock; logger: Logger }) {}
+  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; loads: LoadHints; outbox: Outbox; clock: Clock; logger: Logger }) {
+    deps.lifecycle.delegateTimers(RECONCILE_TIMER, () => this.reconcileSlots());
+  }
 
   async assign(workspaceId: Types.ObjectId, conversationId: Id, agentId: Id, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
     const { store, lifecycle } = this.deps;
@@ -42,6 +49,11 @@ export class AssignmentService {
     const slotId = await this.takeSlot(agent, conversation._id);
     let assigned: ConversationDoc;
     try {
+      // The status was read before the claim: an agent that went busy or offline meanwhile gets nothing new.
+      const now = await store.agents.findById(agent._id, { status: 1 }).lean();
+      if (now?.status !== 'available') {
+        throw conflict('agent_unavailable', `The agent is ${now?.status ?? 'gone'}`, { agentId: String(agent._id), status: now?.status ?? null });
+      }
       assigned = await lifecycle.changeStatus(workspaceId, conversation._id, 'active', {
         actor: opts.actor,
         from: 'queued',
@@ -51,7 +63,7 @@ export class AssignmentService {
       const latest = await store.conversations.findById(conversation._id).lean();
       // The assignment was stored and only what follows it (event, timers) failed: the slot is in use.
       if (latest?.assignedSlot === slotId) throw err;
-      await releaseClaim(store.agentSlots, slotId);
+      await this.giveBack(agent, slotId);
       if (!(err instanceof AppError && err.code === 'invalid_transition')) throw err;
       throw latest ? refusal(latest) : err;
     }
@@ -81,18 +93,21 @@ export class AssignmentService {
   /**
    * Frees slots no conversation holds any more: left by a crash between taking the slot and the
    * status change, or between the status change and the slot's release. A slot is held while its
-   * conversation names it in `assignedSlot`. Run when workers start; returns how many were freed.
+   * conversation names it in `assignedSlot`. Run when workers start and then every minute (a
+   * repeatable job, RECONCILE_TIMER); returns how many were freed.
    */
   async reconcileSlots(workspaceId?: Types.ObjectId): Promise<number> {
     const { store, clock, logger } = this.deps;
     const before = new Date(clock.now().getTime() - SLOT_GRACE_MS);
     const slots = await store.agentSlots.find({ ...(workspaceId && { workspaceId }), at: { $lt: before } }).lean();
     let freed = 0;
+    if (!workspaceId) await this.resetLoadHints();
     for (const slot of slots) {
       const c = await store.conversations.findById(slot.conversationId, { assignedSlot: 1 }).lean();
       if (c?.assignedSlot === slot._id) continue;
       // The full match: a slot freed and taken again meanwhile is a different record.
       const { deletedCount } = await store.agentSlots.deleteOne({ _id: slot._id, conversationId: slot.conversationId, at: slot.at });
+      if (deletedCount > 0) await this.deps.loads.freed(slot.agentId);
       freed += deletedCount;
     }
     if (freed > 0) logger.info({ freed }, 'freed orphaned agent slots');
@@ -110,11 +125,28 @@ export class AssignmentService {
       const slotId = `${String(agent._id)}:${index}`;
       const record = { _id: slotId, workspaceId: agent.workspaceId, agentId: agent._id, conversationId, at: clock.now() };
       if (!(await claimOnce(store.agentSlots, record))) continue;
-      if ((await store.agentSlots.countDocuments({ agentId: agent._id })) <= agent.capacity) return slotId;
-      await releaseClaim(store.agentSlots, slotId);
+      await this.deps.loads.taken(agent._id);
+      const held = await store.agentSlots.countDocuments({ agentId: agent._id }).catch(async (err: unknown) => {
+        await this.giveBack(agent, slotId);
+        throw err;
+      });
+      if (held <= agent.capacity) return slotId;
+      await this.giveBack(agent, slotId);
       break;
     }
     throw conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
+  }
+
+  /** A slot claimed for an assignment that did not happen. */
+  private async giveBack(agent: AgentDoc, slotId: string): Promise<void> {
+    await releaseClaim(this.deps.store.agentSlots, slotId);
+    await this.deps.loads.freed(agent._id);
+  }
+
+  /** The routing load hints, rewritten from the slots held now (see LoadHints). */
+  private async resetLoadHints(): Promise<void> {
+    const held = await this.deps.store.agentSlots.aggregate<{ _id: Types.ObjectId; n: number }>([{ $group: { _id: '$agentId', n: { $sum: 1 } } }]);
+    await this.deps.loads.reset(new Map(held.map((h) => [String(h._id), h.n])));
   }
 }
 

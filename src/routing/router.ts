@@ -1,21 +1,29 @@
-import type { Types } from 'mongoose';
+import { randomInt } from 'node:crypto';
+import { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
-import type { LifecycleActor } from '../conversations/lifecycle-service.js';
+import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { pickQueue, type ConversationFacts } from '../domain/queue-matching.js';
 import { AppError, conflict, isDuplicateKeyError, notFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, transferToApi } from '../http/serializers.js';
+import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
 import type { ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
 import type { QueueDoc } from '../store/models/queue.js';
 import type { AssignmentService } from './assignment-service.js';
+import type { LoadHints } from './load-hints.js';
+import { isStale, OVERFLOW_TIMER, overflowJobId, overflowTarget, overflowTimer, type OverflowJobData } from './overflow.js';
+import { retryTransient } from './transient.js';
 
 type Id = Types.ObjectId | string;
 
 /** How many queued conversations an agent turning available pulls at most in one go. */
 const PULL_BATCH = 50;
+
+/** How many members, in the order routing tries them, are read one by one before the rest at once. */
+const FIRST_CANDIDATES = 8;
 
 /** Refusals that only say "not this agent": routing tries the next one. */
 const AGENT_REFUSALS = new Set(['agent_at_capacity', 'agent_unavailable']);
@@ -34,7 +42,20 @@ export interface TransferTarget {
  * queue turns available or an agent accepts it.
  */
 export class Router {
-  constructor(private readonly deps: { store: Store; assignment: AssignmentService; outbox: Outbox; clock: Clock; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      assignment: AssignmentService;
+      lifecycle: LifecycleService;
+      loads: LoadHints;
+      queues: Queues;
+      outbox: Outbox;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {
+    deps.lifecycle.delegateTimers<OverflowJobData>(OVERFLOW_TIMER, (data) => this.overflow(data));
+  }
 
   /** The workspace's default queue, created on first use; the unique defaultKey keeps it single. */
   async defaultQueue(workspaceId: Types.ObjectId): Promise<QueueDoc> {
@@ -54,7 +75,8 @@ export class Router {
 
   /**
    * Gives a queued conversation its queue (once: the queue it has is kept) and, unless the queue
-   * is manual, offers it to the queue's agents. Safe to repeat: anything not queued is left alone.
+   * is manual, offers it to the queue's agents; one still waiting gets the queue's overflow timer.
+   * Safe to repeat: anything not queued is left alone, and the timer's job id is deterministic.
    */
   async route(workspaceId: Types.ObjectId, conversationId: Id, opts: { exclude?: Types.ObjectId } = {}): Promise<ConversationDoc | null> {
     const { store } = this.deps;
@@ -62,10 +84,65 @@ export class Router {
     if (conversation?.status !== 'queued') return conversation;
     const kept: QueueDoc | null = conversation.queueId ? await store.routingQueues.findOne({ _id: conversation.queueId, workspaceId }).lean() : null;
     const queue = kept ?? (await this.pick(conversation));
-    // Two routers of the same conversation compute the same queue, so either write is right.
-    if (!kept) await store.conversations.updateOne({ _id: conversation._id }, { $set: { queueId: queue._id } });
-    if (queue.strategy !== 'manual') await this.offer(queue, conversation._id, opts.exclude);
-    return store.conversations.findById(conversation._id).lean();
+    // Two routers of the same conversation compute the same queue, so either write is right. Only
+    // while it is still queued: FerretDB writes the whole document it read, and an unconditional
+    // write could put back a status changed meanwhile.
+    if (!kept) await store.conversations.updateOne({ _id: conversation._id, status: 'queued' }, { $set: { queueId: queue._id } });
+    const assigned = queue.strategy !== 'manual' ? await this.offer(queue, conversation._id, opts.exclude) : null;
+    const after = assigned ?? (await store.conversations.findById(conversation._id).lean());
+    if (after) await this.scheduleOverflow(after, queue);
+    return after;
+  }
+
+  /**
+   * Adds the overflow timer of a queued conversation if its queue (read unless given) has one.
+   * Public for start-up recovery: the job id is deterministic, so a timer still waiting is not doubled.
+   */
+  async scheduleOverflow(c: ConversationDoc, queue?: QueueDoc | null): Promise<void> {
+    const { store, queues, clock } = this.deps;
+    if (c.status !== 'queued' || !c.queueId) return;
+    const current = queue === undefined ? await store.routingQueues.findOne({ _id: c.queueId, workspaceId: c.workspaceId }).lean() : queue;
+    const timer = current && overflowTimer(c, current);
+    if (!timer) return;
+    await queues.timers.add(OVERFLOW_TIMER, timer.data, { jobId: overflowJobId(timer.data), delay: Math.max(0, timer.at.getTime() - clock.now().getTime()) });
+  }
+
+  /**
+   * A due overflow timer: a conversation still waiting where the timer found it moves to its
+   * queue's overflow queue, as a transfer noted "overflow after N s", and is routed there (where
+   * that queue's own overflow applies). It stays when the overflow queue is gone or was already
+   * part of this wait (a cycle).
+   */
+  async overflow(data: OverflowJobData): Promise<void> {
+    const { store, logger } = this.deps;
+    const c = await store.conversations.findOne({ _id: data.conversationId, workspaceId: data.workspaceId }).lean();
+    if (!c || isStale(c, data)) return;
+    const queue = await store.routingQueues.findOne({ _id: c.queueId, workspaceId: c.workspaceId }).lean();
+    const target = queue && overflowTarget(c, queue);
+    const log = { conversationId: data.conversationId, queueId: data.queueId };
+    if (!queue?.maxWaitSeconds || !target) {
+      if (queue?.overflowQueueId) logger.info({ ...log, overflowQueueId: String(queue.overflowQueueId) }, 'overflow stops: the conversation was in that queue during this wait');
+      return;
+    }
+    try {
+      await this.transfer(c.workspaceId, c._id, { queueId: String(target), note: `overflow after ${queue.maxWaitSeconds} s` }, { actor: 'timer' });
+    } catch (err) {
+      // The overflow queue was deleted, or the conversation changed meanwhile: it stays where it is.
+      if (!(err instanceof AppError)) throw err;
+      logger.info({ ...log, err }, 'overflow not applied');
+    }
+  }
+
+  /**
+   * Reaction to `conversation.status_changed`. A conversation queued again (unassigned, woken,
+   * reopened, left by an agent going offline) is routed, not back to the agent it left; an agent
+   * whose slot the change freed (ended, unassigned, transferred away) takes waiting work. Paths
+   * that routed already are left as they are: route does nothing to a conversation not queued.
+   */
+  async statusChanged(workspaceId: Types.ObjectId, conversationId: Types.ObjectId, data: Record<string, unknown>): Promise<void> {
+    const freed = typeof data.freedAgentId === 'string' ? new Types.ObjectId(data.freedAgentId) : undefined;
+    if (data.to === 'queued') await this.route(workspaceId, conversationId, { exclude: freed });
+    if (freed) await this.agentAvailable(workspaceId, freed, { skip: conversationId });
   }
 
   /** Back to queued, then routed again to someone other than the agent it left. */
@@ -76,20 +153,25 @@ export class Router {
     return (await this.route(workspaceId, left._id, { exclude: before?.assigneeId })) ?? left;
   }
 
-  /** An agent turned available: it takes the oldest queued conversations of its automatic queues. */
-  async agentAvailable(workspaceId: Types.ObjectId, agentId: Types.ObjectId): Promise<number> {
+  /**
+   * An available agent with free capacity (turned available, or a slot was freed) takes the oldest
+   * queued conversations of its automatic queues until its capacity is full; `skip` is one it
+   * just left and must not take back.
+   */
+  async agentAvailable(workspaceId: Types.ObjectId, agentId: Types.ObjectId, opts: { skip?: Types.ObjectId } = {}): Promise<number> {
     const { store, assignment } = this.deps;
+    if (!(await store.agents.exists({ _id: agentId, workspaceId, status: 'available' }))) return 0;
     const queues = await store.routingQueues.find({ workspaceId, agentIds: agentId, strategy: { $ne: 'manual' } }, { _id: 1 }).lean();
     if (queues.length === 0) return 0;
     const waiting = await store.conversations
-      .find({ workspaceId, queueId: { $in: queues.map((q) => q._id) }, status: 'queued' }, { _id: 1 })
+      .find({ workspaceId, queueId: { $in: queues.map((q) => q._id) }, status: 'queued', ...(opts.skip && { _id: { $ne: opts.skip } }) }, { _id: 1 })
       .sort({ createdAt: 1 })
       .limit(PULL_BATCH)
       .lean();
     let taken = 0;
     for (const c of waiting) {
       try {
-        await assignment.assign(workspaceId, c._id, agentId, { actor: 'automation' });
+        await retryTransient(() => assignment.assign(workspaceId, c._id, agentId, { actor: 'automation' }));
         taken++;
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
@@ -158,12 +240,16 @@ export class Router {
       const queue = await store.routingQueues.findOne({ _id: target.queueId, workspaceId }).lean();
       if (!queue) throw notFound('Queue');
       record.toQueueId = queue._id;
-      await store.conversations.updateOne({ _id: current._id }, { $set: { queueId: queue._id } });
+      // Moved and recorded in one write before routing: the wait in the new queue (and its overflow timer) counts from here.
+      await store.conversations.updateOne({ _id: current._id }, { $set: { queueId: queue._id }, $push: { transfers: record } });
       if (current.status === 'active') await assignment.unassign(workspaceId, current._id, opts);
       await this.route(workspaceId, current._id, { exclude: fromAgentId });
     }
 
-    const updated = await store.conversations.findOneAndUpdate({ _id: current._id }, { $push: { transfers: record } }, { new: true }).lean();
+    const updated =
+      target.queueId !== undefined
+        ? await store.conversations.findById(current._id).lean()
+        : await store.conversations.findOneAndUpdate({ _id: current._id }, { $push: { transfers: record } }, { new: true }).lean();
     if (!updated) throw notFound('Conversation');
     await outbox.emit({
       type: 'conversation.transferred',
@@ -197,43 +283,54 @@ export class Router {
     return pickQueue([...queues, fallback], factsOf(c, contact?.attributes ?? {}), clock.now()) ?? fallback;
   }
 
-  /** Tries the queue's candidates in the strategy's order until one takes the conversation. */
-  private async offer(queue: QueueDoc, conversationId: Types.ObjectId, exclude?: Types.ObjectId): Promise<boolean> {
+  /**
+   * Tries the queue's candidates in the strategy's order until one takes the conversation; returns
+   * it assigned, or null. A transient store error (SQLITE_BUSY) is retried: the claims make a
+   * repeated assignment safe.
+   */
+  private async offer(queue: QueueDoc, conversationId: Types.ObjectId, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
     const { store, assignment } = this.deps;
-    for (const agentId of await this.candidates(queue, exclude)) {
+    for await (const agentId of this.candidates(queue, exclude)) {
+      let assigned: ConversationDoc;
       try {
-        await assignment.assign(queue.workspaceId, conversationId, agentId, { actor: 'automation' });
+        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversationId, agentId, { actor: 'automation' }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
         // Taken or changed by someone else: it no longer needs routing.
-        if (err instanceof AppError) return false;
+        if (err instanceof AppError) return null;
         throw err;
       }
       if (queue.strategy === 'round_robin') await store.routingQueues.updateOne({ _id: queue._id }, { $set: { rrCursor: agentId } });
-      return true;
+      return assigned;
     }
-    return false;
+    return null;
   }
 
   /**
    * Members that are available with a free slot, in the order to try them: least_busy by fewest
-   * held slots (ties in member order), round_robin starting after the last one assigned.
+   * held slots, round_robin starting after the last one assigned. Loads are the Redis hints
+   * (LoadHints), not a count of agent_slots per offer. Equal loads are tried from a random member
+   * on, so routers working at once (which read the same loads) spread over the members instead of
+   * all trying the same one first. The first few members in that order are read one by one (a
+   * read by id is cheap; in a large queue one of them nearly always takes the conversation), the
+   * rest, if needed, in one query (`$in` reads the whole collection on FerretDB).
    */
-  private async candidates(queue: QueueDoc, exclude?: Types.ObjectId): Promise<Types.ObjectId[]> {
-    const { store } = this.deps;
+  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<Types.ObjectId> {
+    const { store, loads } = this.deps;
     const members = queue.agentIds.filter((id) => !exclude?.equals(id));
-    if (members.length === 0) return [];
-    const agents = await store.agents.find({ _id: { $in: members }, workspaceId: queue.workspaceId, status: 'available' }, { capacity: 1 }).lean();
-    const loads = await store.agentSlots.aggregate<{ _id: Types.ObjectId; n: number }>([
-      { $match: { agentId: { $in: agents.map((a) => a._id) } } },
-      { $group: { _id: '$agentId', n: { $sum: 1 } } },
-    ]);
-    const load = (id: Types.ObjectId) => loads.find((l) => l._id.equals(id))?.n ?? 0;
-    const free = members.filter((id) => agents.some((a) => a._id.equals(id) && load(id) < a.capacity));
-    if (queue.strategy === 'least_busy') return free.map((id, i) => ({ id, i, n: load(id) })).sort((a, b) => a.n - b.n || a.i - b.i).map((x) => x.id);
-    const after = queue.rrCursor ? queue.agentIds.findIndex((id) => id.equals(queue.rrCursor)) : -1;
-    const rank = (id: Types.ObjectId) => (queue.agentIds.findIndex((m) => m.equals(id)) - after - 1 + queue.agentIds.length) % queue.agentIds.length;
-    return [...free].sort((a, b) => rank(a) - rank(b));
+    const load = await loads.of(members);
+    const loadOf = (id: Types.ObjectId) => load.get(String(id)) ?? 0;
+    const ordered = inStrategyOrder(queue, members, loadOf);
+    const read = (ids: Types.ObjectId[]) =>
+      ids.length === 1
+        ? store.agents.find({ _id: ids[0], workspaceId: queue.workspaceId, status: 'available' }, { capacity: 1 }).lean()
+        : store.agents.find({ _id: { $in: ids }, workspaceId: queue.workspaceId, status: 'available' }, { capacity: 1 }).lean();
+    const batches = [...ordered.slice(0, FIRST_CANDIDATES).map((id) => [id]), ordered.slice(FIRST_CANDIDATES)];
+    for (const batch of batches) {
+      if (batch.length === 0) continue;
+      const capacity = new Map((await read(batch)).map((a) => [String(a._id), a.capacity]));
+      for (const id of batch) if (loadOf(id) < (capacity.get(String(id)) ?? 0)) yield id;
+    }
   }
 
   /** Checked before a transfer moves anything, so a refusal leaves the conversation as it was. */
@@ -244,6 +341,21 @@ export class Router {
       throw conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
     }
   }
+}
+
+/** The members in the order to try them (see Router.candidates). */
+function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number): Types.ObjectId[] {
+  if (queue.strategy === 'least_busy') {
+    const start = randomInt(Math.max(1, members.length));
+    return members
+      .map((id, i) => ({ id, n: loadOf(id), tie: (i - start + members.length) % members.length }))
+      .sort((a, b) => a.n - b.n || a.tie - b.tie)
+      .map((m) => m.id);
+  }
+  const position = new Map(queue.agentIds.map((id, i) => [String(id), i]));
+  const after = queue.rrCursor ? (position.get(String(queue.rrCursor)) ?? -1) : -1;
+  const rank = (id: Types.ObjectId) => ((position.get(String(id)) ?? 0) - after - 1 + queue.agentIds.length) % queue.agentIds.length;
+  return [...members].sort((a, b) => rank(a) - rank(b));
 }
 
 /**

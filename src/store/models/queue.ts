@@ -23,6 +23,9 @@ export interface QueueDoc {
   rrCursor?: Types.ObjectId;
   /** When a member goes offline, its active conversations of this queue are unassigned and routed again. */
   redistributeOnOffline: boolean;
+  /** A conversation queued here longer than this moves to `overflowQueueId` (src/routing/overflow.ts). */
+  maxWaitSeconds?: number;
+  overflowQueueId?: Types.ObjectId;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +42,8 @@ export const queueSchema = new Schema<QueueDoc>(
     agentIds: { type: [Schema.Types.ObjectId], default: [] },
     rrCursor: Schema.Types.ObjectId,
     redistributeOnOffline: { type: Boolean, default: false },
+    maxWaitSeconds: { type: Number, min: 1 },
+    overflowQueueId: Schema.Types.ObjectId,
   },
   { minimize: false },
 );
