@@ -4,6 +4,7 @@ import { resolveContact } from '../contacts/contact-resolver.js';
 import type { LifecycleService } from '../conversations/lifecycle-service.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
 import { threadConversationFor } from '../conversations/thread-conversation.js';
+import { refreshUnread } from '../conversations/unread.js';
 import { isOpen, openThreadKey } from '../domain/conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
@@ -43,7 +44,8 @@ export class MessageIngest {
     const stored = await this.store.messages.findOne({ providerKey }).lean();
     if (stored) {
       const conversation = await this.store.conversations.findById(stored.conversationId).lean();
-      if (conversation) await this.announce(stored, conversation, conversation.firstProviderKey === providerKey);
+      // Counted again: a run that crashed after the insert counts the message now, never twice.
+      if (conversation) await this.announce(stored, await refreshUnread(this.store, conversation), conversation.firstProviderKey === providerKey);
       await this.fetchMediaLater(stored);
       return;
     }
@@ -75,7 +77,7 @@ export class MessageIngest {
     if (!inserted) await Promise.all(storedIds.map((id) => this.store.media.delete(id)));
     const moved = await this.moveConversation(channel, message, conversation);
     // A snoozed conversation wakes; an open one's inactivity timer starts over.
-    const updated = message.type === 'system' ? moved : await this.lifecycle.customerWrote(moved);
+    const updated = message.type === 'system' ? moved : await refreshUnread(this.store, await this.lifecycle.customerWrote(moved));
     await this.announce(message, updated, created);
     await this.fetchMediaLater(message);
   }

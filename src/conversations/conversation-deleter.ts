@@ -1,0 +1,108 @@
+import type { Types } from 'mongoose';
+import { mediaOf } from '../domain/message.js';
+import { TIMER_KINDS } from '../domain/lifecycle.js';
+import { notFound } from '../errors.js';
+import type { Outbox } from '../events/outbox.js';
+import type { Queues } from '../jobs/queues.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import type { MessageDoc } from '../store/models/message.js';
+import { timerJobId } from './lifecycle-service.js';
+
+/** Messages are removed this many at a time, so a long conversation never sits in memory whole. */
+const BATCH = 200;
+
+export interface DeletionResult {
+  deleted: true;
+  /** Messages (internal notes included) and stored media files removed by this request. */
+  messages: number;
+  media: number;
+}
+
+/**
+ * Deletes a conversation for good: its messages, their stored media, its transitions, the agent
+ * slot it held and its timers. Without transactions a crash can stop it midway, so the order
+ * makes a repeated DELETE finish the job: first the conversation gives up its open slot (the
+ * contact's next message opens a new conversation) and leaves the default list, then the
+ * children go, and the conversation record itself goes last.
+ */
+export class ConversationDeleter {
+  constructor(private readonly deps: { store: Store; queues: Queues; outbox: Outbox; logger: Logger }) {}
+
+  async delete(workspaceId: Types.ObjectId, conversationId: string): Promise<DeletionResult> {
+    const { store, outbox } = this.deps;
+    const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+    if (!conversation) throw notFound('Conversation');
+    await store.conversations.updateOne({ _id: conversation._id }, { $set: { archived: true }, $unset: { openThread: '' } });
+    await this.cancelTimers(conversation);
+    if (conversation.assignedSlot) await store.agentSlots.deleteOne({ _id: conversation.assignedSlot, conversationId: conversation._id });
+    const removed = await this.deleteMessages(conversation);
+    await store.conversationTransitions.deleteMany({ conversationId: conversation._id });
+    // Emitted before the record goes: a crash in between re-emits the same event on the repeat.
+    await outbox.emit({
+      type: 'conversation.deleted',
+      workspaceId,
+      key: String(conversation._id),
+      conversationId: conversation._id,
+      data: { conversationId: String(conversation._id), channelId: String(conversation.channelId), contactId: String(conversation.contactId), ...removed },
+    });
+    await store.conversations.deleteOne({ _id: conversation._id });
+    return { deleted: true, ...removed };
+  }
+
+  /** Timer jobs that escape (already running) find the conversation gone and do nothing. */
+  private async cancelTimers(c: ConversationDoc): Promise<void> {
+    const id = String(c._id);
+    await Promise.all(
+      TIMER_KINDS.map((kind) =>
+        this.deps.queues.timers.remove(timerJobId(id, kind, c.lifecycleVersion)).catch((err: unknown) => {
+          this.deps.logger.debug({ err, conversationId: id, kind }, 'timer not removed');
+        }),
+      ),
+    );
+  }
+
+  private async deleteMessages(c: ConversationDoc): Promise<{ messages: number; media: number }> {
+    const { store } = this.deps;
+    let messages = 0;
+    let media = 0;
+    for (;;) {
+      const batch = await store.messages.find({ conversationId: c._id }).sort({ _id: 1 }).limit(BATCH).lean();
+      if (batch.length === 0) return { messages, media };
+      for (const message of batch) media += await this.deleteMedia(message);
+      const ids = batch.map((m) => m._id);
+      await store.messageTransitions.deleteMany({ messageId: { $in: ids } });
+      messages += (await store.messages.deleteMany({ _id: { $in: ids } })).deletedCount;
+    }
+  }
+
+  /**
+   * The stored files of one message. Inbound media was fetched for that message alone; an
+   * uploaded file an agent sent may also be used by a message elsewhere, and then it stays.
+   */
+  private async deleteMedia(message: MessageDoc): Promise<number> {
+    const { store } = this.deps;
+    let removed = 0;
+    for (const ref of mediaOf(message.content)) {
+      const storedId = ref.storedId;
+      if (!storedId) continue;
+      if (message.direction === 'outbound' && (await this.usedElsewhere(message, storedId))) continue;
+      if (!(await store.media.info(storedId, String(message.workspaceId)))) continue; // gone already: a repeated DELETE
+      try {
+        await store.media.delete(storedId);
+      } catch (err) {
+        // Removed all the same when the error came after the write (a lost answer, a concurrent DELETE).
+        if (await store.media.info(storedId, String(message.workspaceId))) throw err;
+      }
+      removed++;
+    }
+    return removed;
+  }
+
+  private async usedElsewhere(message: MessageDoc, storedId: string): Promise<boolean> {
+    const filter = { workspaceId: message.workspaceId, conversationId: { $ne: message.conversationId } };
+    const found = await this.deps.store.messages.exists({ ...filter, $or: [{ 'content.media.storedId': storedId }, { 'content.attachments.storedId': storedId }] });
+    return found !== null;
+  }
+}
