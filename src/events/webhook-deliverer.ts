@@ -1,93 +1,226 @@
 import type { AxiosInstance } from 'axios';
+import { DelayedError, type Job } from 'bullmq';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Queues } from '../jobs/queues.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
-import type { DeliveryAttempt } from '../store/models/webhook-delivery.js';
+import type { DeliveryAttempt, DeliveryState, WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
+import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
+import { recordTicket } from '../conversations/escalation.js';
+import { webhookAllowlist } from '../webhooks/allowlist.js';
+import type { EndpointSlots } from '../webhooks/endpoint-slots.js';
 import { nextRetryDelay } from '../webhooks/retry-schedule.js';
-import { deliverWebhook } from '../webhooks/sender.js';
+import { signingSecrets } from '../webhooks/secrets.js';
+import { deliverWebhook, type DeliveryAttemptResult } from '../webhooks/sender.js';
 import { assertPublicUrl, ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
-import { enqueueDelivery } from './dispatcher.js';
+import { deliveryJobId, enqueueDelivery, type DeliverJobData } from './dispatcher.js';
+import type { Outbox } from './outbox.js';
+import { subscriptionToApi } from '../http/serializers.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+/** A line waiting on an attempt that is running now looks again this soon (its end also wakes it). */
+const HEAD_RECHECK_MS = 5_000;
+/** An endpoint at its in-flight limit is asked again after this, plus jitter. */
+const SLOT_RETRY_MS = 1_000;
+const SUCCESS_RESOLUTION_MS = 60_000;
+
+export interface WebhookDelivererDeps {
+  store: Store;
+  queues: Queues;
+  outbox: Outbox;
+  secretBox: SecretBox;
+  http: AxiosInstance;
+  clock: Clock;
+  logger: Logger;
+  slots: EndpointSlots;
+  /** The instance-wide allowlist (WEBHOOK_ALLOWED_HOSTS); workspaces add their own. */
+  allowedHosts: string[];
+  disableAfterDays: number;
+}
+
+type Outcome = DeliveryAttemptResult['outcome'];
 
 /**
  * One delivery attempt of one event to one subscription, recorded in the delivery log. The next
  * attempt is its own delayed job (Retry-After honoured), so nothing waits in memory and a
- * restart loses nothing; a 410 disables the endpoint.
+ * restart loses nothing. Deliveries of one conversation to one subscription go out one at a
+ * time in event order; a 410, or days of failures, disable the endpoint.
  */
 export class WebhookDeliverer {
-  constructor(
-    private readonly deps: {
-      store: Store;
-      queues: Queues;
-      secretBox: SecretBox;
-      http: AxiosInstance;
-      clock: Clock;
-      logger: Logger;
-      allowedHosts: string[];
-    },
-  ) {}
+  constructor(private readonly deps: WebhookDelivererDeps) {}
 
   get allowedHosts(): string[] {
     return this.deps.allowedHosts;
   }
 
-  async deliver(deliveryId: string): Promise<void> {
+  async deliver(job: Job<DeliverJobData>, token: string | undefined): Promise<void> {
     const { store, clock } = this.deps;
-    const delivery = await store.webhookDeliveries.findById(deliveryId).lean();
-    if (!delivery || delivery.state !== 'pending') return;
+    const delivery = await store.webhookDeliveries.findById(job.data.deliveryId).lean();
     // Some MongoDB-compatible servers drop an empty array given in $setOnInsert.
-    const attemptsSoFar = delivery.attempts?.length ?? 0;
+    const attempts = delivery?.attempts ?? [];
+    if (!delivery || delivery.state !== 'pending') return;
+    if (job.data.attempt !== undefined && job.data.attempt !== attempts.length) return; // an earlier attempt's job
     const [subscription, event] = await Promise.all([
       store.webhookSubscriptions.findById(delivery.subscriptionId).lean(),
       store.events.findById(delivery.eventId).lean(),
     ]);
     if (!subscription?.enabled || !event) {
-      await this.finish(deliveryId, 'failed', { at: clock.now(), outcome: 'failed', latencyMs: 0, error: 'subscription disabled or event gone' });
+      await this.finish(delivery, 'failed', this.attempt(delivery, { outcome: 'failed', latencyMs: 0, error: 'subscription disabled or event gone' }));
       return;
     }
-    const body = JSON.stringify({ type: event.type, timestamp: event.occurredAt.toISOString(), data: event.data });
-    let attempt: DeliveryAttempt;
-    let outcome: 'delivered' | 'retry' | 'gone' | 'failed';
-    let retryAfterMs: number | undefined;
-    try {
-      await assertPublicUrl(subscription.url, { allowlist: this.deps.allowedHosts });
-      const result = await deliverWebhook({
-        url: subscription.url,
-        eventId: event._id,
-        body,
-        secrets: this.deps.secretBox.open<string[]>(subscription.secrets),
-        http: this.deps.http,
-      });
-      outcome = result.outcome;
-      retryAfterMs = result.retryAfterMs;
-      attempt = { at: clock.now(), outcome: result.outcome, status: result.status, latencyMs: result.latencyMs, responseExcerpt: result.responseExcerpt, error: result.error };
-    } catch (err) {
-      // A forbidden target will stay forbidden; anything else (a DNS failure) may pass later.
-      outcome = err instanceof ForbiddenWebhookUrlError ? 'failed' : 'retry';
-      attempt = { at: clock.now(), outcome, latencyMs: 0, error: (err as Error).message };
-    }
 
+    const waitMs = await this.lineWait(delivery);
+    if (waitMs !== null) return this.postpone(job, token, waitMs);
+    const release = await this.deps.slots.acquire(String(subscription._id));
+    if (!release) return this.postpone(job, token, SLOT_RETRY_MS * (1 + Math.random()));
+
+    let result: DeliveryAttemptResult;
+    try {
+      result = await this.send(subscription, event._id, JSON.stringify({ type: event.type, timestamp: event.occurredAt.toISOString(), data: event.data }));
+    } finally {
+      await release();
+    }
+    const attempt = this.attempt(delivery, result);
+    let outcome: Outcome = result.outcome;
     if (outcome === 'retry') {
-      const delay = nextRetryDelay(attemptsSoFar + 1, retryAfterMs);
+      // A replay starts the schedule again: only this round's attempts count.
+      const madeThisRound = attempts.filter((a) => (a.round ?? 0) === (delivery.round ?? 0)).length + 1;
+      const delay = nextRetryDelay(madeThisRound, result.retryAfterMs);
       if (delay !== null) {
-        await store.webhookDeliveries.updateOne({ _id: deliveryId }, { $push: { attempts: attempt } });
-        await enqueueDelivery(this.deps.queues, deliveryId, attemptsSoFar + 1, delay);
+        const nextAttemptAt = new Date(clock.now().getTime() + delay);
+        await store.webhookDeliveries.updateOne({ _id: delivery._id }, { $set: { nextAttemptAt }, $push: { attempts: attempt } });
+        await enqueueDelivery(this.deps.queues, delivery._id, attempts.length + 1, delay);
+        await this.noteFailure(subscription, attempt.at);
         return;
       }
       outcome = 'failed';
     }
-    await this.finish(deliveryId, outcome, attempt);
-    if (outcome === 'gone') {
-      await store.webhookSubscriptions.updateOne(
-        { _id: subscription._id },
-        { $set: { enabled: false, disabledReason: `The endpoint answered 410 Gone at ${attempt.at.toISOString()}` } },
-      );
-      this.deps.logger.warn({ subscriptionId: String(subscription._id) }, 'webhook endpoint gone; subscription disabled');
+    await this.finish(delivery, outcome, attempt);
+    if (outcome === 'delivered') {
+      await this.noteSuccess(subscription, attempt.at);
+      if (event.type === 'conversation.escalated' && result.responseBody) {
+        await recordTicket(this.deps, { event, subscriptionId: subscription._id, answer: result.responseBody });
+      }
+    } else if (outcome === 'gone') {
+      await this.disable(subscription, attempt.at, `The endpoint answered 410 Gone at ${attempt.at.toISOString()}`);
+    } else {
+      await this.noteFailure(subscription, attempt.at);
     }
   }
 
-  private async finish(deliveryId: string, state: 'delivered' | 'failed' | 'gone', attempt: DeliveryAttempt): Promise<void> {
-    await this.deps.store.webhookDeliveries.updateOne({ _id: deliveryId }, { $set: { state }, $push: { attempts: attempt } });
+  private async send(subscription: WebhookSubscriptionDoc, eventId: string, body: string): Promise<DeliveryAttemptResult> {
+    const started = performance.now();
+    try {
+      const allowlist = await webhookAllowlist(this.deps.store, this.deps.allowedHosts, subscription.workspaceId);
+      await assertPublicUrl(subscription.url, { allowlist });
+      const secrets = signingSecrets(this.deps.secretBox, subscription, this.deps.clock.now());
+      return await deliverWebhook({ url: subscription.url, eventId, body, secrets, http: this.deps.http });
+    } catch (err) {
+      // A forbidden target will stay forbidden; anything else (a DNS failure) may pass later.
+      const outcome = err instanceof ForbiddenWebhookUrlError ? 'failed' : 'retry';
+      return { outcome, latencyMs: Math.round(performance.now() - started), error: (err as Error).message };
+    }
+  }
+
+  /**
+   * Null when `delivery` may go now; otherwise how long to wait for an earlier delivery of the
+   * same conversation to the same subscription (the head of the line) that is still pending.
+   * The head's end wakes the next one (wakeNext); the wait is only the fallback after a crash.
+   */
+  private async lineWait(delivery: WebhookDeliveryDoc): Promise<number | null> {
+    if (!delivery.conversationId) return null;
+    const head = await this.deps.store.webhookDeliveries
+      .findOne({ subscriptionId: delivery.subscriptionId, conversationId: delivery.conversationId, state: 'pending', orderKey: { $lt: delivery.orderKey } })
+      .sort({ orderKey: 1 })
+      .lean();
+    if (!head) return null;
+    const untilHeadRetries = (head.nextAttemptAt?.getTime() ?? 0) - this.deps.clock.now().getTime();
+    return Math.max(untilHeadRetries, 0) + HEAD_RECHECK_MS;
+  }
+
+  /** Puts this same job back as delayed: its id, and so its place in recovery, stay the same. */
+  private async postpone(job: Job<DeliverJobData>, token: string | undefined, delayMs: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + Math.round(delayMs), token);
+    throw new DelayedError();
+  }
+
+  /** Records a final attempt, then lets the next delivery of the same line go. */
+  private async finish(delivery: WebhookDeliveryDoc, state: DeliveryState, attempt: DeliveryAttempt): Promise<void> {
+    await this.deps.store.webhookDeliveries.updateOne({ _id: delivery._id }, { $set: { state }, $unset: { nextAttemptAt: 1 }, $push: { attempts: attempt } });
+    await this.wakeNext(delivery);
+  }
+
+  /**
+   * Starts the next pending delivery of the conversation to the subscription at once, unless it
+   * has a retry of its own scheduled. Its job may be missing (a crash), waiting (added again:
+   * harmless) or delayed behind this one (promoted).
+   */
+  async wakeNext(delivery: Pick<WebhookDeliveryDoc, 'subscriptionId' | 'conversationId' | 'orderKey'>): Promise<void> {
+    if (!delivery.conversationId) return;
+    const next = await this.deps.store.webhookDeliveries
+      .findOne({ subscriptionId: delivery.subscriptionId, conversationId: delivery.conversationId, state: 'pending', orderKey: { $gt: delivery.orderKey } })
+      .sort({ orderKey: 1 })
+      .lean();
+    if (!next || (next.nextAttemptAt && next.nextAttemptAt > this.deps.clock.now())) return;
+    await this.startNow(next);
+  }
+
+  /** Runs the current attempt of a pending delivery now, whatever its job's state. */
+  async startNow(delivery: Pick<WebhookDeliveryDoc, '_id' | 'attempts'>): Promise<void> {
+    const attempt = delivery.attempts?.length ?? 0;
+    await enqueueDelivery(this.deps.queues, delivery._id, attempt, 0);
+    const job = await this.deps.queues.webhooks.getJob(deliveryJobId(delivery._id, attempt));
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined); // it may have just started
+  }
+
+  private attempt(delivery: WebhookDeliveryDoc, result: Omit<DeliveryAttemptResult, 'outcome'> & { outcome: string }): DeliveryAttempt {
+    const { outcome, status, latencyMs, responseExcerpt, error } = result;
+    return { round: delivery.round ?? 0, at: this.deps.clock.now(), outcome, status, latencyMs, responseExcerpt, error };
+  }
+
+  /**
+   * Ends a failure streak and keeps `lastSuccessAt` to the minute: a busy endpoint's subscription
+   * is not rewritten on every delivery (a whole-document write on some servers could undo a
+   * concurrent change of another field).
+   */
+  private async noteSuccess(subscription: WebhookSubscriptionDoc, at: Date): Promise<void> {
+    const recent = subscription.lastSuccessAt && at.getTime() - subscription.lastSuccessAt.getTime() < SUCCESS_RESOLUTION_MS;
+    if (recent && !subscription.failingSince) return;
+    await this.deps.store.webhookSubscriptions.updateOne({ _id: subscription._id, enabled: true }, { $set: { lastSuccessAt: at }, $unset: { failingSince: 1 } });
+  }
+
+  /**
+   * A failed attempt: starts the endpoint's failure streak, or disables the endpoint once the
+   * streak is older than the configured days with no success in between.
+   */
+  private async noteFailure(subscription: WebhookSubscriptionDoc, at: Date): Promise<void> {
+    if (!subscription.failingSince) {
+      await this.deps.store.webhookSubscriptions.updateOne({ _id: subscription._id, failingSince: { $exists: false } }, { $set: { failingSince: at } });
+      return;
+    }
+    const days = this.deps.disableAfterDays;
+    if (at.getTime() - subscription.failingSince.getTime() < days * DAY_MS) return;
+    await this.disable(subscription, at, `No successful delivery since ${subscription.failingSince.toISOString()} (${days} days of failures)`);
+  }
+
+  /**
+   * Disables the endpoint and tells the workspace's other subscriptions. The event's key is the
+   * failure streak, so one streak yields one event however many attempts end it.
+   */
+  private async disable(subscription: WebhookSubscriptionDoc, at: Date, reason: string): Promise<void> {
+    const { store, outbox, logger } = this.deps;
+    const streak = subscription.failingSince ?? at;
+    const updated = await store.webhookSubscriptions
+      .findOneAndUpdate({ _id: subscription._id, enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: at, failingSince: streak } }, { new: true })
+      .lean();
+    if (!updated) return;
+    logger.warn({ subscriptionId: String(subscription._id), reason }, 'webhook subscription disabled');
+    await outbox.emit({
+      type: 'webhook_subscription.disabled',
+      workspaceId: subscription.workspaceId,
+      key: `${String(subscription._id)}-${streak.getTime()}`,
+      data: { subscription: subscriptionToApi(updated), reason },
+    });
   }
 }

@@ -13,13 +13,15 @@ export interface DeliveryAttemptResult {
   latencyMs: number;
   retryAfterMs?: number;
   responseExcerpt?: string;
+  /** The answer's start, up to BODY_BYTES: enough for a JSON reply such as a ticket reference. */
+  responseBody?: string;
   error?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const EXCERPT_CHARS = 500;
-/** Enough UTF-8 for EXCERPT_CHARS characters; the rest of the body is never read. */
-const EXCERPT_BYTES = 4 * EXCERPT_CHARS;
+/** What is read of an answer; the rest of the body is never downloaded. */
+const BODY_BYTES = 16 * 1024;
 const THROTTLE_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
@@ -74,8 +76,8 @@ export async function deliverWebhook(opts: {
       responseType: 'stream',
     });
     const status = response.status;
-    const responseExcerpt = await readExcerpt(response.data);
-    const result = { status, latencyMs: latency(), responseExcerpt };
+    const responseBody = await readBody(response.data);
+    const result = { status, latencyMs: latency(), responseExcerpt: responseBody.slice(0, EXCERPT_CHARS), responseBody };
     if (status >= 200 && status < 300) return { outcome: 'delivered', ...result };
     if (status === 410) return { outcome: 'gone', ...result };
     const retryAfterMs = THROTTLE_STATUSES.has(status) ? parseRetryAfter(response.headers['retry-after'], now()) : undefined;
@@ -85,7 +87,7 @@ export async function deliverWebhook(opts: {
   }
 }
 
-async function readExcerpt(body: Readable): Promise<string> {
+async function readBody(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -94,12 +96,12 @@ async function readExcerpt(body: Readable): Promise<string> {
       chunks.push(bytes);
       size += bytes.length;
       // Leaving the loop destroys the stream, so the rest is never downloaded.
-      if (size >= EXCERPT_BYTES) break;
+      if (size >= BODY_BYTES) break;
     }
   } catch {
     // Cut short by the deadline or the peer: the status already decided the outcome.
   }
-  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8').slice(0, EXCERPT_CHARS);
+  return Buffer.concat(chunks).subarray(0, BODY_BYTES).toString('utf8');
 }
 
 /** `Retry-After` as delay-seconds or an HTTP-date; undefined when absent or unreadable. */

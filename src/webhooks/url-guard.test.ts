@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ForbiddenWebhookUrlError, assertPublicUrl } from './url-guard.js';
+import { ForbiddenWebhookUrlError, assertPublicUrl, isValidAllowlistEntry } from './url-guard.js';
 
 /** A resolver from a fixed table, recording what it was asked. */
 function fakeDns(table: Record<string, string[]>) {
@@ -166,5 +166,14 @@ describe('assertPublicUrl', () => {
     it.each(['10.0.0.0/33', 'fd00::/129', 'desk.corp/8', '10.0.0.0/8/8', '10.0.0.0/x'])('rejects the malformed entry %s', async (entry) => {
       await expect(assertPublicUrl('http://93.184.216.34/', { allowlist: [entry], lookup: noDns })).rejects.toThrow(/allowlist entry/);
     });
+  });
+});
+
+describe('isValidAllowlistEntry', () => {
+  it('takes hostnames, addresses and CIDRs', () => {
+    for (const entry of ['helpdesk.internal', 'localhost', '10.0.0.5', '10.0.0.0/8', 'fd00::/8', '::1']) expect(isValidAllowlistEntry(entry), entry).toBe(true);
+  });
+  it('refuses anything else', () => {
+    for (const entry of ['not a host', 'http://x', 'host/8', '10.0.0.0/33', '10.0.0.0/8/1', '-bad.example']) expect(isValidAllowlistEntry(entry), entry).toBe(false);
   });
 });

@@ -73,6 +73,17 @@ function parseAllowlist(entries: string[]): { hosts: Set<string>; addresses: Blo
   return { hosts, addresses };
 }
 
+/** Whether an allowlist entry reads as a hostname, an address or a CIDR. */
+export function isValidAllowlistEntry(entry: string): boolean {
+  const isHostname = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(entry);
+  try {
+    const parsed = parseAllowlist([entry]);
+    return parsed.hosts.size === 0 || isHostname;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Throws ForbiddenWebhookUrlError unless `url` is http(s) and its host, a literal IP or every
  * address it resolves to, is public. Allowlisted hostnames skip the check; allowlisted addresses

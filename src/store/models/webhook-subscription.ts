@@ -8,10 +8,16 @@ export interface WebhookSubscriptionDoc {
   /** Event types to deliver; `*` is all. */
   events: string[];
   description?: string;
-  /** The `whsec_` signing secrets (several while one rotates), encrypted. */
+  /** The `whsec_` signing secrets, newest first (the previous one is kept while a rotation runs), encrypted. */
   secrets: SealedSecret;
+  /** Until then deliveries are signed with the previous secret too (src/webhooks/secrets.ts). */
+  rotationEndsAt?: Date;
   enabled: boolean;
   disabledReason?: string;
+  disabledAt?: Date;
+  /** The first failed attempt since the last success: the endpoint is disabled when it gets too old. */
+  failingSince?: Date;
+  lastSuccessAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -22,7 +28,12 @@ export const webhookSubscriptionSchema = new Schema<WebhookSubscriptionDoc>({
   events: { type: [String], default: ['*'] },
   description: String,
   secrets: { type: Schema.Types.Mixed, required: true },
+  rotationEndsAt: Date,
   enabled: { type: Boolean, default: true },
   disabledReason: String,
+  disabledAt: Date,
+  failingSince: Date,
+  lastSuccessAt: Date,
 });
 webhookSubscriptionSchema.index({ workspaceId: 1, enabled: 1 });
+webhookSubscriptionSchema.index({ workspaceId: 1, _id: -1 });

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { Clock } from '../clock.js';
+import type { Outbox } from '../events/outbox.js';
+import type { Store } from '../store/index.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
+import type { DomainEventDoc } from '../store/models/domain-event.js';
+import { conversationToApi } from '../http/serializers.js';
+import { loadTranscript, renderTranscriptText } from './transcript.js';
+
+/** The newest messages an escalation carries; a longer conversation says it was cut. */
+const MAX_TRANSCRIPT_MESSAGES = 1000;
+const MAX_REFERENCE_CHARS = 200;
+
+/**
+ * Hands a conversation to the helpdesks as `conversation.escalated`, with everything needed to
+ * open a ticket: the conversation, the contact and how each channel knows them, the transcript
+ * (structured and as text) and the agent's note. Every call is a new escalation (the HTTP route
+ * makes a repeated Idempotency-Key replay the first one). `subscriptionId` aims it at one helpdesk.
+ */
+export async function escalateConversation(
+  deps: { store: Store; outbox: Outbox },
+  conversation: ConversationDoc,
+  input: { note?: string; subscriptionId?: string },
+): Promise<string> {
+  const transcript = await loadTranscript(deps.store, conversation);
+  const messages = transcript.messages.slice(-MAX_TRANSCRIPT_MESSAGES);
+  return deps.outbox.emit({
+    type: 'conversation.escalated',
+    workspaceId: conversation.workspaceId,
+    key: `${String(conversation._id)}-${String(new Types.ObjectId())}`,
+    conversationId: conversation._id,
+    data: {
+      conversation: transcript.conversation,
+      contact: transcript.contact,
+      transcript: messages,
+      transcriptTruncated: messages.length < transcript.messages.length,
+      transcriptText: renderTranscriptText({ ...transcript, messages }),
+      note: input.note ?? null,
+      subscriptionId: input.subscriptionId ?? null,
+    },
+  });
+}
+
+/**
+ * The helpdesk's ticket reference in its answer to an escalation: `ticketId`, `ticket_id`,
+ * `reference`, or `ticket.id` / `ticket.reference`, as text or a number. Null for anything else
+ * (not JSON, cut short, no reference).
+ */
+export function ticketReferenceOf(answer: string): string | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(answer);
+  } catch {
+    return null;
+  }
+  if (!body || typeof body !== 'object') return null;
+  const top = body as Record<string, unknown>;
+  const ticket = top.ticket && typeof top.ticket === 'object' ? (top.ticket as Record<string, unknown>) : {};
+  for (const value of [top.ticketId, top.ticket_id, top.reference, ticket.id, ticket.reference]) {
+    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
+    if (text && text.length <= MAX_REFERENCE_CHARS) return text;
+  }
+  return null;
+}
+
+/**
+ * Stores the ticket a helpdesk opened for an escalated conversation and says so with
+ * `conversation.updated`. The same reference from the same helpdesk changes nothing.
+ */
+export async function recordTicket(
+  deps: { store: Store; outbox: Outbox; clock: Clock },
+  input: { event: DomainEventDoc; subscriptionId: Types.ObjectId; answer: string },
+): Promise<void> {
+  const { event, subscriptionId } = input;
+  const reference = ticketReferenceOf(input.answer);
+  if (!reference || !event.conversationId) return;
+  const filter = { _id: event.conversationId, workspaceId: event.workspaceId };
+  const current = await deps.store.conversations.findOne(filter, { ticket: 1 }).lean();
+  if (!current || (current.ticket?.reference === reference && String(current.ticket.subscriptionId) === String(subscriptionId))) return;
+  const ticket = { reference, subscriptionId, at: deps.clock.now() };
+  const conversation = await deps.store.conversations.findOneAndUpdate(filter, { $set: { ticket } }, { new: true }).lean();
+  if (!conversation) return;
+  const ticketKey = createHash('sha256').update(`${String(subscriptionId)}\n${reference}`).digest('hex').slice(0, 16);
+  await deps.outbox.emit({
+    type: 'conversation.updated',
+    workspaceId: event.workspaceId,
+    key: `${String(event.conversationId)}-ticket-${ticketKey}`,
+    conversationId: event.conversationId,
+    data: { conversation: conversationToApi(conversation), changed: ['ticket'] },
+  });
+}

@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.js';
+import { conflict, notFound } from '../../errors.js';
+import { escalateConversation } from '../../conversations/escalation.js';
+import { authOf } from '../auth.js';
+import { idempotent } from '../idempotency.js';
+import { commonErrors, type Operations } from '../operation.js';
+import { idParam } from '../schemas.js';
+
+export const escalateBody = z.strictObject({
+  /** What the agent wants the helpdesk to know. */
+  note: z.string().trim().min(1).max(5000).optional(),
+  /** Send it to this subscription only (whatever its event filter); otherwise to every subscription of conversation.escalated. */
+  subscriptionId: z.string().regex(/^[0-9a-f]{24}$/, 'must be an id').optional(),
+});
+
+export const escalationOperations: Operations = {
+  '/v1/conversations/{id}/escalate': {
+    post: {
+      summary:
+        'Escalate to the helpdesks: emits conversation.escalated with the conversation, the contact and its identities, the transcript and the note. A helpdesk answering with a ticket reference (ticketId, ticket_id, reference, ticket.id or ticket.reference) has it stored as the conversation\'s ticket',
+      tags: ['conversations'],
+      pathId: true,
+      body: escalateBody,
+      responses: {
+        '202': { description: 'The event is queued for delivery', schema: z.object({ eventId: z.string(), conversationId: z.string(), subscriptionId: z.string().nullable() }) },
+        '409': 'subscription_disabled',
+        ...commonErrors,
+        '404': 'Conversation or webhook subscription not found',
+      },
+    },
+  },
+};
+
+export function escalationRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.post(
+    '/conversations/:id/escalate',
+    idempotent(ctx, async (req, res) => {
+      const { id } = idParam.parse(req.params);
+      const body = escalateBody.parse(req.body ?? {});
+      const { workspaceId } = authOf(res);
+      const conversation = await ctx.store.conversations.findOne({ _id: id, workspaceId }).lean();
+      if (!conversation) throw notFound('Conversation');
+      if (body.subscriptionId) {
+        const sub = await ctx.store.webhookSubscriptions.findOne({ _id: body.subscriptionId, workspaceId }).lean();
+        if (!sub) throw notFound('Webhook subscription');
+        if (!sub.enabled) throw conflict('subscription_disabled', 'The webhook subscription is disabled');
+      }
+      const eventId = await escalateConversation(ctx, conversation, body);
+      return { status: 202, body: { eventId, conversationId: id, subscriptionId: body.subscriptionId ?? null } };
+    }),
+  );
+  return router;
+}
