@@ -5,6 +5,7 @@ import { createHttpApp } from './http/app.js';
 import { recoverPendingWork } from './jobs/recovery.js';
 import { startWorkers, stopWorkers } from './jobs/workers.js';
 import { createLogger } from './logger.js';
+import { attachRealtime, type RealtimeServer } from './realtime/server.js';
 
 async function main(): Promise<void> {
   let config;
@@ -19,11 +20,13 @@ async function main(): Promise<void> {
   const ctx = await createContext(config, { logger });
 
   let server: Server | undefined;
+  let realtime: RealtimeServer | undefined;
   if (config.OMNIGATE_ROLE !== 'worker') {
     const app = createHttpApp(ctx);
     server = app.listen(config.PORT, config.HOST, () => {
       logger.info({ port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL }, 'HTTP API listening');
     });
+    realtime = attachRealtime(ctx, server);
   }
   const workers = config.OMNIGATE_ROLE !== 'api' ? startWorkers(ctx) : [];
   if (workers.length > 0) {
@@ -41,6 +44,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
+    // WebSocket clients are told the server is going away (1001) and reconnect to another one.
+    await realtime?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await ctx.pull.stopAll();
     await stopWorkers(workers);

@@ -1,0 +1,21 @@
+import type { IncomingMessage } from 'node:http';
+
+/** The subprotocol a browser offers alongside `bearer.<key>`; the server answers with it. */
+export const REALTIME_PROTOCOL = 'omnigate.v1';
+const KEY_PROTOCOL = 'bearer.';
+
+/**
+ * The API key of an upgrade request: the Authorization (or X-API-Key) header like the REST API,
+ * or, since browsers cannot set headers on a WebSocket, a `bearer.<key>` subprotocol or a `key`
+ * query parameter (which proxies may log: prefer the subprotocol).
+ */
+export function presentedKey(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const apiKeyHeader = req.headers['x-api-key'];
+  if (typeof apiKeyHeader === 'string') return apiKeyHeader;
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const fromProtocol = offered.find((p) => p.startsWith(KEY_PROTOCOL));
+  if (fromProtocol) return fromProtocol.slice(KEY_PROTOCOL.length);
+  return url.searchParams.get('key') ?? undefined;
+}

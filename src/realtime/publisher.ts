@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+import type { Store } from '../store/index.js';
+import type { DomainEventDoc } from '../store/models/domain-event.js';
+import { realtimeKeys, type FeedEntry } from './entry.js';
+
+/** About how many events per workspace a reconnecting client can catch up on. */
+export const REPLAY_LENGTH = 1000;
+/** How long an event id is remembered as published: an events job re-run within it publishes nothing. */
+const SEEN_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * One call decides and publishes, so an event is either kept and announced once or not at all:
+ * the id is marked seen, appended to the workspace's stream (trimmed approximately, which is
+ * cheap) and published with the stream id the script got.
+ */
+const PUBLISH = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return false end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'entry', ARGV[3])
+redis.call('PUBLISH', ARGV[4], '{"id":"' .. id .. '","entry":' .. ARGV[3] .. '}')
+return id
+`;
+
+/**
+ * Puts domain events about conversations on the real-time feed, from the events worker of
+ * whichever process handled them; every gateway process delivers them to its own clients.
+ */
+export class RealtimePublisher {
+  constructor(private readonly deps: { redis: Redis; store: Store; keyPrefix: string; replayLength?: number }) {}
+
+  /** The stream id the event got, or null when it is not a real-time event or was published before. */
+  async publish(event: DomainEventDoc): Promise<string | null> {
+    if (!event.conversationId) return null;
+    const workspaceId = String(event.workspaceId);
+    const entry: FeedEntry = {
+      type: event.type,
+      occurredAt: event.occurredAt.toISOString(),
+      conversationId: String(event.conversationId),
+      queueId: await this.queueOf(event),
+      data: event.data,
+    };
+    const keys = realtimeKeys(this.deps.keyPrefix, workspaceId);
+    const id = await this.deps.redis.eval(
+      PUBLISH,
+      2,
+      keys.seen(event._id),
+      keys.stream,
+      String(SEEN_TTL_SECONDS),
+      String(this.deps.replayLength ?? REPLAY_LENGTH),
+      JSON.stringify(entry),
+      keys.channel,
+    );
+    return typeof id === 'string' ? id : null;
+  }
+
+  /** Typing is only for whoever watches now: published, never kept for replay. */
+  async publishTyping(workspaceId: string, entry: FeedEntry): Promise<void> {
+    await this.deps.redis.publish(realtimeKeys(this.deps.keyPrefix, workspaceId).channel, JSON.stringify({ id: null, entry }));
+  }
+
+  /**
+   * The conversation's queue now, not in the event's snapshot: a new conversation gets its queue
+   * in the events job of conversation.created, after the event was written, and message events
+   * carry no conversation at all. The snapshot serves when the conversation is gone.
+   */
+  private async queueOf(event: DomainEventDoc): Promise<string | undefined> {
+    const current = await this.deps.store.conversations
+      .findOne({ _id: event.conversationId, workspaceId: event.workspaceId }, { queueId: 1 })
+      .lean();
+    if (current) return current.queueId ? String(current.queueId) : undefined;
+    const snapshot = (event.data.conversation as { queueId?: unknown } | undefined)?.queueId;
+    return typeof snapshot === 'string' ? snapshot : undefined;
+  }
+}

@@ -1,0 +1,152 @@
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { AppContext } from '../app/context.js';
+import { AppError, badRequest, notFound, unauthorized } from '../errors.js';
+import { verifyApiKey } from '../http/auth.js';
+import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
+import { RealtimeConnection } from './connection.js';
+import { isEventId } from './entry.js';
+import { RealtimeFeed } from './feed.js';
+import { ReplayReader } from './replay.js';
+import { subscriptionTarget, type SubscriptionTarget } from './subscriptions.js';
+
+export const REALTIME_PATH = '/v1/realtime';
+/** Close code of a server going away (RFC 6455). */
+export const CLOSE_GOING_AWAY = 1001;
+/** Close code of a server that cannot go on serving this client (RFC 6455); it reconnects with its cursor. */
+const CLOSE_INTERNAL_ERROR = 1011;
+/** How long clients get to answer the close on shutdown. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface RealtimeOptions {
+  /** How often sockets are pinged; one that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
+  /** Bytes a client may leave unread before it is closed as too slow. */
+  maxBufferedBytes?: number;
+}
+
+/**
+ * The WebSocket endpoint on the HTTP server: authenticates the upgrade with an API key, keeps
+ * this process's connections, pings them, and closes them with 1001 on shutdown.
+ */
+export class RealtimeServer {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (offered) => (offered.has(REALTIME_PROTOCOL) ? REALTIME_PROTOCOL : false),
+  });
+  private readonly connections = new Set<RealtimeConnection>();
+  private readonly feed: RealtimeFeed;
+  private readonly replay: ReplayReader;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly server: Server,
+    private readonly options: RealtimeOptions = {},
+  ) {
+    this.feed = new RealtimeFeed(ctx.redis, ctx.config.QUEUE_PREFIX, ctx.logger, () => {
+      for (const connection of this.connections) connection.resync().catch((err: unknown) => this.failed(connection, err));
+    });
+    this.replay = new ReplayReader(ctx.redis);
+    server.on('upgrade', this.onUpgrade);
+    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  /** How many clients this process serves (one being closed no longer counts). */
+  get size(): number {
+    return [...this.connections].filter((c) => c.socket.readyState === WebSocket.OPEN).length;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.server.off('upgrade', this.onUpgrade);
+    const closed = [...this.connections].map(
+      (c) => new Promise<void>((resolve) => (c.socket.once('close', () => resolve()), c.socket.close(CLOSE_GOING_AWAY, 'server shutting down'))),
+    );
+    // A client that does not answer the close (or is too slow to read it) is cut off.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    clearTimeout(grace);
+    for (const connection of this.connections) connection.socket.terminate();
+    this.wss.close();
+    await this.feed.close();
+  }
+
+  private ping(): void {
+    for (const connection of this.connections) {
+      if (!connection.alive) {
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }
+
+  private failed(connection: RealtimeConnection, err: unknown): void {
+    this.ctx.logger.error({ err, connectionId: connection.id }, 'realtime delivery failed; closing the connection');
+    connection.socket.close(CLOSE_INTERNAL_ERROR, 'internal error');
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A client gone while its key is checked must not take the process down with an unhandled error.
+    socket.on('error', (err) => this.ctx.logger.debug({ err }, 'realtime upgrade socket error'));
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== REALTIME_PATH) throw notFound('Route');
+      const key = presentedKey(req, url);
+      if (!key) throw unauthorized();
+      const auth = await verifyApiKey(this.ctx, key);
+      const start = startOptions(url);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const connection = new RealtimeConnection(ws, auth, {
+          ctx: this.ctx,
+          feed: this.feed,
+          replay: this.replay,
+          maxBufferedBytes: this.options.maxBufferedBytes ?? 1024 * 1024,
+        });
+        this.connections.add(connection);
+        ws.on('close', () => {
+          this.connections.delete(connection);
+          void connection.stop();
+        });
+        connection.start(start).catch((err: unknown) => this.failed(connection, err));
+      });
+    } catch (err) {
+      refuse(socket, err instanceof AppError ? err : new AppError(500, 'internal_error', 'Something went wrong on our side'));
+      if (!(err instanceof AppError)) this.ctx.logger.error({ err }, 'realtime upgrade failed');
+    }
+  }
+}
+
+export function attachRealtime(ctx: AppContext, server: Server, options?: RealtimeOptions): RealtimeServer {
+  return new RealtimeServer(ctx, server, options);
+}
+
+/** `lastEventId` and subscriptions given in the URL (`all=true`, `conversationId`, `queueId`, repeatable). */
+function startOptions(url: URL): { lastEventId?: string; targets: SubscriptionTarget[] } {
+  const q = url.searchParams;
+  const lastEventId = q.get('lastEventId') ?? undefined;
+  if (lastEventId !== undefined && !isEventId(lastEventId)) throw badRequest('invalid_last_event_id', 'lastEventId must be an event id like 1700000000000-0');
+  const raw = [
+    ...(q.get('all') === 'true' ? [{ all: true }] : []),
+    ...q.getAll('conversationId').map((conversationId) => ({ conversationId })),
+    ...q.getAll('queueId').map((queueId) => ({ queueId })),
+  ];
+  const targets = raw.map((t) => subscriptionTarget.safeParse(t));
+  const invalid = targets.flatMap((t, i) => (t.success ? [] : [{ subscription: raw[i], message: t.error.issues[0]?.message }]));
+  if (invalid.length > 0) throw badRequest('validation_failed', 'The subscriptions in the URL are not valid', invalid);
+  return { lastEventId, targets: targets.flatMap((t) => (t.success ? [t.data] : [])) };
+}
+
+/** An answer instead of the upgrade, in the REST API's error shape; the socket is then closed. */
+function refuse(socket: Duplex, err: AppError): void {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } });
+  socket.end(
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
