@@ -3,6 +3,7 @@ import type { ChannelService } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
 import type { MessageTag } from '../../connectors/contract.js';
 import type { SenderKind } from '../domain/send-policy.js';
+import { ENDED_STATUSES } from '../domain/conversation.js';
 import { isMediaContent, type MessageContent } from '../domain/message.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Queues } from '../jobs/queues.js';
@@ -27,7 +28,8 @@ export interface NewOutboundMessage {
 
 /** Who asks: a person's key (agent) or an automation's. */
 export interface MessageSender {
-  keyId: Types.ObjectId;
+  /** Absent for the gateway's own messages (e.g. the satisfaction survey), which no key asked for. */
+  keyId?: Types.ObjectId;
   author: Extract<MessageAuthor, 'agent' | 'automation'>;
 }
 
@@ -71,8 +73,22 @@ export class SendService {
       tag: input.tag,
       sendRound: 1,
     });
+    if (content.type !== 'reaction') await this.markFirstResponse(conversation._id);
     await this.enqueue(message._id, 1);
     return message.toObject();
+  }
+
+  /**
+   * The first reply to a customer who has written, while the conversation is open, ends its first
+   * response time; later replies never move it, and a survey or closing message after the end is
+   * no response. The filter makes it one write per conversation (on FerretDB a write may overwrite
+   * a concurrent change of another field); `$min` keeps the earliest should two first replies race.
+   */
+  private async markFirstResponse(conversationId: Types.ObjectId): Promise<void> {
+    await this.deps.store.conversations.updateOne(
+      { _id: conversationId, firstResponseAt: { $exists: false }, lastCustomerMessageAt: { $exists: true }, status: { $nin: ENDED_STATUSES } },
+      { $min: { firstResponseAt: this.deps.clock.now() } },
+    );
   }
 
   /** Sends a failed message again, for real: a new round of attempts with a fresh job. */
