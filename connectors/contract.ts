@@ -172,6 +172,13 @@ export interface Connector<Settings = Record<string, unknown>, Secrets = Record<
   fetchMedia(ref: { providerMediaId?: string; url?: string }, channel: ChannelAccess<Settings, Secrets>): Promise<FetchedMedia>;
   /** Lists the account's templates at the provider, if the provider has such a list. */
   listTemplates?(channel: ChannelAccess<Settings, Secrets>): Promise<TemplateDefinition[]>;
+  /** Submits a new template for the provider's review; its verdict arrives later as a status event. */
+  submitTemplate?(
+    template: Pick<TemplateDefinition, 'name' | 'language' | 'category' | 'components'>,
+    channel: ChannelAccess<Settings, Secrets>,
+  ): Promise<{ providerTemplateId: string; status: TemplateDefinition['status'] }>;
+  /** Deletes a template at the provider. */
+  deleteTemplate?(template: { name: string; providerTemplateId?: string }, channel: ChannelAccess<Settings, Secrets>): Promise<void>;
 }
 
 /** The provider's body cannot be read as its format says. */

@@ -7,7 +7,7 @@ import { parseWebhook } from './parse.js';
 import { sendMessage } from './send.js';
 import { secretsSchema, settingsSchema, type WhatsAppCloudSecrets, type WhatsAppCloudSettings } from './settings.js';
 import { answerHandshake, headerValue, verifySignature } from '../meta/signature.js';
-import { listTemplates } from './templates.js';
+import { deleteTemplate, listTemplates, submitTemplate } from './templates.js';
 
 export type { WhatsAppCloudSecrets, WhatsAppCloudSettings } from './settings.js';
 
@@ -36,5 +36,7 @@ export function createWhatsAppCloudConnector(opts: {
     send: (message, channel) => sendMessage(graph, message, channel),
     fetchMedia: (ref, channel) => fetchMedia(graph, ref, channel.secrets.accessToken),
     listTemplates: (channel) => listTemplates(graph, channel.settings.wabaId, channel.secrets.accessToken),
+    submitTemplate: (template, channel) => submitTemplate(graph, channel.settings.wabaId, channel.secrets.accessToken, template),
+    deleteTemplate: (template, channel) => deleteTemplate(graph, channel.settings.wabaId, channel.secrets.accessToken, template),
   };
 }

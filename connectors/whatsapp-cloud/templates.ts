@@ -1,6 +1,6 @@
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
-import type { TemplateComponentDefinition, TemplateDefinition } from '../../src/domain/template.js';
+import type { TemplateComponentDefinition, TemplateDefinition, TemplateStatus } from '../../src/domain/template.js';
 import { toGraphRequestError } from './errors.js';
 import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { templateCategoryOf, templateStatusOf } from './template-status.js';
@@ -93,4 +93,48 @@ function definitionOf(row: TemplateRow): TemplateDefinition | undefined {
     components: row.components as TemplateComponentDefinition[],
     ...(row.id !== undefined && { providerTemplateId: String(row.id) }),
   };
+}
+
+const submitAnswer = z.looseObject({ id: z.union([z.string().min(1), z.number()]), status: z.string().optional() });
+
+/**
+ * Submits a new template to the WABA for Meta's review. Meta answers with its id and usually
+ * PENDING; the verdict arrives later as a message_template_status_update webhook.
+ */
+export async function submitTemplate(
+  client: GraphClient,
+  wabaId: string,
+  accessToken: string,
+  template: Pick<TemplateDefinition, 'name' | 'language' | 'category' | 'components'>,
+): Promise<{ providerTemplateId: string; status: TemplateStatus }> {
+  let data: unknown;
+  try {
+    const res = await client.http.post(
+      graphPath(client, wabaId, 'message_templates'),
+      { name: template.name, language: template.language, category: template.category, components: template.components },
+      { headers: bearer(accessToken), timeout: REQUEST_TIMEOUT_MS },
+    );
+    data = res.data;
+  } catch (err) {
+    throw isAxiosError(err) ? toGraphRequestError(err, 'Template submission') : err;
+  }
+  const answer = submitAnswer.safeParse(data);
+  if (!answer.success) throw new ProviderRequestError('invalid_response', 'Template submission: the answer has no template id', 'retry');
+  return { providerTemplateId: String(answer.data.id), status: (answer.data.status && templateStatusOf(answer.data.status)) || 'PENDING' };
+}
+
+/**
+ * Deletes a template at Meta. With its id only that language is deleted; by name alone Meta
+ * deletes every language of the name.
+ */
+export async function deleteTemplate(client: GraphClient, wabaId: string, accessToken: string, template: { name: string; providerTemplateId?: string }): Promise<void> {
+  try {
+    await client.http.delete(graphPath(client, wabaId, 'message_templates'), {
+      headers: bearer(accessToken),
+      params: { name: template.name, ...(template.providerTemplateId && { hsm_id: template.providerTemplateId }) },
+      timeout: REQUEST_TIMEOUT_MS,
+    });
+  } catch (err) {
+    throw isAxiosError(err) ? toGraphRequestError(err, 'Template deletion') : err;
+  }
 }

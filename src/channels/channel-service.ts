@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import type { ChannelAccess, Connector } from '../../connectors/contract.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
+import { ENDED_STATUSES } from '../domain/conversation.js';
 import { AppError, badRequest, conflict, isDuplicateKeyError, notFound } from '../errors.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
@@ -14,6 +15,12 @@ export interface ResolvedChannel {
 }
 
 const CACHE_TTL_MS = 30_000;
+
+export interface ChannelPatch {
+  name?: string;
+  settings?: Record<string, unknown>;
+  secrets?: Record<string, unknown>;
+}
 
 /**
  * Channels: creation (settings validated by the connector, secrets sealed) and a short-lived
@@ -34,25 +41,69 @@ export class ChannelService {
     if (!connector) {
       throw badRequest('unknown_channel_type', `Unknown channel type "${input.type}"`, { known: this.connectors.types() });
     }
-    const settings = connector.settingsSchema.safeParse(input.settings ?? {});
-    const secrets = connector.secretsSchema.safeParse(input.secrets ?? {});
+    const fields = this.providerFields(connector, input.type, workspaceId, input.settings, input.secrets);
+    return this.stored(() => this.store.channels.create({ workspaceId, type: input.type, name: input.name, ...fields }));
+  }
+
+  /**
+   * Renames a channel or changes its settings and secrets. Changed settings and secrets are
+   * merged into the current ones, validated as on creation and the secrets sealed anew. This
+   * process forgets its cached copy at once; other processes within the cache's 30 s.
+   */
+  async update(workspaceId: Types.ObjectId, channelId: string, patch: ChannelPatch): Promise<ChannelDoc> {
+    const doc = await this.get(workspaceId, channelId);
+    const connector = this.connectorOf(doc);
+    const providerChange = patch.settings !== undefined || patch.secrets !== undefined;
+    // A mailbox watcher holds its channel as it was started; it would not see the change.
+    if (providerChange && connector.startPulling) throw conflict('channel_pulled', 'The settings and secrets of a pulled channel (a mailbox) cannot be changed; connect it anew');
+    const fields = providerChange
+      ? this.providerFields(connector, doc.type, workspaceId, { ...doc.settings, ...patch.settings }, { ...this.secretBox.open<Record<string, unknown>>(doc.secrets), ...patch.secrets })
+      : {};
+    const updated = await this.stored(() =>
+      this.store.channels.findOneAndUpdate({ _id: doc._id, workspaceId }, { $set: { ...(patch.name !== undefined && { name: patch.name }), ...fields } }, { new: true }).lean(),
+    );
+    this.cache.delete(String(doc._id));
+    if (!updated) throw notFound('Channel');
+    return updated;
+  }
+
+  /**
+   * Removes a channel that has no open conversation, with its templates; its past conversations
+   * and messages stay readable. Webhooks to it are then refused as an unknown channel.
+   */
+  async remove(workspaceId: Types.ObjectId, channelId: string): Promise<void> {
+    const doc = await this.get(workspaceId, channelId);
+    if (this.connectorOf(doc).startPulling) throw conflict('channel_pulled', 'A pulled channel (a mailbox) cannot be removed while the gateway may be watching it');
+    const open = await this.store.conversations.countDocuments({ channelId: doc._id, status: { $nin: ENDED_STATUSES } });
+    if (open > 0) throw conflict('channel_has_open_conversations', 'Resolve or close its open conversations first', { open });
+    await this.store.channels.deleteOne({ _id: doc._id, workspaceId });
+    await this.store.templates.deleteMany({ channelId: doc._id });
+    this.cache.delete(String(doc._id));
+  }
+
+  /** Settings and secrets validated by the connector; the account id derived from them; secrets sealed. */
+  private providerFields(connector: Connector, type: string, workspaceId: Types.ObjectId, rawSettings: unknown, rawSecrets: unknown) {
+    const settings = connector.settingsSchema.safeParse(rawSettings ?? {});
+    const secrets = connector.secretsSchema.safeParse(rawSecrets ?? {});
     if (!settings.success || !secrets.success) {
-      throw badRequest('validation_failed', `Invalid settings or secrets for a ${input.type} channel`, {
+      throw badRequest('validation_failed', `Invalid settings or secrets for a ${type} channel`, {
         settings: settings.success ? undefined : settings.error.issues,
         secrets: secrets.success ? undefined : secrets.error.issues.map((i) => ({ path: i.path, message: i.message })),
       });
     }
     const access = { id: '', workspaceId: String(workspaceId), webhookUrl: '', settings: settings.data, secrets: secrets.data } as ChannelAccess;
+    return {
+      accountId: connector.accountIdOf(access),
+      accountAliases: connector.accountAliasesOf?.(access) ?? [],
+      settings: settings.data as Record<string, unknown>,
+      secrets: this.secretBox.seal(secrets.data),
+    };
+  }
+
+  /** One channel per provider account and workspace: the unique index decides, this names the clash. */
+  private async stored<T>(write: () => Promise<T>): Promise<T> {
     try {
-      return await this.store.channels.create({
-        workspaceId,
-        type: input.type,
-        name: input.name,
-        accountId: connector.accountIdOf(access),
-        accountAliases: connector.accountAliasesOf?.(access) ?? [],
-        settings: settings.data as Record<string, unknown>,
-        secrets: this.secretBox.seal(secrets.data),
-      });
+      return await write();
     } catch (err) {
       if (isDuplicateKeyError(err)) throw conflict('channel_exists', 'A channel for this provider account already exists');
       throw err;

@@ -18,16 +18,21 @@ function presentedKey(req: Request): string | undefined {
   return req.get('x-api-key') ?? undefined;
 }
 
+/** The one check of what a valid key is, for the REST API and the WebSocket upgrade alike. Throws 401. */
+export async function verifyApiKey(ctx: Pick<AppContext, 'store'>, key: string): Promise<AuthContext> {
+  const found = await ctx.store.apiKeys.findOne({ hash: hashApiKey(key) }).lean();
+  if (!found || found.revokedAt) throw unauthorized('The API key is not valid');
+  return { workspaceId: found.workspaceId, keyId: found._id, role: found.role };
+}
+
 /** Resolves the API key (Authorization: Bearer or X-API-Key) to its workspace. */
 export function authenticate(ctx: AppContext): RequestHandler {
   return async (req, res, next) => {
     const key = presentedKey(req);
     if (!key) throw unauthorized();
-    const found = await ctx.store.apiKeys.findOne({ hash: hashApiKey(key) }).lean();
-    if (!found || found.revokedAt) throw unauthorized('The API key is not valid');
-    const auth: AuthContext = { workspaceId: found.workspaceId, keyId: found._id, role: found.role };
+    const auth = await verifyApiKey(ctx, key);
     res.locals.auth = auth;
-    req.log = req.log?.child({ workspaceId: String(found.workspaceId) });
+    req.log = req.log?.child({ workspaceId: String(auth.workspaceId) });
     next();
   };
 }

@@ -6,6 +6,7 @@ import { sendCanned } from '../../canned/canned-service.js';
 import { unknownVariables } from '../../canned/render.js';
 import { conflict, isDuplicateKeyError, notFound, unprocessable } from '../../errors.js';
 import type { CannedResponseDoc } from '../../store/models/canned-response.js';
+import { isoTime, messageResponse, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { cursorFilter, page } from '../pagination.js';
@@ -22,6 +23,8 @@ export const updateCannedResponseBody = z
   .refine((b) => Object.keys(b).length > 0, 'Give at least one field to change');
 export const sendCannedBody = z.strictObject({ shortcut });
 
+const cannedResponseResponse = z.object({ id: z.string(), shortcut: z.string(), title: z.string(), text: z.string(), createdAt: isoTime, updatedAt: isoTime });
+
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const cannedResponseOperations: Operations = {
   '/v1/canned-responses': {
@@ -29,18 +32,18 @@ export const cannedResponseOperations: Operations = {
       summary: 'Create a canned response (admin); the shortcut is unique per workspace',
       tags: ['canned-responses'],
       body: createCannedResponseBody,
-      responses: { '201': 'Created', '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
+      responses: { '201': { description: 'Created', schema: cannedResponseResponse }, '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
     },
-    get: { summary: 'List canned responses, newest first', tags: ['canned-responses'], query: paginationQuery, responses: { '200': 'A page of canned responses', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+    get: { summary: 'List canned responses, newest first', tags: ['canned-responses'], query: paginationQuery, responses: { '200': { description: 'A page of canned responses', schema: pageOf(cannedResponseResponse) }, '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
   },
   '/v1/canned-responses/{id}': {
-    get: { summary: 'Get a canned response', tags: ['canned-responses'], pathId: true, responses: { '200': 'The canned response', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+    get: { summary: 'Get a canned response', tags: ['canned-responses'], pathId: true, responses: { '200': { description: 'The canned response', schema: cannedResponseResponse }, '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
     patch: {
       summary: 'Change a canned response (admin)',
       tags: ['canned-responses'],
       pathId: true,
       body: updateCannedResponseBody,
-      responses: { '200': 'The canned response', '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
+      responses: { '200': { description: 'The canned response', schema: cannedResponseResponse }, '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
     },
     delete: { summary: 'Delete a canned response (admin)', tags: ['canned-responses'], pathId: true, responses: { '204': 'Deleted', '403': 'Admin key required', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
   },
@@ -51,7 +54,7 @@ export const cannedResponseOperations: Operations = {
       pathId: true,
       body: sendCannedBody,
       responses: {
-        '202': 'Accepted; the message is queued',
+        '202': { description: 'Accepted; the message is queued', schema: messageResponse },
         '422': 'canned_unknown_variable, canned_variable_missing, or a send-policy refusal (window_closed, …)',
         '400': 'Invalid request',
         '401': 'Missing or invalid credentials',

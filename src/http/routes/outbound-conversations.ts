@@ -12,6 +12,7 @@ import { badRequest, notFound, unprocessable } from '../../errors.js';
 import { checkSend } from '../../outbound/policy-check.js';
 import { senderKindOf, type MessageSender } from '../../outbound/send-service.js';
 import type { ChannelDoc } from '../../store/models/channel.js';
+import { conversationResponse, messageResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { sendMessageBody } from '../schemas.js';
@@ -34,7 +35,7 @@ export const outboundConversationOperations: Operations = {
       tags: ['conversations'],
       body: startOutboundConversationBody,
       responses: {
-        '202': 'Accepted: {conversation, message}; the message is queued',
+        '202': { description: 'Accepted; the message is queued', schema: z.object({ conversation: conversationResponse, message: messageResponse }) },
         '422': 'A send-policy refusal (template_required, window_closed, template_not_approved, …); nothing is created',
         '400': 'Invalid request',
         '401': 'Missing or invalid credentials',
