@@ -49,6 +49,32 @@ export const configSchema = z.object({
     .string()
     .default('')
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
+  /** How long after a secret rotation deliveries are also signed with the previous secret. */
+  WEBHOOK_SECRET_ROTATION_HOURS: positiveInt.default(24),
+  /** An endpoint with no successful delivery for this many days of failures is disabled. */
+  WEBHOOK_DISABLE_AFTER_DAYS: positiveInt.default(5),
+  /** Requests one endpoint may have open at once; more wait, so a slow helpdesk cannot hold every webhook worker. */
+  WEBHOOK_MAX_IN_FLIGHT: positiveInt.default(4),
+  /** Requests per minute each API key may make to /v1 on average; 0 turns the limit off. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Requests a key may make at once before the average applies (RateLimit-Limit). */
+  API_RATE_LIMIT_BURST: positiveInt.default(100),
+  /** Per-key rates: comma-separated `<API key id>=<requests per minute>` (0: unlimited). */
+  API_RATE_LIMIT_OVERRIDES: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const overrides: Record<string, number> = {};
+      for (const entry of v.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const [keyId, rate] = entry.split('=').map((p) => p.trim());
+        if (!keyId || !/^\d+$/.test(rate ?? '')) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not <API key id>=<requests per minute>` });
+          return z.NEVER;
+        }
+        overrides[keyId] = Number(rate);
+      }
+      return overrides;
+    }),
   INGEST_CONCURRENCY: positiveInt.default(8),
   SEND_CONCURRENCY: positiveInt.default(8),
   /** How long a graceful shutdown waits for HTTP requests and running jobs. */

@@ -2,11 +2,16 @@ import axios from 'axios';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 import { ConnectorRegistry, defaultConnectorEnvironment, type ConnectorEnvironment } from '../../connectors/registry.js';
+import { AnalyticsService } from '../analytics/analytics-service.js';
 import { ChannelService } from '../channels/channel-service.js';
+import { CsatService } from '../csat/csat-service.js';
 import { LifecycleService } from '../conversations/lifecycle-service.js';
+import { ConversationDeleter } from '../conversations/conversation-deleter.js';
+import { ContactMerger } from '../contacts/contact-merger.js';
 import { systemClock, type Clock } from '../clock.js';
 import { Outbox } from '../events/outbox.js';
 import { WebhookDeliverer } from '../events/webhook-deliverer.js';
+import { EndpointSlots } from '../webhooks/endpoint-slots.js';
 import { InboundProcessor } from '../ingest/inbound-processor.js';
 import { MessageIngest } from '../ingest/message-ingest.js';
 import { PullManager } from '../ingest/pull-manager.js';
@@ -17,7 +22,9 @@ import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
+import { RealtimePublisher } from '../realtime/publisher.js';
 import { AssignmentService } from '../routing/assignment-service.js';
+import { LoadHints } from '../routing/load-hints.js';
 import { Router } from '../routing/router.js';
 import { SendService } from '../outbound/send-service.js';
 import { SendWorker } from '../outbound/send-worker.js';
@@ -50,6 +57,11 @@ export interface AppContext {
   lifecycle: LifecycleService;
   assignment: AssignmentService;
   router: Router;
+  conversationDeleter: ConversationDeleter;
+  contactMerger: ContactMerger;
+  realtime: RealtimePublisher;
+  analytics: AnalyticsService;
+  csat: CsatService;
 }
 
 export interface ContextOptions {
@@ -74,10 +86,21 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const outbox = new Outbox(store, queues, clock, logger);
   const templates = new TemplateRegistry(store, outbox);
   const statuses = new StatusUpdater(store, outbox, clock);
-  const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger });
+  // Built before the lifecycle service, which sends the auto-resolve closing message through it.
+  const sender = new SendService({
+    store,
+    queues,
+    channels,
+    templates,
+    clock,
+    sendAttempts: config.SEND_ATTEMPTS,
+    sendBackoffMs: config.SEND_BACKOFF_MS,
+  });
+  const loads = new LoadHints(redis, config.QUEUE_PREFIX);
+  const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger, sender, loads });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
-  const assignment = new AssignmentService({ store, lifecycle, outbox, clock, logger });
+  const assignment = new AssignmentService({ store, lifecycle, loads, outbox, clock, logger });
   return {
     config,
     logger,
@@ -94,19 +117,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
     recorder,
     lifecycle,
     assignment,
-    router: new Router({ store, assignment, outbox, clock, logger }),
+    router: new Router({ store, assignment, lifecycle, loads, queues, outbox, clock, logger }),
+    conversationDeleter: new ConversationDeleter({ store, queues, outbox, logger }),
+    contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
+    realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
+    analytics: new AnalyticsService({ store, clock }),
+    csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
     receiver: new WebhookReceiver(recorder, channels, clock),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),
-    sender: new SendService({
-      store,
-      queues,
-      channels,
-      templates,
-      clock,
-      sendAttempts: config.SEND_ATTEMPTS,
-      sendBackoffMs: config.SEND_BACKOFF_MS,
-    }),
+    sender,
     sendWorker: new SendWorker({
       store,
       channels,
@@ -122,11 +142,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
     webhookDeliverer: new WebhookDeliverer({
       store,
       queues,
+      outbox,
       secretBox,
       http: axios.create(),
       clock,
       logger,
+      slots: new EndpointSlots(redis, config.QUEUE_PREFIX, config.WEBHOOK_MAX_IN_FLIGHT),
       allowedHosts: options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS,
+      disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
     }),
   };
 }

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'typing',
   'message.received',
   'message.sent',
+  'message.note_added',
   'message.status_updated',
   'template.status_updated',
   'channel.provider_error',

@@ -3,14 +3,20 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
 import { authenticate } from './auth.js';
+import { rateLimitPerKey } from './rate-limit.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agents.js';
+import { automationRuleRoutes } from './routes/automation-rules.js';
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { channelRoutes } from './routes/channels.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { contactRoutes } from './routes/contacts.js';
+import { labelRoutes } from './routes/labels.js';
+import { csatRoutes } from './routes/csat.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { mediaRoutes } from './routes/media.js';
 import { messageRoutes } from './routes/messages.js';
 import { queueRoutes } from './routes/queues.js';
@@ -18,6 +24,7 @@ import { outboundConversationRoutes } from './routes/outbound-conversations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workspaceRoutes } from './routes/workspace.js';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
+import { escalationRoutes } from './routes/escalations.js';
 
 export function createHttpApp(ctx: AppContext): Express {
   const app = express();
@@ -25,6 +32,9 @@ export function createHttpApp(ctx: AppContext): Express {
   // Provider webhooks come first: they are the hot path and are not logged per request (the
   // raw_events collection is their record; failures are logged by the error handler).
   app.use('/webhooks', webhookRoutes(ctx));
+  // Customers' rating links: public (the token is the credential) and, like webhooks, not logged
+  // per request, since their URL carries the token.
+  app.use('/csat', csatRoutes(ctx));
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -54,6 +64,7 @@ export function createHttpApp(ctx: AppContext): Express {
 
   app.use('/v1/admin', express.json({ limit: ctx.config.MAX_BODY_BYTES }), adminRoutes(ctx));
   app.use('/v1', authenticate(ctx));
+  app.use('/v1', rateLimitPerKey(ctx)); // per API key; the admin API above and provider webhooks are not limited
   app.use('/v1', mediaRoutes(ctx)); // before the JSON parser: media bodies are raw bytes
   app.use(
     '/v1',
@@ -63,11 +74,16 @@ export function createHttpApp(ctx: AppContext): Express {
     agentRoutes(ctx),
     channelRoutes(ctx),
     conversationRoutes(ctx),
+    contactRoutes(ctx),
+    labelRoutes(ctx),
     messageRoutes(ctx),
     queueRoutes(ctx),
     webhookSubscriptionRoutes(ctx),
+    escalationRoutes(ctx),
     cannedResponseRoutes(ctx),
     outboundConversationRoutes(ctx),
+    automationRuleRoutes(ctx),
+    analyticsRoutes(ctx),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));

@@ -3,22 +3,40 @@ import {
   assignBody,
   changeStatusBody,
   createAgentBody,
-  createApiKeyBody,
-  createChannelBody,
-  createQueueBody,
-  createSubscriptionBody,
   createWorkspaceBody,
   listConversationsQuery,
   paginationQuery,
   sendMessageBody,
   transferBody,
   updateAgentBody,
-  updateQueueBody,
   updateWorkspaceSettingsBody,
 } from './schemas.js';
+import {
+  agentResponse,
+  conversationDetailResponse,
+  conversationResponse,
+  createdWorkspaceResponse,
+  errorResponse,
+  messageResponse,
+  pageOf,
+  readinessResponse,
+  storedMediaResponse,
+  workspaceResponse,
+} from './api-schemas.js';
+import { apiKeyOperations } from './routes/api-keys.js';
+import { automationRuleOperations } from './routes/automation-rules.js';
+import { analyticsOperations } from './routes/analytics.js';
 import { cannedResponseOperations } from './routes/canned-responses.js';
+import { csatOperations } from './routes/csat.js';
+import { channelOperations } from './routes/channels.js';
 import { outboundConversationOperations } from './routes/outbound-conversations.js';
-import { commonErrors, type Operations, type ResponseSpec } from './operation.js';
+import { queueOperations } from './routes/queues.js';
+import { conversationItemOperations, conversationOperations } from './routes/conversations.js';
+import { contactOperations } from './routes/contacts.js';
+import { labelOperations } from './routes/labels.js';
+import { webhookSubscriptionOperations } from './routes/webhook-subscriptions.js';
+import { escalationOperations } from './routes/escalations.js';
+import { commonErrors, type Operation, type Operations, type ResponseSpec } from './operation.js';
 
 /**
  * The OpenAPI 3.1 description of the REST API. Request bodies and query parameters are generated
@@ -29,65 +47,54 @@ const errors = commonErrors;
 
 const OPERATIONS: Operations = {
   ...cannedResponseOperations,
+  ...analyticsOperations,
+  ...csatOperations,
+  ...automationRuleOperations,
   ...outboundConversationOperations,
+  ...apiKeyOperations,
+  ...channelOperations,
+  ...conversationOperations,
+  ...contactOperations,
+  ...labelOperations,
   '/v1/admin/workspaces': {
-    post: { summary: 'Create a workspace and its first admin API key', tags: ['admin'], body: createWorkspaceBody, auth: 'adminToken', responses: { '201': 'Created; the key is shown once', ...errors } },
-  },
-  '/v1/api-keys': {
-    post: { summary: 'Create an API key (admin)', tags: ['workspace'], body: createApiKeyBody, responses: { '201': 'Created; the key is shown once', '403': 'Admin key required', ...errors } },
-    get: { summary: 'List API keys (admin)', tags: ['workspace'], responses: { '200': 'Keys, without secrets', ...errors } },
+    post: { summary: 'Create a workspace and its first admin API key', tags: ['admin'], body: createWorkspaceBody, auth: 'adminToken', responses: { '201': { description: 'Created; the key is shown once', schema: createdWorkspaceResponse }, ...errors } },
   },
   '/v1/workspace': {
-    get: { summary: "The caller's workspace with its lifecycle settings, defaults filled in (admin)", tags: ['workspace'], responses: { '200': 'The workspace', '403': 'Admin key required', ...errors } },
+    get: { summary: "The caller's workspace with its lifecycle settings, defaults filled in (admin)", tags: ['workspace'], responses: { '200': { description: 'The workspace', schema: workspaceResponse }, '403': 'Admin key required', ...errors } },
   },
   '/v1/workspace/settings': {
     patch: {
       summary: 'Change lifecycle settings (admin); timers already scheduled keep their delays',
       tags: ['workspace'],
       body: updateWorkspaceSettingsBody,
-      responses: { '200': 'The workspace', '403': 'Admin key required', ...errors },
+      responses: { '200': { description: 'The workspace', schema: workspaceResponse }, '403': 'Admin key required', ...errors },
     },
   },
   '/v1/agents': {
-    post: { summary: 'Create an agent (admin); email is unique per workspace', tags: ['agents'], body: createAgentBody, responses: { '201': 'Created', '403': 'Admin key required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors } },
-    get: { summary: 'List agents, newest first', tags: ['agents'], query: paginationQuery, responses: { '200': 'A page of agents', ...errors } },
+    post: { summary: 'Create an agent (admin); email is unique per workspace', tags: ['agents'], body: createAgentBody, responses: { '201': { description: 'Created', schema: agentResponse }, '403': 'Admin key required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors } },
+    get: { summary: 'List agents, newest first', tags: ['agents'], query: paginationQuery, responses: { '200': { description: 'A page of agents', schema: pageOf(agentResponse) }, ...errors } },
   },
   '/v1/agents/{id}': {
-    get: { summary: 'Get an agent with its load (conversations held)', tags: ['agents'], pathId: true, responses: { '200': 'The agent', ...errors } },
+    get: { summary: 'Get an agent with its load (conversations held)', tags: ['agents'], pathId: true, responses: { '200': { description: 'The agent', schema: agentResponse }, ...errors } },
     patch: {
       summary: "Change an agent (admin; the agent's own key may change its status only); a lowered capacity applies to new assignments",
       tags: ['agents'],
       pathId: true,
       body: updateAgentBody,
-      responses: { '200': 'The agent', '403': 'admin_required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors },
+      responses: { '200': { description: 'The agent', schema: agentResponse }, '403': 'admin_required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors },
     },
   },
-  '/v1/queues': {
-    post: { summary: 'Create a routing queue (admin): match rules, priority, strategy, member agents', tags: ['queues'], body: createQueueBody, responses: { '201': 'Created', '403': 'Admin key required', '422': 'agent_not_found', ...errors } },
-    get: { summary: 'List queues, highest priority first, the default queue last', tags: ['queues'], responses: { '200': 'Queues', ...errors } },
-  },
-  '/v1/queues/{id}': {
-    get: { summary: 'Get a queue', tags: ['queues'], pathId: true, responses: { '200': 'The queue', ...errors } },
-    patch: { summary: 'Change a queue (admin)', tags: ['queues'], pathId: true, body: updateQueueBody, responses: { '200': 'The queue', '403': 'Admin key required', '422': 'agent_not_found', ...errors } },
-  },
-  '/v1/channels': {
-    post: { summary: 'Connect a channel (admin); secrets are encrypted and never returned', tags: ['channels'], body: createChannelBody, responses: { '201': 'Created, with its webhook URL', '409': 'Channel exists', ...errors } },
-    get: { summary: 'List channels', tags: ['channels'], responses: { '200': 'Channels', ...errors } },
-  },
-  '/v1/channels/{id}': { get: { summary: 'Get a channel', tags: ['channels'], pathId: true, responses: { '200': 'The channel', ...errors } } },
-  '/v1/channels/{id}/templates': { get: { summary: "List a channel's templates", tags: ['templates'], pathId: true, responses: { '200': 'Templates', ...errors } } },
-  '/v1/channels/{id}/templates/sync': {
-    post: { summary: "Sync templates from the provider's list (admin)", tags: ['templates'], pathId: true, responses: { '200': 'How many were synced', ...errors } },
-  },
+  ...queueOperations,
   '/v1/conversations': {
-    get: { summary: 'List conversations, newest first; archived ones only with archived=true', tags: ['conversations'], query: listConversationsQuery, responses: { '200': 'A page of conversations', ...errors } },
+    get: { summary: 'List conversations, newest first, filtered (status, channel, queue, assignee or none, tags, label, contact, priority, unread, dates) and searched with q over message text and contact name, email and phone; archived ones only with archived=true', tags: ['conversations'], query: listConversationsQuery, responses: { '200': { description: 'A page of conversations', schema: pageOf(conversationResponse) }, ...errors } },
   },
   '/v1/conversations/{id}': {
+    ...conversationItemOperations,
     get: {
       summary: 'Get a conversation with its latest messages, what may be sent now and, while queued, its queuePosition (1-based, oldest first in its queue)',
       tags: ['conversations'],
       pathId: true,
-      responses: { '200': 'The conversation', ...errors },
+      responses: { '200': { description: 'The conversation', schema: conversationDetailResponse }, ...errors },
     },
   },
   '/v1/conversations/{id}/status': {
@@ -97,7 +104,7 @@ const OPERATIONS: Operations = {
       pathId: true,
       body: changeStatusBody,
       responses: {
-        '200': 'The conversation',
+        '200': { description: 'The conversation', schema: conversationResponse },
         '409': 'invalid_transition (details: from, to, allowed) or conflict_open_conversation (reopening while another conversation with the contact is open)',
         '422': 'snooze_until_in_past',
         ...errors,
@@ -110,7 +117,7 @@ const OPERATIONS: Operations = {
       tags: ['conversations'],
       pathId: true,
       body: assignBody,
-      responses: { '200': 'The conversation', '409': 'already_assigned, invalid_transition (not queued), agent_unavailable, agent_at_capacity', ...errors },
+      responses: { '200': { description: 'The conversation', schema: conversationResponse }, '409': 'already_assigned, invalid_transition (not queued), agent_unavailable, agent_at_capacity', ...errors },
     },
   },
   '/v1/conversations/{id}/unassign': {
@@ -118,7 +125,7 @@ const OPERATIONS: Operations = {
       summary: "Back to queued: clears assigneeId and frees the agent's slot; an automatic queue routes it to another member",
       tags: ['conversations'],
       pathId: true,
-      responses: { '200': 'The conversation', '409': 'invalid_transition (not active)', ...errors },
+      responses: { '200': { description: 'The conversation', schema: conversationResponse }, '409': 'invalid_transition (not active)', ...errors },
     },
   },
   '/v1/conversations/{id}/transfer': {
@@ -127,7 +134,7 @@ const OPERATIONS: Operations = {
       tags: ['conversations'],
       pathId: true,
       body: transferBody,
-      responses: { '200': 'The conversation', '409': 'invalid_transition, agent_unavailable, agent_at_capacity, already_assigned', ...errors },
+      responses: { '200': { description: 'The conversation', schema: conversationResponse }, '409': 'invalid_transition, agent_unavailable, agent_at_capacity, already_assigned', ...errors },
     },
   },
   '/v1/conversations/{id}/accept': {
@@ -135,60 +142,96 @@ const OPERATIONS: Operations = {
       summary: "The calling agent takes a queued conversation (the key must be linked to an agent by apiKeyId)",
       tags: ['conversations'],
       pathId: true,
-      responses: { '200': 'The conversation', '403': 'agent_key_required', '409': 'As for assign', ...errors },
+      responses: { '200': { description: 'The conversation', schema: conversationResponse }, '403': 'agent_key_required', '409': 'As for assign', ...errors },
     },
   },
   '/v1/conversations/{id}/archive': {
-    post: { summary: 'Archive: hide from the default list (the status is unchanged)', tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', ...errors } },
+    post: { summary: 'Archive: hide from the default list (the status is unchanged)', tags: ['conversations'], pathId: true, responses: { '200': { description: 'The conversation', schema: conversationResponse }, ...errors } },
   },
   '/v1/conversations/{id}/unarchive': {
-    post: { summary: 'Show in the default list again', tags: ['conversations'], pathId: true, responses: { '200': 'The conversation', ...errors } },
+    post: { summary: 'Show in the default list again', tags: ['conversations'], pathId: true, responses: { '200': { description: 'The conversation', schema: conversationResponse }, ...errors } },
   },
   '/v1/conversations/{id}/messages': {
-    get: { summary: "A page of the conversation's messages, newest first", tags: ['messages'], pathId: true, query: paginationQuery, responses: { '200': 'Messages', ...errors } },
+    get: { summary: "A page of the conversation's messages, newest first", tags: ['messages'], pathId: true, query: paginationQuery, responses: { '200': { description: 'Messages', schema: pageOf(messageResponse) }, ...errors } },
     post: {
       summary: 'Send a message (honours Idempotency-Key)',
       tags: ['messages'],
       pathId: true,
       body: sendMessageBody,
-      responses: { '202': 'Queued for sending', '409': 'Idempotency-Key in use', '422': 'Refused by the channel rules: window_closed, template_required, template_not_found, template_not_approved, template_invalid, unsupported_content', ...errors },
+      responses: { '202': { description: 'Queued for sending', schema: messageResponse }, '409': 'Idempotency-Key in use', '422': 'Refused by the channel rules: window_closed, template_required, template_not_found, template_not_approved, template_invalid, unsupported_content', ...errors },
     },
   },
-  '/v1/messages/{id}': { get: { summary: 'Get a message', tags: ['messages'], pathId: true, responses: { '200': 'The message', ...errors } } },
+  '/v1/messages/{id}': { get: { summary: 'Get a message', tags: ['messages'], pathId: true, responses: { '200': { description: 'The message', schema: messageResponse }, ...errors } } },
   '/v1/messages/{id}/retry': {
-    post: { summary: 'Send a failed message again', tags: ['messages'], pathId: true, responses: { '202': 'Queued again', '409': 'Not failed', '422': 'Refused by the channel rules', ...errors } },
+    post: { summary: 'Send a failed message again', tags: ['messages'], pathId: true, responses: { '202': { description: 'Queued again', schema: messageResponse }, '409': 'Not failed', '422': 'Refused by the channel rules', ...errors } },
   },
-  '/v1/media': { post: { summary: 'Upload a file (raw body with its Content-Type) to send as media', tags: ['media'], responses: { '201': 'Stored', ...errors } } },
+  '/v1/media': { post: { summary: 'Upload a file (raw body with its Content-Type) to send as media', tags: ['media'], responses: { '201': { description: 'Stored', schema: storedMediaResponse }, ...errors } } },
   '/v1/media/{id}': { get: { summary: 'Download stored media', tags: ['media'], pathId: true, responses: { '200': 'The bytes', ...errors } } },
-  '/v1/webhook-subscriptions': {
-    post: { summary: 'Subscribe a helpdesk URL to events (admin); the signing secret is shown once', tags: ['webhooks'], body: createSubscriptionBody, responses: { '201': 'Created', ...errors } },
-    get: { summary: 'List webhook subscriptions', tags: ['webhooks'], responses: { '200': 'Subscriptions', ...errors } },
-  },
-  '/v1/webhook-subscriptions/{id}': { delete: { summary: 'Delete a subscription (admin)', tags: ['webhooks'], pathId: true, responses: { '204': 'Deleted', ...errors } } },
-  '/v1/webhook-subscriptions/{id}/deliveries': {
-    get: { summary: 'The delivery log of a subscription, every attempt', tags: ['webhooks'], pathId: true, responses: { '200': 'Deliveries', ...errors } },
-  },
+  ...webhookSubscriptionOperations,
+  ...escalationOperations,
   '/webhooks/{connector}/{channelId}': {
     get: { summary: 'Provider subscription handshake (e.g. hub.challenge)', tags: ['provider webhooks'], auth: 'provider', responses: { '200': 'Challenge echoed', '403': 'Verify token mismatch', '404': 'Unknown channel' } },
     post: {
       summary: 'Provider webhook; acknowledged only once recorded',
       tags: ['provider webhooks'],
       auth: 'provider',
-      responses: { '200': 'Recorded', '400': 'Unreadable payload', '401': 'Bad signature', '404': 'Unknown channel', '413': 'Body too large', '503': 'Not recorded; retry' },
+      responses: { '200': { description: "Recorded; the acknowledgement in the provider's own format", schema: z.unknown() }, '400': 'Unreadable payload', '401': 'Bad signature', '404': 'Unknown channel', '413': 'Body too large', '503': 'Not recorded; retry' },
     },
   },
-  '/healthz': { get: { summary: 'The process is up', tags: ['health'], auth: 'provider', responses: { '200': 'Up' } } },
-  '/readyz': { get: { summary: 'MongoDB and Redis are reachable', tags: ['health'], auth: 'provider', responses: { '200': 'Ready', '503': 'Not ready' } } },
+  '/healthz': { get: { summary: 'The process is up', tags: ['health'], auth: 'provider', responses: { '200': { description: 'Up', schema: z.object({ status: z.literal('ok') }) } } } },
+  '/openapi.json': { get: { summary: 'This document', tags: ['health'], auth: 'none', responses: { '200': { description: 'The OpenAPI 3.1 document', schema: z.looseObject({ openapi: z.literal('3.1.0') }) } } } },
+  '/readyz': { get: { summary: 'MongoDB and Redis are reachable', tags: ['health'], auth: 'provider', responses: { '200': { description: 'Ready', schema: readinessResponse }, '503': { description: 'Not ready', schema: readinessResponse } } } },
 };
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
+/** A response body's schema, as the API produces it; the document's own dialect (2020-12) applies. */
+function outputSchema(schema: z.ZodType) {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  return rest;
+}
+
 function responseObject(code: string, spec: ResponseSpec) {
   if (typeof spec !== 'string') {
-    return { description: spec.description, content: { 'application/json': { schema: z.toJSONSchema(spec.schema, { io: 'output', unrepresentable: 'any' }) } } };
+    return { description: spec.description, content: { 'application/json': { schema: outputSchema(spec.schema) } } };
   }
   return { description: spec, ...(Number(code) >= 400 && { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }) };
 }
+
+/** What every API-key operation may also answer (the per-key limit of src/http/rate-limit.ts). */
+const RATE_LIMITED = {
+  description: 'rate_limited: too many requests with this API key; retry after Retry-After seconds',
+  headers: {
+    'Retry-After': { description: 'Seconds until a request will be accepted', schema: { type: 'integer' } },
+    'RateLimit-Limit': { description: 'Requests allowed in a burst', schema: { type: 'integer' } },
+    'RateLimit-Remaining': { description: 'Requests left in the current burst', schema: { type: 'integer' } },
+  },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
+
+const DESCRIPTION = `One API for WhatsApp, Messenger and email conversations.
+
+Conventions: ids are 24 hex characters; times are ISO 8601 strings in UTC, null when unset; lists
+are newest first in pages of \`{data, nextCursor}\` (pass nextCursor back as \`cursor\`; null on
+the last page); every POST that creates something honours an \`Idempotency-Key\` header (the same
+key and body replays the first answer); requests are limited per API key (429 \`rate_limited\`
+with \`Retry-After\`; provider webhooks and the admin API are not limited).
+
+Errors are \`{"error": {"code", "message", "details"}}\` with a stable \`code\`:
+400 validation_failed (details: path and message per issue), invalid_json, invalid_request,
+invalid_media, invalid_idempotency_key; 401 unauthorized; 403 admin_required, agent_key_required,
+webhook_url_forbidden; 404 not_found, route_not_found; 409 idempotency_key_reused,
+idempotency_in_progress, channel_exists, channel_has_open_conversations, channel_pulled,
+invalid_transition, conflict_open_conversation, already_assigned, agent_unavailable,
+agent_at_capacity, agent_exists, canned_response_exists, template_exists,
+cannot_revoke_own_key; 413 payload_too_large; 415 unsupported_media_type; 422 send-policy
+refusals (window_closed, template_required, template_not_found, template_not_approved,
+template_invalid, unsupported_content), provider_refused (details.providerCode) and
+operation-specific codes named in each operation; 429 rate_limited; 500 internal_error;
+502 provider_error (a provider call failed; details.providerCode).`;
+
+/** Operations called with a workspace API key (the default). */
+const isKeyed = (op: Operation) => op.auth === undefined || op.auth === 'apiKey';
 
 export function buildOpenApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -196,10 +239,7 @@ export function buildOpenApiDocument(serverUrl: string) {
     paths[path] = {};
     for (const [method, op] of Object.entries(methods)) {
       const parameters = [
-        ...(op.pathId ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] : []),
-        ...(path.includes('{connector}')
-          ? ['connector', 'channelId'].map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }))
-          : []),
+        ...[...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
         ...(op.query
           ? Object.entries(op.query.shape).map(([name, s]) => ({ name, in: 'query', required: false, schema: jsonSchema(s as z.ZodType) }))
           : []),
@@ -210,14 +250,17 @@ export function buildOpenApiDocument(serverUrl: string) {
         tags: op.tags,
         ...(parameters.length > 0 && { parameters }),
         ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } }),
-        responses: Object.fromEntries(Object.entries(op.responses).map(([code, spec]) => [code, responseObject(code, spec)])),
-        security: op.auth === 'provider' || op.auth === 'none' ? [] : op.auth === 'adminToken' ? [{ adminToken: [] }] : [{ bearerKey: [] }, { apiKeyHeader: [] }],
+        responses: {
+          ...Object.fromEntries(Object.entries(op.responses).map(([code, spec]) => [code, responseObject(code, spec)])),
+          ...(isKeyed(op) && { '429': RATE_LIMITED }),
+        },
+        security: isKeyed(op) ? [{ bearerKey: [] }, { apiKeyHeader: [] }] : op.auth === 'adminToken' ? [{ adminToken: [] }] : [],
       };
     }
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Omnigate API', version: '1', description: 'One API for WhatsApp, Messenger and email conversations.' },
+    info: { title: 'Omnigate API', version: '1', description: DESCRIPTION },
     servers: [{ url: serverUrl }],
     paths,
     components: {
@@ -227,17 +270,7 @@ export function buildOpenApiDocument(serverUrl: string) {
         adminToken: { type: 'http', scheme: 'bearer', description: 'The instance admin token (OMNIGATE_ADMIN_TOKEN)' },
       },
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-            },
-          },
-        },
+        Error: outputSchema(errorResponse),
       },
     },
   };

@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { webhookAllowedHostsSchema } from '../webhooks/allowlist.js';
 import { MESSAGE_TAGS } from '../../connectors/contract.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
 import { isTimezone } from '../domain/queue-matching.js';
 import { AGENT_ROLES, AGENT_STATUSES } from '../store/models/agent.js';
 import { API_KEY_ROLES } from '../store/models/api-key.js';
 import { ROUTING_STRATEGIES } from '../store/models/queue.js';
+import { CONVERSATION_PRIORITIES } from '../store/models/conversation.js';
+import { MESSAGE_SCAN_LIMIT } from '../search/text-search.js';
+import { csatSettingsBody } from '../csat/csat-settings.js';
 
 /** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
 
@@ -114,14 +118,35 @@ export const paginationQuery = z.strictObject({
   cursor: objectId.optional(),
 });
 
+/** A query value given repeated (`?status=a&status=b`) or comma-separated (`?status=a,b`). */
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v.flatMap((s: unknown) => (typeof s === 'string' ? s.split(',') : [s])) : v),
+    z.array(item).min(1).max(50),
+  );
+
 export const listConversationsQuery = paginationQuery.extend({
-  status: z.enum(CONVERSATION_STATUSES).optional(),
+  status: oneOrMany(z.enum(CONVERSATION_STATUSES)).optional().describe('One or several statuses (repeated or comma-separated)'),
   channelId: objectId.optional(),
+  queueId: objectId.optional(),
+  assigneeId: z.union([objectId, z.literal('none')]).optional().describe("An agent's id, or `none` for conversations nobody is assigned to"),
+  tags: oneOrMany(z.string().trim().toLowerCase().min(1).max(50)).optional().describe('Conversations carrying all of these tags (any case)'),
+  labelId: objectId.optional(),
   contactId: objectId.optional(),
+  priority: oneOrMany(z.enum(CONVERSATION_PRIORITIES)).optional().describe('One or several priorities'),
+  unread: z.enum(['true', 'false']).optional().describe('true: with customer messages since it was last marked read'),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
-  /** Archived conversations are hidden unless asked for: `true` lists only them. */
-  archived: z.enum(['true', 'false']).default('false'),
+  archived: z.enum(['true', 'false']).default('false').describe('Archived conversations are hidden unless asked for: true lists only them'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      `Text in a message (internal notes included) or the contact's name, email or phone; case-insensitive and literal; the newest ${MESSAGE_SCAN_LIMIT} matching messages are searched`,
+    ),
 });
 
 /** A status change; `snoozeUntil` belongs to `snoozed` only, where it is required. */
@@ -137,6 +162,12 @@ export const updateWorkspaceSettingsBody = z
     autoResolveAfterHours: z.number().min(0).max(8760),
     abandonAfterMinutes: z.number().min(0).max(525_600),
     reopenResolved: z.boolean(),
+    /** Sent to the customer when the auto-resolve timer resolves a conversation; null removes it. */
+    closingMessage: z.string().trim().min(1).max(4096).nullable(),
+    /** The satisfaction survey sent after a resolution: `enabled`, `message` (with {{link}}). */
+    csat: csatSettingsBody,
+    /** Private or loopback hosts, addresses or CIDRs this workspace's webhook subscriptions may target. */
+    webhookAllowedHosts: webhookAllowedHostsSchema,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one setting' });
@@ -208,6 +239,9 @@ const queueFields = {
   strategy: z.enum(ROUTING_STRATEGIES),
   agentIds: z.array(objectId).max(1000),
   redistributeOnOffline: z.boolean(),
+  /** A conversation waiting longer than this in the queue moves to overflowQueueId (null: never). */
+  maxWaitSeconds: z.number().int().min(1).max(30 * 86_400).nullable(),
+  overflowQueueId: objectId.nullable(),
 };
 export const createQueueBody = z.strictObject({
   ...queueFields,
@@ -216,6 +250,8 @@ export const createQueueBody = z.strictObject({
   strategy: queueFields.strategy.default('manual'),
   agentIds: queueFields.agentIds.default([]),
   redistributeOnOffline: queueFields.redistributeOnOffline.default(false),
+  maxWaitSeconds: queueFields.maxWaitSeconds.optional(),
+  overflowQueueId: queueFields.overflowQueueId.optional(),
 });
 export const updateQueueBody = z
   .strictObject(queueFields)

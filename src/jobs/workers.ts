@@ -36,10 +36,10 @@ export function startWorkers(ctx: AppContext): Worker[] {
     }
   });
   const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
-    const event = await dispatchEvent(ctx.store, queues, job.data.eventId);
+    const event = await dispatchEvent({ store: ctx.store, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX }, job.data.eventId);
     if (event) await reactToEvent(ctx, event);
   });
-  const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job) => ctx.webhookDeliverer.deliver(job.data.deliveryId));
+  const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));
   const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));
   return [inbound, send, media, events, webhooks, timers];
 }

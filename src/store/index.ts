@@ -2,12 +2,18 @@ import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import type { Clock } from '../clock.js';
 import { agentSlotSchema, type AgentSlotDoc } from './models/agent-slot.js';
 import { agentSchema, type AgentDoc } from './models/agent.js';
+import { automationRuleSchema, type AutomationRuleDoc } from './models/automation-rule.js';
+import { automationRunSchema, type AutomationRunDoc } from './models/automation-run.js';
 import { cannedResponseSchema, type CannedResponseDoc } from './models/canned-response.js';
+import { csatRatingSchema, type CsatRatingDoc } from './models/csat-rating.js';
+import { csatRequestSchema, type CsatRequestDoc } from './models/csat-request.js';
 import { apiKeySchema, type ApiKeyDoc } from './models/api-key.js';
 import { channelSchema, type ChannelDoc } from './models/channel.js';
 import { contactIdentitySchema, type ContactIdentityDoc } from './models/contact-identity.js';
 import { contactSchema, type ContactDoc } from './models/contact.js';
 import { conversationSchema, type ConversationDoc } from './models/conversation.js';
+import { labelSchema, type LabelDoc } from './models/label.js';
+import { contactMergeSchema, type ContactMergeDoc } from './models/contact-merge.js';
 import { conversationTransitionSchema, type ConversationTransitionDoc } from './models/conversation-transition.js';
 import { domainEventSchema, type DomainEventDoc } from './models/domain-event.js';
 import { earlyStatusSchema, type EarlyStatusDoc } from './models/early-status.js';
@@ -44,6 +50,12 @@ export interface Store {
   agentSlots: Model<AgentSlotDoc>;
   routingQueues: Model<QueueDoc>;
   cannedResponses: Model<CannedResponseDoc>;
+  labels: Model<LabelDoc>;
+  contactMerges: Model<ContactMergeDoc>;
+  automationRules: Model<AutomationRuleDoc>;
+  automationRuns: Model<AutomationRunDoc>;
+  csatRequests: Model<CsatRequestDoc>;
+  csatRatings: Model<CsatRatingDoc>;
   media: MediaStore;
 }
 
@@ -80,6 +92,12 @@ export function createStore(connection: Connection, clock: Clock): Store {
     agentSlots: model('AgentSlot', 'agent_slots', agentSlotSchema.clone()),
     routingQueues: model('Queue', 'queues', queueSchema.clone()),
     cannedResponses: model('CannedResponse', 'canned_responses', cannedResponseSchema.clone()),
+    labels: model('Label', 'labels', labelSchema.clone()),
+    contactMerges: model('ContactMerge', 'contact_merges', contactMergeSchema.clone()),
+    automationRules: model('AutomationRule', 'automation_rules', automationRuleSchema.clone()),
+    automationRuns: model('AutomationRun', 'automation_runs', automationRunSchema.clone()),
+    csatRequests: model('CsatRequest', 'csat_requests', csatRequestSchema.clone()),
+    csatRatings: model('CsatRating', 'csat_ratings', csatRatingSchema.clone()),
     media: new MediaStore(connection),
   };
 }

@@ -9,6 +9,8 @@ import { ManualClock } from '../../src/clock.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { startWorkers, stopWorkers } from '../../src/jobs/workers.js';
 import { createLogger } from '../../src/logger.js';
+import { attachRealtime, type RealtimeOptions, type RealtimeServer } from '../../src/realtime/server.js';
+import { openApiValidator } from './openapi-validator.js';
 
 export const GRAPH_BASE_URL = 'https://graph.test';
 
@@ -20,6 +22,8 @@ export interface Harness {
   ctx: AppContext;
   clock: ManualClock;
   baseUrl: string;
+  /** The WebSocket endpoint on the same HTTP server. */
+  realtime: RealtimeServer;
   /** Fetch against the gateway with JSON in and out. */
   api(method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
@@ -43,12 +47,14 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): Con
     SEND_ATTEMPTS: '3',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
     PUBLIC_BASE_URL: 'http://gateway.test',
+    // Tests drive one key hard; test/rate-limit.test.ts turns the limit on where it is the subject.
+    API_RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
 }
 
 export async function startHarness(
-  opts: { config?: Partial<Record<string, string>>; workers?: boolean; context?: ContextOptions; start?: Date } = {},
+  opts: { config?: Partial<Record<string, string>>; workers?: boolean; context?: ContextOptions; start?: Date; realtime?: RealtimeOptions } = {},
 ): Promise<Harness> {
   const config = testConfig(opts.config);
   const clock = new ManualClock(opts.start ?? new Date('2026-01-15T10:00:00Z'));
@@ -57,12 +63,14 @@ export async function startHarness(
     const s = createHttpApp(ctx).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const realtime = attachRealtime(ctx, server, opts.realtime);
   const workers: Worker[] = opts.workers === false ? [] : startWorkers(ctx);
   if (opts.workers !== false) await ctx.pull.startAll();
   return {
     ctx,
     clock,
     baseUrl,
+    realtime,
     async api(method, path, { key, body, headers = {} } = {}) {
       const res = await fetch(`${baseUrl}${path}`, {
         method,
@@ -80,13 +88,19 @@ export async function startHarness(
       } catch {
         // not JSON: keep the text
       }
+      // Every answer is checked against the OpenAPI document: a body that contradicts it fails the test.
+      openApiValidator().check(method, path, res.status, parsed, res.headers.get('content-type'));
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
+      await realtime.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ctx.pull.stopAll();
       await stopWorkers(workers);
       await Promise.all(Object.values(ctx.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+      // The realtime streams have no expiry: a test's are removed with it.
+      const realtimeKeys = await ctx.redis.keys(`${config.QUEUE_PREFIX}:realtime:*`);
+      if (realtimeKeys.length > 0) await ctx.redis.del(...realtimeKeys);
       await ctx.store.connection.dropDatabase().catch(() => undefined);
       await closeContext(ctx);
     },

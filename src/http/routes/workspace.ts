@@ -2,11 +2,12 @@ import { Router } from 'express';
 import type { AppContext } from '../../app/context.js';
 import { notFound } from '../../errors.js';
 import { lifecycleSettingsOf, type WorkspaceDoc } from '../../store/models/workspace.js';
+import { csatSettingsOf, csatSettingsUpdate } from '../../csat/csat-settings.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { updateWorkspaceSettingsBody } from '../schemas.js';
 
 /** The workspace as the API shows it, with every setting filled in (stored or default). */
-const workspaceToApi = (w: WorkspaceDoc) => ({ id: String(w._id), name: w.name, settings: lifecycleSettingsOf(w) });
+const workspaceToApi = (w: WorkspaceDoc) => ({ id: String(w._id), name: w.name, settings: { closingMessage: null, webhookAllowedHosts: [], ...lifecycleSettingsOf(w), csat: csatSettingsOf(w) } });
 
 export function workspaceRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -19,7 +20,9 @@ export function workspaceRoutes(ctx: AppContext): Router {
   // Timers already scheduled keep their delays; the new settings apply from the next status change or customer message.
   router.patch('/workspace/settings', requireAdmin, async (req, res) => {
     const body = updateWorkspaceSettingsBody.parse(req.body);
-    const update = Object.fromEntries(Object.entries(body).map(([k, v]) => [`settings.${k}`, v]));
+    // CSAT settings are set field by field: turning the survey on keeps the stored message.
+    const { csat, ...settings } = body;
+    const update = { ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [`settings.${k}`, v])), ...(csat && csatSettingsUpdate(csat)) };
     const workspace = await ctx.store.workspaces.findByIdAndUpdate(authOf(res).workspaceId, { $set: update }, { new: true, runValidators: true }).lean();
     if (!workspace) throw notFound('Workspace');
     res.json(workspaceToApi(workspace));

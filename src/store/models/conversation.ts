@@ -124,5 +124,8 @@ conversationSchema.index({ workspaceId: 1, contactId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, assigneeId: 1, _id: -1 });
 // Queue positions and "oldest queued of a queue" read this.
 conversationSchema.index({ workspaceId: 1, queueId: 1, status: 1, createdAt: 1 });
+// Analytics: conversations of a workspace created in a range, and resolved in a day.
+conversationSchema.index({ workspaceId: 1, createdAt: 1 });
+conversationSchema.index({ workspaceId: 1, resolvedAt: 1 });
 // Start-up recovery re-schedules the timers of every conversation in a timed status.
 conversationSchema.index({ status: 1 });

@@ -84,6 +84,8 @@ export const messageSchema = new Schema<MessageDoc>(
 messageSchema.index({ providerKey: 1 }, { unique: true, sparse: true });
 messageSchema.index({ conversationId: 1, _id: 1 });
 messageSchema.index({ workspaceId: 1, _id: -1 });
+// Analytics: messages of a workspace created in a range.
+messageSchema.index({ workspaceId: 1, createdAt: 1 });
 messageSchema.index({ status: 1, updatedAt: 1 });
 // Messenger watermarks: the recent outbound messages of one contact on one channel.
 messageSchema.index({ contactId: 1, channelId: 1, direction: 1, status: 1 });

@@ -5,7 +5,12 @@ export interface WorkspaceDoc {
   _id: Types.ObjectId;
   name: string;
   /** Lifecycle settings; read through lifecycleSettingsOf, which fills in the defaults. */
-  settings?: Partial<LifecycleSettings>;
+  settings?: Partial<LifecycleSettings> & {
+    /** Private or loopback hosts, addresses or CIDRs this workspace's webhooks may reach (src/webhooks/allowlist.ts). */
+    webhookAllowedHosts?: string[];
+    /** Satisfaction survey after a resolution; read through csatSettingsOf (src/csat/csat-settings.ts). */
+    csat?: { enabled?: boolean; message?: string };
+  };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -16,6 +21,9 @@ export const workspaceSchema = new Schema<WorkspaceDoc>({
     autoResolveAfterHours: { type: Number, min: 0, default: DEFAULT_LIFECYCLE_SETTINGS.autoResolveAfterHours },
     abandonAfterMinutes: { type: Number, min: 0, default: DEFAULT_LIFECYCLE_SETTINGS.abandonAfterMinutes },
     reopenResolved: { type: Boolean, default: DEFAULT_LIFECYCLE_SETTINGS.reopenResolved },
+    closingMessage: String,
+    webhookAllowedHosts: { type: [String], default: undefined },
+    csat: { enabled: Boolean, message: String },
   },
 });
 
