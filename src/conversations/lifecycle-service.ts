@@ -138,7 +138,8 @@ export class LifecycleService {
    * wakes, an open one gets its inactivity timer replaced. Returns the conversation as it is now.
    */
   async customerWrote(conversation: ConversationDoc): Promise<ConversationDoc> {
-    const outcome = onCustomerMessage(conversation, await this.settingsOf(conversation.workspaceId));
+    const settings = await this.settingsOf(conversation.workspaceId);
+    const outcome = onCustomerMessage(conversation, settings);
     if (outcome.action === 'wake') {
       try {
         return await this.changeStatus(conversation.workspaceId, conversation._id, outcome.to, { actor: 'customer' });
@@ -148,7 +149,7 @@ export class LifecycleService {
         return (await this.deps.store.conversations.findById(conversation._id).lean()) ?? conversation;
       }
     }
-    await this.scheduleTimers(conversation);
+    await this.scheduleTimers(conversation, settings);
     return conversation;
   }
 
@@ -283,7 +284,7 @@ export class LifecycleService {
    * on and do nothing. Public for start-up recovery: the job ids are deterministic, so scheduling
    * a conversation's timers again adds only those that were lost.
    */
-  async scheduleTimers(c: ConversationDoc): Promise<void> {
+  async scheduleTimers(c: ConversationDoc, settings?: LifecycleSettings): Promise<void> {
     const { queues, clock } = this.deps;
     const id = String(c._id);
     await Promise.all(
@@ -294,7 +295,7 @@ export class LifecycleService {
       ),
     );
     const now = clock.now().getTime();
-    for (const timer of timersFor(c, await this.settingsOf(c.workspaceId))) {
+    for (const timer of timersFor(c, settings ?? (await this.settingsOf(c.workspaceId)))) {
       const data: TimerJobData = { conversationId: id, workspaceId: String(c.workspaceId), kind: timer.kind, version: c.lifecycleVersion };
       await queues.timers.add(timer.kind, data, { jobId: timerJobId(id, timer.kind, c.lifecycleVersion), delay: Math.max(0, timer.at.getTime() - now) });
     }

@@ -6,8 +6,9 @@ export const UNREAD_COUNT_CAP = 1000;
 
 /**
  * Sets `unreadCount` from the messages themselves: the customer's messages stored after
- * `lastReadAt`. Computed rather than incremented, so a re-run ingest job never counts a message
- * twice and one that crashed before counting is counted when it runs again. The write is
+ * `lastReadAt`. Ingest counts a new message in its conversation write (MessageIngest); this runs
+ * when a message is delivered again (rare), so a re-run job never counts a message twice and one
+ * that crashed before counting is counted now. The write is
  * conditional on the `lastReadAt` the count was made for (a count from before "mark read" is
  * thrown away and made again) and `$max` keeps the larger of two concurrent counts.
  */

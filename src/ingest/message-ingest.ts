@@ -75,9 +75,9 @@ export class MessageIngest {
     });
     // A concurrent duplicate won the insert: the copies stored for this attempt belong to nothing.
     if (!inserted) await Promise.all(storedIds.map((id) => this.store.media.delete(id)));
-    const moved = await this.moveConversation(channel, message, conversation);
+    const moved = await this.moveConversation(channel, message, conversation, inserted);
     // A snoozed conversation wakes; an open one's inactivity timer starts over.
-    const updated = message.type === 'system' ? moved : await refreshUnread(this.store, await this.lifecycle.customerWrote(moved));
+    const updated = message.type === 'system' ? moved : await this.lifecycle.customerWrote(moved);
     await this.announce(message, updated, created);
     await this.fetchMediaLater(message);
   }
@@ -220,11 +220,18 @@ export class MessageIngest {
    * Moves the window and the customer's activity forward only: an older message delivered late
    * never shortens them.
    */
-  private async moveConversation(channel: ResolvedChannel, message: MessageDoc, conversation: ConversationDoc) {
+  /**
+   * Moves the conversation's activity and window to the message and, when this job's insert of a
+   * customer message landed, counts it unread in the same write: a concurrent duplicate that lost
+   * the insert leaves the count to the winner, and a job that crashed before this write is healed
+   * by refreshUnread when the message is delivered again.
+   */
+  private async moveConversation(channel: ResolvedChannel, message: MessageDoc, conversation: ConversationDoc, inserted: boolean) {
     const at = message.providerTimestamp ?? message.createdAt;
     const rule = channel.connector.capabilities.window;
     const fromCustomer = message.type !== 'system';
     const opensWindow = rule !== null && fromCustomer;
+    const unread = fromCustomer && inserted;
     const moved = await this.store.conversations
       .findOneAndUpdate(
         { _id: message.conversationId },
@@ -235,7 +242,8 @@ export class MessageIngest {
             ...(opensWindow && { lastInboundAt: at, windowExpiresAt: windowEnd(at, rule.hours) }),
           },
           // A new timer generation: the inactivity timers scheduled before this message are stale.
-          ...(fromCustomer && { $inc: { lifecycleVersion: 1 } }),
+          ...(fromCustomer && { $inc: { lifecycleVersion: 1, ...(unread && { unreadCount: 1 }) } }),
+          ...(unread && { $set: { unread: true } }),
         },
         { new: true },
       )

@@ -58,16 +58,17 @@ export class RealtimePublisher {
   }
 
   /**
-   * The conversation's queue now, not in the event's snapshot: a new conversation gets its queue
-   * in the events job of conversation.created, after the event was written, and message events
-   * carry no conversation at all. The snapshot serves when the conversation is gone.
+   * The conversation's queue when the event was written, from its snapshot; read from the store
+   * only when the snapshot has none: a new conversation gets its queue in the events job of
+   * conversation.created, after its first events were written, and message status events carry
+   * no conversation at all.
    */
   private async queueOf(event: DomainEventDoc): Promise<string | undefined> {
+    const snapshot = (event.data.conversation as { queueId?: unknown } | undefined)?.queueId;
+    if (typeof snapshot === 'string') return snapshot;
     const current = await this.deps.store.conversations
       .findOne({ _id: event.conversationId, workspaceId: event.workspaceId }, { queueId: 1 })
       .lean();
-    if (current) return current.queueId ? String(current.queueId) : undefined;
-    const snapshot = (event.data.conversation as { queueId?: unknown } | undefined)?.queueId;
-    return typeof snapshot === 'string' ? snapshot : undefined;
+    return current?.queueId ? String(current.queueId) : undefined;
   }
 }
