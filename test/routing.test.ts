@@ -167,3 +167,59 @@ describe('transfers and going offline', () => {
     expect(await w.get(kept)).toMatchObject({ status: 'active', assigneeId: leaving });
   });
 });
+
+describe('deleting agents and queues', () => {
+  it('deletes an agent only while it holds nothing, and takes it out of its queues', async () => {
+    const w = await workspace();
+    const [busy, idle] = await w.agents(2);
+    const queueId = await w.queue({ agentIds: [busy, idle] }); // manual: nobody is assigned on arrival
+    const conversation = await w.conversation();
+    expect((await w.api('POST', `/v1/conversations/${conversation}/assign`, { agentId: busy })).status).toBe(200);
+
+    const refused = await w.api('DELETE', `/v1/agents/${busy}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'agent_has_conversations', details: { held: 1 } });
+    expect((await w.api('GET', `/v1/agents/${busy}`)).body.status).toBe('available');
+
+    expect((await w.api('DELETE', `/v1/agents/${idle}`)).status).toBe(204);
+    expect((await w.api('GET', `/v1/agents/${idle}`)).status).toBe(404);
+    expect((await w.api('GET', `/v1/queues/${queueId}`)).body.agentIds).toEqual([busy]);
+    expect((await w.api('DELETE', `/v1/agents/${idle}`)).status).toBe(404);
+
+    // Once its conversation has ended, the busy one goes too; the conversation keeps who handled it.
+    expect((await w.api('POST', `/v1/conversations/${conversation}/status`, { status: 'resolved' })).status).toBe(200);
+    expect((await w.api('DELETE', `/v1/agents/${busy}`)).status).toBe(204);
+    expect((await w.get(conversation)).assigneeId).toBe(busy);
+  });
+
+  it('refuses to delete the default queue, an overflow target or a queue with waiting conversations', async () => {
+    const w = await workspace();
+    const target = await w.queue({ name: 'target' });
+    const source = await w.queue({ name: 'source', priority: 5, maxWaitSeconds: 60, overflowQueueId: target });
+    const waiting = await w.conversation();
+    expect((await w.get(waiting)).queueId).toBe(source);
+    // Routing made the workspace's default queue on first use.
+    const defaultQueue = (await w.api('GET', '/v1/queues')).body.data.find((q: { isDefault: boolean }) => q.isDefault).id;
+
+    const inUse = await w.api('DELETE', `/v1/queues/${target}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error).toMatchObject({ code: 'queue_in_use', details: { overflowFrom: [source] } });
+    expect((await w.api('DELETE', `/v1/queues/${defaultQueue}`)).body.error.code).toBe('default_queue');
+
+    const notEmpty = await w.api('DELETE', `/v1/queues/${source}`);
+    expect(notEmpty.status).toBe(409);
+    expect(notEmpty.body.error).toMatchObject({ code: 'queue_not_empty', details: { waiting: 1 } });
+
+    expect((await w.api('POST', `/v1/conversations/${waiting}/status`, { status: 'resolved' })).status).toBe(200);
+    expect((await w.api('DELETE', `/v1/queues/${source}`)).status).toBe(204);
+    expect((await w.api('DELETE', `/v1/queues/${target}`)).status).toBe(204);
+    expect((await w.api('GET', `/v1/queues/${source}`)).status).toBe(404);
+  });
+
+  it('needs an admin key', async () => {
+    const w = await workspace();
+    const [agent] = await w.agents(1);
+    const key = await h.api('POST', '/v1/api-keys', { key: w.wa.key, body: { name: 'agent', role: 'agent' } });
+    expect((await h.api('DELETE', `/v1/agents/${agent}`, { key: key.body.key })).status).toBe(403);
+  });
+});

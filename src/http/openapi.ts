@@ -83,6 +83,12 @@ const OPERATIONS: Operations = {
       body: updateAgentBody,
       responses: { '200': { description: 'The agent', schema: agentResponse }, '403': 'admin_required', '409': 'agent_exists', '422': 'api_key_not_found', ...errors },
     },
+    delete: {
+      summary: 'Delete an agent that holds no conversation (admin); it leaves its queues, and conversations it handled keep its id',
+      tags: ['agents'],
+      pathId: true,
+      responses: { '204': 'Deleted', '403': 'admin_required', '409': 'agent_has_conversations (details.held)', ...errors },
+    },
   },
   ...queueOperations,
   '/v1/conversations': {

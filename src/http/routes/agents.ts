@@ -100,5 +100,30 @@ export function agentRoutes(ctx: AppContext): Router {
     if (updated.status !== agent.status && updated.status === 'offline') await ctx.router.agentOffline(workspaceId, updated._id);
     res.json(agentToApi(updated, await ctx.store.agentSlots.countDocuments({ agentId: updated._id })));
   });
+
+  /**
+   * Removes an agent that holds no conversation, and takes it out of its queues. It goes offline
+   * first, so an assignment racing the removal gives its slot back (AssignmentService re-reads
+   * the status after the slot claim); the held slots are counted after that. Conversations it
+   * handled keep its id as who handled them.
+   */
+  router.delete('/agents/:id', requireAdmin, async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const { workspaceId } = authOf(res);
+    const agent = await ctx.store.agents.findOne({ _id: id, workspaceId }).lean();
+    if (!agent) throw notFound('Agent');
+    const holding = async () => ctx.store.agentSlots.countDocuments({ agentId: agent._id });
+    const refuse = (held: number) => conflict('agent_has_conversations', 'The agent holds conversations: unassign or transfer them first', { held });
+    if ((await holding()) > 0) throw refuse(await holding());
+    await ctx.store.agents.updateOne({ _id: agent._id }, { $set: { status: 'offline' } });
+    const held = await holding();
+    if (held > 0) {
+      await ctx.store.agents.updateOne({ _id: agent._id }, { $set: { status: agent.status } });
+      throw refuse(held);
+    }
+    await ctx.store.routingQueues.updateMany({ workspaceId, agentIds: agent._id }, { $pull: { agentIds: agent._id } });
+    await ctx.store.agents.deleteOne({ _id: agent._id });
+    res.status(204).end();
+  });
   return router;
 }

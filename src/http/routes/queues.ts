@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../../app/context.js';
-import { notFound, unprocessable } from '../../errors.js';
+import { conflict, notFound, unprocessable } from '../../errors.js';
 import type { QueueDoc } from '../../store/models/queue.js';
 import { listOf, queueResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
@@ -40,6 +40,12 @@ export const queueOperations: Operations = {
       pathId: true,
       body: updateQueueBody,
       responses: { '200': { description: 'The queue', schema: routingQueueResponse }, ...writeErrors },
+    },
+    delete: {
+      summary: 'Delete a queue (admin): refused for the default queue, a queue others overflow into, or one with conversations waiting',
+      tags: ['queues'],
+      pathId: true,
+      responses: { '204': 'Deleted', '403': 'admin_required', '409': 'default_queue, queue_in_use (details.overflowFrom), queue_not_empty (details.waiting)', ...commonErrors },
     },
   },
 };
@@ -113,6 +119,28 @@ export function queueRoutes(ctx: AppContext): Router {
     const queue = await ctx.store.routingQueues.findOneAndUpdate({ _id: id, workspaceId }, update, { new: true, runValidators: true }).lean();
     if (!queue) throw notFound('Queue');
     res.json(routingQueueToApi(queue));
+  });
+
+  /**
+   * Removes a queue nothing depends on: not the default one, no other queue overflowing into it,
+   * no conversation waiting in it. Conversations that passed through it keep its id in their
+   * history; one routed into it while it is being removed finds it gone and is routed afresh the
+   * next time it is routed.
+   */
+  router.delete('/queues/:id', requireAdmin, async (req, res) => {
+    const { id } = idParam.parse(req.params);
+    const { workspaceId } = authOf(res);
+    const queue = await ctx.store.routingQueues.findOne({ _id: id, workspaceId }).lean();
+    if (!queue) throw notFound('Queue');
+    if (queue.isDefault) throw conflict('default_queue', 'The default queue cannot be deleted');
+    const sources = await ctx.store.routingQueues.find({ workspaceId, overflowQueueId: queue._id }, { _id: 1 }).lean();
+    if (sources.length > 0) {
+      throw conflict('queue_in_use', 'Other queues overflow into this one: change them first', { overflowFrom: sources.map((q) => String(q._id)) });
+    }
+    const waiting = await ctx.store.conversations.countDocuments({ workspaceId, queueId: queue._id, status: 'queued' });
+    if (waiting > 0) throw conflict('queue_not_empty', 'Conversations are waiting in this queue: transfer them first', { waiting });
+    await ctx.store.routingQueues.deleteOne({ _id: queue._id });
+    res.status(204).end();
   });
   return router;
 }
