@@ -8,6 +8,7 @@ import { API_KEY_ROLES } from '../store/models/api-key.js';
 import { CHANNEL_STATES } from '../store/models/channel.js';
 import { CONVERSATION_PRIORITIES } from '../store/models/conversation.js';
 import { MESSAGE_AUTHORS } from '../store/models/message.js';
+import { DELIVERY_STATES } from '../store/models/webhook-delivery.js';
 import { ROUTING_STRATEGIES } from '../store/models/queue.js';
 
 /**
@@ -182,7 +183,36 @@ export const subscriptionResponse = z.object({
   description: z.string().nullable(),
   enabled: z.boolean(),
   disabledReason: z.string().nullable(),
+  disabledAt: optionalTime,
+  failingSince: optionalTime.describe('The first failed attempt since the last success'),
+  lastSuccessAt: optionalTime,
+  rotationEndsAt: optionalTime.describe('Until then deliveries are signed with the previous secret too'),
   createdAt: optionalTime,
+});
+
+export const deliveryResponse = z.object({
+  id: z.string(),
+  subscriptionId: id,
+  eventId: z.string(),
+  eventType: z.string().nullable(),
+  conversationId: id.nullable(),
+  state: z.enum(DELIVERY_STATES),
+  round: z.number(),
+  replayId: z.string().nullable(),
+  nextAttemptAt: optionalTime,
+  attempts: z.array(
+    z.object({
+      round: z.number(),
+      at: isoTime,
+      outcome: z.string(),
+      status: z.number().nullable(),
+      latencyMs: z.number(),
+      responseExcerpt: z.string().nullable(),
+      error: z.string().nullable(),
+    }),
+  ),
+  createdAt: optionalTime,
+  updatedAt: optionalTime,
 });
 
 export const apiKeyResponse = z.object({ id, name: z.string(), role: z.enum(API_KEY_ROLES), prefix: z.string(), revoked: z.boolean() });

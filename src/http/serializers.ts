@@ -4,6 +4,7 @@ import type { ConversationDoc, ConversationTransfer } from '../store/models/conv
 import type { QueueDoc } from '../store/models/queue.js';
 import type { MessageDoc } from '../store/models/message.js';
 import type { TemplateDoc } from '../store/models/template.js';
+import type { WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import type { ReplyWindow } from '../domain/send-policy.js';
 import { webhookUrlOf } from '../channels/webhook-url.js';
@@ -152,6 +153,36 @@ export function subscriptionToApi(s: WebhookSubscriptionDoc) {
     description: s.description ?? null,
     enabled: s.enabled,
     disabledReason: s.disabledReason ?? null,
+    disabledAt: iso(s.disabledAt),
+    failingSince: iso(s.failingSince),
+    lastSuccessAt: iso(s.lastSuccessAt),
+    rotationEndsAt: iso(s.rotationEndsAt),
     createdAt: iso(s.createdAt),
+  };
+}
+
+/** A webhook delivery with every attempt: the delivery log. */
+export function deliveryToApi(d: WebhookDeliveryDoc) {
+  return {
+    id: d._id,
+    subscriptionId: String(d.subscriptionId),
+    eventId: d.eventId,
+    eventType: d.eventType ?? null,
+    conversationId: d.conversationId ? String(d.conversationId) : null,
+    state: d.state,
+    round: d.round ?? 0,
+    replayId: d.replayId ?? null,
+    nextAttemptAt: iso(d.nextAttemptAt),
+    attempts: (d.attempts ?? []).map((a) => ({
+      round: a.round ?? 0,
+      at: a.at.toISOString(),
+      outcome: a.outcome,
+      status: a.status ?? null,
+      latencyMs: a.latencyMs,
+      responseExcerpt: a.responseExcerpt ?? null,
+      error: a.error ?? null,
+    })),
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
   };
 }

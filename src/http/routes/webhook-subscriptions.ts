@@ -3,25 +3,22 @@ import { Router, type Response } from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
-import { badRequest, conflict, notFound, unprocessable } from '../../errors.js';
-import { createDelivery, recipientsOf } from '../../events/dispatcher.js';
+import { badRequest, notFound } from '../../errors.js';
+import { MAX_REPLAY_EVENTS, replayDelivery, replayRange } from '../../events/webhook-replay.js';
 import { EVENT_TYPES } from '../../events/outbox.js';
-import { DELIVERY_STATES, type WebhookDeliveryDoc } from '../../store/models/webhook-delivery.js';
-import type { WebhookSubscriptionDoc } from '../../store/models/webhook-subscription.js';
+import { DELIVERY_STATES } from '../../store/models/webhook-delivery.js';
 import { webhookAllowlist } from '../../webhooks/allowlist.js';
 import { rotateSecrets } from '../../webhooks/secrets.js';
 import { generateWebhookSecret } from '../../webhooks/signature.js';
 import { assertPublicUrl } from '../../webhooks/url-guard.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { pageOf, subscriptionResponse } from '../api-schemas.js';
+import { deliveryResponse, pageOf, subscriptionResponse } from '../api-schemas.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { cursorFilter, page } from '../pagination.js';
 import { createSubscriptionBody, idParam, paginationQuery } from '../schemas.js';
-import { subscriptionToApi } from '../serializers.js';
+import { deliveryToApi, subscriptionToApi } from '../serializers.js';
 
-/** A range replay re-sends at most this many events; a wider range is split by the caller. */
-const MAX_REPLAY_EVENTS = 10_000;
 const HOUR_MS = 3600 * 1000;
 
 const eventFilter = z.array(z.string().min(1)).min(1);
@@ -42,39 +39,7 @@ export const replayRangeBody = z
   .refine((b) => Date.parse(b.from) < Date.parse(b.to), { message: 'from must be before to', path: ['to'] });
 const deliveryIdParam = z.strictObject({ id: z.string().min(1).max(300) });
 
-const iso = (d: Date | undefined | null) => (d ? d.toISOString() : null);
-const isoOrNull = z.iso.datetime().nullable();
-
-export const subscriptionSchema = subscriptionResponse.extend({
-  disabledAt: isoOrNull,
-  failingSince: isoOrNull.describe('The first failed attempt since the last success'),
-  lastSuccessAt: isoOrNull,
-  rotationEndsAt: isoOrNull.describe('Until then deliveries are signed with the previous secret too'),
-});
-const attemptSchema = z.object({
-  round: z.number(),
-  at: z.iso.datetime(),
-  outcome: z.string(),
-  status: z.number().nullable(),
-  latencyMs: z.number(),
-  responseExcerpt: z.string().nullable(),
-  error: z.string().nullable(),
-});
-export const deliverySchema = z.object({
-  id: z.string(),
-  subscriptionId: z.string(),
-  eventId: z.string(),
-  eventType: z.string().nullable(),
-  conversationId: z.string().nullable(),
-  state: z.enum(DELIVERY_STATES),
-  round: z.number(),
-  replayId: z.string().nullable(),
-  nextAttemptAt: isoOrNull,
-  attempts: z.array(attemptSchema),
-  createdAt: isoOrNull,
-  updatedAt: isoOrNull,
-});
-const withSecret = subscriptionSchema.extend({ secret: z.string().describe('The whsec_ signing secret, shown once') });
+const withSecret = subscriptionResponse.extend({ secret: z.string().describe('The whsec_ signing secret, shown once') });
 
 const errors = commonErrors;
 const admin = { '403': 'Admin key required' };
@@ -90,17 +55,17 @@ export const webhookSubscriptionOperations: Operations = {
       summary: 'List webhook subscriptions, newest first',
       tags: ['webhooks'],
       query: paginationQuery,
-      responses: { '200': { description: 'A page of subscriptions', schema: pageOf(subscriptionSchema) }, ...errors },
+      responses: { '200': { description: 'A page of subscriptions', schema: pageOf(subscriptionResponse) }, ...errors },
     },
   },
   '/v1/webhook-subscriptions/{id}': {
-    get: { summary: 'Get a subscription', tags: ['webhooks'], pathId: true, responses: { '200': { description: 'The subscription', schema: subscriptionSchema }, ...errors } },
+    get: { summary: 'Get a subscription', tags: ['webhooks'], pathId: true, responses: { '200': { description: 'The subscription', schema: subscriptionResponse }, ...errors } },
     patch: {
       summary: 'Change a subscription (admin); enabled: true re-enables it and clears the disabled reason and failure streak',
       tags: ['webhooks'],
       pathId: true,
       body: updateSubscriptionBody,
-      responses: { '200': { description: 'The subscription', schema: subscriptionSchema }, ...admin, ...errors, '400': 'unknown_event_type, webhook_url_forbidden' },
+      responses: { '200': { description: 'The subscription', schema: subscriptionResponse }, ...admin, ...errors, '400': 'unknown_event_type, webhook_url_forbidden' },
     },
     delete: { summary: 'Delete a subscription (admin); its pending deliveries fail', tags: ['webhooks'], pathId: true, responses: { '204': 'Deleted', ...admin, ...errors } },
   },
@@ -118,7 +83,7 @@ export const webhookSubscriptionOperations: Operations = {
       tags: ['webhooks'],
       pathId: true,
       query: listDeliveriesQuery,
-      responses: { '200': { description: 'A page of deliveries', schema: z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }) }, ...errors },
+      responses: { '200': { description: 'A page of deliveries', schema: z.object({ data: z.array(deliveryResponse), nextCursor: z.string().nullable() }) }, ...errors },
     },
   },
   '/v1/webhook-subscriptions/{id}/replay': {
@@ -137,52 +102,17 @@ export const webhookSubscriptionOperations: Operations = {
     },
   },
   '/v1/webhook-deliveries/{id}': {
-    get: { summary: 'Get one delivery with its attempts', tags: ['webhooks'], pathId: true, responses: { '200': { description: 'The delivery', schema: deliverySchema }, ...errors } },
+    get: { summary: 'Get one delivery with its attempts', tags: ['webhooks'], pathId: true, responses: { '200': { description: 'The delivery', schema: deliveryResponse }, ...errors } },
   },
   '/v1/webhook-deliveries/{id}/replay': {
     post: {
       summary: 'Send a finished delivery again now as a new round of attempts, with the same webhook-id (admin)',
       tags: ['webhooks'],
       pathId: true,
-      responses: { '202': { description: 'Queued', schema: deliverySchema }, ...admin, '409': 'delivery_pending, subscription_disabled', ...errors },
+      responses: { '202': { description: 'Queued', schema: deliveryResponse }, ...admin, '409': 'delivery_pending, subscription_disabled', ...errors },
     },
   },
 };
-
-export function subscriptionView(s: WebhookSubscriptionDoc) {
-  return {
-    ...subscriptionToApi(s),
-    disabledAt: iso(s.disabledAt),
-    failingSince: iso(s.failingSince),
-    lastSuccessAt: iso(s.lastSuccessAt),
-    rotationEndsAt: iso(s.rotationEndsAt),
-  };
-}
-
-export function deliveryView(d: WebhookDeliveryDoc) {
-  return {
-    id: d._id,
-    subscriptionId: String(d.subscriptionId),
-    eventId: d.eventId,
-    eventType: d.eventType ?? null,
-    conversationId: d.conversationId ? String(d.conversationId) : null,
-    state: d.state,
-    round: d.round ?? 0,
-    replayId: d.replayId ?? null,
-    nextAttemptAt: iso(d.nextAttemptAt),
-    attempts: (d.attempts ?? []).map((a) => ({
-      round: a.round ?? 0,
-      at: a.at.toISOString(),
-      outcome: a.outcome,
-      status: a.status ?? null,
-      latencyMs: a.latencyMs,
-      responseExcerpt: a.responseExcerpt ?? null,
-      error: a.error ?? null,
-    })),
-    createdAt: iso(d.createdAt),
-    updatedAt: iso(d.updatedAt),
-  };
-}
 
 /** Helpdesk endpoints that receive the workspace's events, signed the Standard Webhooks way. */
 export function webhookSubscriptionRoutes(ctx: AppContext): Router {
@@ -221,7 +151,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
         secrets: ctx.secretBox.seal([secret]),
       });
       // The signing secret is shown once, at creation (and at each rotation).
-      return { status: 201, body: { ...subscriptionView(sub.toObject()), secret } };
+      return { status: 201, body: { ...subscriptionToApi(sub.toObject()), secret } };
     }),
   );
   router.get('/webhook-subscriptions', async (req, res) => {
@@ -231,11 +161,11 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       .sort({ _id: -1 })
       .limit(q.limit + 1)
       .lean();
-    res.json(page(subs, q.limit, subscriptionView));
+    res.json(page(subs, q.limit, subscriptionToApi));
   });
   router.get('/webhook-subscriptions/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    res.json(subscriptionView(await findSubscription(id, res)));
+    res.json(subscriptionToApi(await findSubscription(id, res)));
   });
   router.patch('/webhook-subscriptions/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
@@ -258,7 +188,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
     const update = { ...(Object.keys($set).length > 0 && { $set }), ...(Object.keys($unset).length > 0 && { $unset }) };
     const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, update, { new: true }).lean();
     if (!updated) throw notFound('Webhook subscription');
-    res.json(subscriptionView(updated));
+    res.json(subscriptionToApi(updated));
   });
   router.delete('/webhook-subscriptions/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
@@ -276,7 +206,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       const { secret, update } = rotateSecrets(ctx.secretBox, sub, ctx.clock.now(), ctx.config.WEBHOOK_SECRET_ROTATION_HOURS * HOUR_MS);
       const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, { $set: update }, { new: true }).lean();
       if (!updated) throw notFound('Webhook subscription');
-      return { status: 200, body: { ...subscriptionView(updated), secret } };
+      return { status: 200, body: { ...subscriptionToApi(updated), secret } };
     }),
   );
 
@@ -291,7 +221,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       .lean();
     const items = deliveries.slice(0, q.limit);
     const last = items[items.length - 1];
-    res.json({ data: items.map(deliveryView), nextCursor: deliveries.length > q.limit && last ? last.orderKey : null });
+    res.json({ data: items.map(deliveryToApi), nextCursor: deliveries.length > q.limit && last ? last.orderKey : null });
   });
 
   router.post(
@@ -301,22 +231,10 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       const { id } = idParam.parse(req.params);
       const body = replayRangeBody.parse(req.body);
       const sub = await findSubscription(id, res);
-      if (!sub.enabled) throw conflict('subscription_disabled', 'The subscription is disabled; enable it first');
-      const range = { workspaceId: sub.workspaceId, occurredAt: { $gte: new Date(body.from), $lt: new Date(body.to) } };
-      const total = await ctx.store.events.countDocuments(range);
-      if (total > MAX_REPLAY_EVENTS) {
-        throw unprocessable('replay_too_large', `The range holds ${total} events; replay at most ${MAX_REPLAY_EVENTS} at a time`, { events: total });
-      }
       // Named after the Idempotency-Key when there is one, so a retried request re-creates the same deliveries.
       const key = req.get('idempotency-key');
       const replayId = key ? createHash('sha256').update(key).digest('hex').slice(0, 24) : String(new Types.ObjectId());
-      let deliveries = 0;
-      // Oldest first, so each conversation's line fills in event order.
-      for await (const event of ctx.store.events.find(range).sort({ occurredAt: 1 }).lean().cursor()) {
-        if (recipientsOf(event, [sub]).length === 0) continue;
-        await createDelivery(dispatchDeps, event, sub, replayId);
-        deliveries++;
-      }
+      const deliveries = await replayRange(dispatchDeps, sub, { from: new Date(body.from), to: new Date(body.to) }, replayId);
       return { status: 202, body: { replayId, deliveries } };
     }),
   );
@@ -325,31 +243,15 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
     const { id } = deliveryIdParam.parse(req.params);
     const delivery = await ctx.store.webhookDeliveries.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
     if (!delivery) throw notFound('Webhook delivery');
-    res.json(deliveryView(delivery));
+    res.json(deliveryToApi(delivery));
   });
   router.post(
     '/webhook-deliveries/:id/replay',
     requireAdmin,
     idempotent(ctx, async (req, res) => {
       const { id } = deliveryIdParam.parse(req.params);
-      const workspaceId = authOf(res).workspaceId;
-      const delivery = await ctx.store.webhookDeliveries.findOne({ _id: id, workspaceId }).lean();
-      if (!delivery) throw notFound('Webhook delivery');
-      if (delivery.state === 'pending') throw conflict('delivery_pending', 'The delivery is still being attempted');
-      const sub = await ctx.store.webhookSubscriptions.findOne({ _id: delivery.subscriptionId, workspaceId }).lean();
-      if (!sub?.enabled) throw conflict('subscription_disabled', 'The subscription is disabled or deleted; enable it first');
-      const replayed = await ctx.store.webhookDeliveries
-        .findOneAndUpdate(
-          { _id: delivery._id, state: delivery.state },
-          { $set: { state: 'pending', round: (delivery.round ?? 0) + 1 }, $unset: { nextAttemptAt: 1 } },
-          { new: true },
-        )
-        .lean();
-      if (!replayed) throw conflict('delivery_pending', 'The delivery is being replayed already');
-      // The next attempt's job id is new (attempt numbers only grow); its place in the
-      // conversation's line is the event's, so later pending deliveries wait for it.
-      await ctx.webhookDeliverer.startNow(replayed);
-      return { status: 202, body: deliveryView(replayed) };
+      const replayed = await replayDelivery({ store: ctx.store, deliverer: ctx.webhookDeliverer }, authOf(res).workspaceId, id);
+      return { status: 202, body: deliveryToApi(replayed) };
     }),
   );
   return router;
