@@ -324,6 +324,30 @@ describe('loop safety', () => {
     expect((await w.conversation(conversationId)).assigneeId).toBe(b);
   });
 
+  it('fires on assignments routing makes, but not on those it makes for a rule', async () => {
+    const w = await workspace();
+    const first = await w.agent();
+    const second = await w.agent();
+    const main = await w.api('POST', '/v1/queues', { name: 'Main', strategy: 'least_busy', agentIds: [first] });
+    const other = await w.api('POST', '/v1/queues', { name: 'Other', strategy: 'least_busy', agentIds: [second], rules: { tags: ['never-matches'] } });
+    // Every routed assignment sends the conversation to the other queue: a loop if the assignment
+    // routing makes for the rule's own transfer triggered the rule again.
+    const ruleId = await w.rule({ trigger: 'conversation.assigned', actions: [{ type: 'add_tag', tag: 'routed' }, { type: 'assign_queue', queueId: other.body.id }] });
+
+    const { conversationId } = await w.inbound('hi');
+    const applied = await w.appliedOnce(ruleId);
+    expect(applied.data.actions.map((a) => a.outcome.status)).toEqual(['applied', 'applied']);
+    await settled();
+    expect(await w.conversation(conversationId)).toMatchObject({ status: 'active', assigneeId: second, queueId: other.body.id, tags: ['routed'] });
+    expect(await w.applied(ruleId)).toHaveLength(1);
+    const assigned = await h.ctx.store.events.find({ conversationId, type: 'conversation.assigned' }).sort({ occurredAt: 1, _id: 1 }).lean();
+    expect(assigned.map((e) => [e.data.agentId, e.data.actor])).toEqual([
+      [first, 'routing'],
+      [second, 'automation'],
+    ]);
+    expect(main.status).toBe(201);
+  });
+
   it('applies a rule once however often its event is processed', async () => {
     const w = await workspace();
     graph(w.wa).reply(200, { messages: [{ id: 'wamid.ONCE1' }] });

@@ -26,7 +26,12 @@ import type { ConversationDoc } from '../store/models/conversation.js';
 import { lifecycleSettingsOf } from '../store/models/workspace.js';
 import { emailThreadKey } from './thread-conversation.js';
 
-export type LifecycleActor = 'agent' | 'automation' | 'customer' | 'timer';
+/**
+ * Who made a change. `routing` is the router assigning on its own (new or re-queued work, a
+ * freed slot); routing done for an automation rule's action stays `automation`, whose effects
+ * never trigger rules again.
+ */
+export type LifecycleActor = 'agent' | 'automation' | 'customer' | 'timer' | 'routing';
 
 export interface ChangeStatusOptions {
   snoozeUntil?: Date;

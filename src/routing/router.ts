@@ -78,7 +78,7 @@ export class Router {
    * is manual, offers it to the queue's agents; one still waiting gets the queue's overflow timer.
    * Safe to repeat: anything not queued is left alone, and the timer's job id is deterministic.
    */
-  async route(workspaceId: Types.ObjectId, conversationId: Id, opts: { exclude?: Types.ObjectId } = {}): Promise<ConversationDoc | null> {
+  async route(workspaceId: Types.ObjectId, conversationId: Id, opts: { exclude?: Types.ObjectId; cause?: LifecycleActor } = {}): Promise<ConversationDoc | null> {
     const { store } = this.deps;
     const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
     if (conversation?.status !== 'queued') return conversation;
@@ -88,7 +88,9 @@ export class Router {
     // while it is still queued: FerretDB writes the whole document it read, and an unconditional
     // write could put back a status changed meanwhile.
     if (!kept) await store.conversations.updateOne({ _id: conversation._id, status: 'queued' }, { $set: { queueId: queue._id } });
-    const assigned = queue.strategy !== 'manual' ? await this.offer(queue, conversation._id, opts.exclude) : null;
+    // An assignment routing makes for an automation rule's action is the rule's: it must not trigger rules.
+    const actor = opts.cause === 'automation' ? 'automation' : 'routing';
+    const assigned = queue.strategy !== 'manual' ? await this.offer(queue, conversation._id, actor, opts.exclude) : null;
     const after = assigned ?? (await store.conversations.findById(conversation._id).lean());
     if (after) await this.scheduleOverflow(after, queue);
     return after;
@@ -141,7 +143,8 @@ export class Router {
    */
   async statusChanged(workspaceId: Types.ObjectId, conversationId: Types.ObjectId, data: Record<string, unknown>): Promise<void> {
     const freed = typeof data.freedAgentId === 'string' ? new Types.ObjectId(data.freedAgentId) : undefined;
-    if (data.to === 'queued') await this.route(workspaceId, conversationId, { exclude: freed });
+    const cause = data.actor === 'automation' ? 'automation' : undefined;
+    if (data.to === 'queued') await this.route(workspaceId, conversationId, { exclude: freed, cause });
     if (freed) await this.agentAvailable(workspaceId, freed, { skip: conversationId });
   }
 
@@ -150,7 +153,7 @@ export class Router {
     // Read first: unassigning clears assigneeId.
     const before = await this.deps.store.conversations.findOne({ _id: conversationId, workspaceId }, { assigneeId: 1 }).lean();
     const left = await this.deps.assignment.unassign(workspaceId, conversationId, opts);
-    return (await this.route(workspaceId, left._id, { exclude: before?.assigneeId })) ?? left;
+    return (await this.route(workspaceId, left._id, { exclude: before?.assigneeId, cause: opts.actor })) ?? left;
   }
 
   /**
@@ -171,7 +174,7 @@ export class Router {
     let taken = 0;
     for (const c of waiting) {
       try {
-        await retryTransient(() => assignment.assign(workspaceId, c._id, agentId, { actor: 'automation' }));
+        await retryTransient(() => assignment.assign(workspaceId, c._id, agentId, { actor: 'routing' }));
         taken++;
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
@@ -196,7 +199,7 @@ export class Router {
     let moved = 0;
     for (const c of held) {
       try {
-        await assignment.unassign(workspaceId, c._id, { actor: 'automation' });
+        await assignment.unassign(workspaceId, c._id, { actor: 'routing' });
       } catch (err) {
         // It changed meanwhile (resolved, say): nothing to redistribute.
         if (err instanceof AppError && err.code === 'invalid_transition') continue;
@@ -233,7 +236,7 @@ export class Router {
       try {
         await assignment.assign(workspaceId, current._id, agent._id, opts);
       } catch (err) {
-        await this.route(workspaceId, current._id, { exclude: fromAgentId });
+        await this.route(workspaceId, current._id, { exclude: fromAgentId, cause: opts.actor });
         throw err;
       }
     } else if (target.queueId !== undefined) {
@@ -243,7 +246,7 @@ export class Router {
       // Moved and recorded in one write before routing: the wait in the new queue (and its overflow timer) counts from here.
       await store.conversations.updateOne({ _id: current._id }, { $set: { queueId: queue._id }, $push: { transfers: record } });
       if (current.status === 'active') await assignment.unassign(workspaceId, current._id, opts);
-      await this.route(workspaceId, current._id, { exclude: fromAgentId });
+      await this.route(workspaceId, current._id, { exclude: fromAgentId, cause: opts.actor });
     }
 
     const updated =
@@ -288,12 +291,12 @@ export class Router {
    * it assigned, or null. A transient store error (SQLITE_BUSY) is retried: the claims make a
    * repeated assignment safe.
    */
-  private async offer(queue: QueueDoc, conversationId: Types.ObjectId, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
+  private async offer(queue: QueueDoc, conversationId: Types.ObjectId, actor: LifecycleActor, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
     const { store, assignment } = this.deps;
     for await (const agentId of this.candidates(queue, exclude)) {
       let assigned: ConversationDoc;
       try {
-        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversationId, agentId, { actor: 'automation' }));
+        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversationId, agentId, { actor }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
         // Taken or changed by someone else: it no longer needs routing.
