@@ -230,11 +230,19 @@ webhook_url_forbidden; 404 not_found, route_not_found; 409 idempotency_key_reuse
 idempotency_in_progress, channel_exists, channel_has_open_conversations, channel_pulled,
 invalid_transition, conflict_open_conversation, already_assigned, agent_unavailable,
 agent_at_capacity, agent_exists, canned_response_exists, template_exists,
-cannot_revoke_own_key; 413 payload_too_large; 415 unsupported_media_type; 422 send-policy
+cannot_revoke_own_key, agent_has_conversations, default_queue, queue_in_use, queue_not_empty,
+delivery_pending, subscription_disabled, merge_in_progress, already_rated; 413 payload_too_large; 415 unsupported_media_type; 422 send-policy
 refusals (window_closed, template_required, template_not_found, template_not_approved,
 template_invalid, unsupported_content), provider_refused (details.providerCode) and
 operation-specific codes named in each operation; 429 rate_limited; 500 internal_error;
-502 provider_error (a provider call failed; details.providerCode).`;
+502 provider_error (a provider call failed; details.providerCode).
+
+Real-time events are not an HTTP operation: open a WebSocket to \`/v1/realtime\` with an API key
+(\`Authorization: Bearer\`, \`X-API-Key\`, the subprotocols \`omnigate.v1\` + \`bearer.<key>\`,
+or a \`key\` query parameter), subscribe with \`{"type":"subscribe","all":true}\` (or
+\`conversationId\` / \`queueId\`), and receive frames \`{id, type, occurredAt, conversationId,
+queueId, data}\`; reconnect with \`?lastEventId=<id>\` (and the subscriptions as query
+parameters) to receive what was missed, or \`replay.incomplete\` when it is older than what is kept.`;
 
 /** Operations called with a workspace API key (the default). */
 const isKeyed = (op: Operation) => op.auth === undefined || op.auth === 'apiKey';
