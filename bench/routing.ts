@@ -20,6 +20,7 @@ import { loadConfig } from '../config/load.js';
 import { closeContext, createContext } from '../src/app/context.js';
 import { openThreadKey } from '../src/domain/conversation.js';
 import { createLogger } from '../src/logger.js';
+import { benchDb, percentile, REDIS_URL, runId } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,13 +43,10 @@ for (const [name, n] of Object.entries({ CONVERSATIONS, AGENTS, CAPACITY, CONCUR
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name.toLowerCase()} must be a positive integer`);
 }
 
-const runId = randomBytes(3).toString('hex');
-const mongo = new URL(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/omnigate');
-mongo.pathname = `/omnigate_bench_routing_${runId}`;
 const config = loadConfig({
   NODE_ENV: 'production',
-  MONGODB_URI: mongo.toString(),
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  MONGODB_URI: benchDb('routing'),
+  REDIS_URL,
   QUEUE_PREFIX: `bench-routing-${runId}`,
   OMNIGATE_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
   OMNIGATE_ADMIN_TOKEN: randomBytes(24).toString('hex'),
@@ -153,7 +151,6 @@ async function assignAll(workspaceId: Types.ObjectId, conversationIds: Types.Obj
   await Promise.all(Array.from({ length: CONCURRENCY }, workerLoop));
   const elapsed = (performance.now() - began) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(2));
   return {
     calls: next,
     assigned,
@@ -162,9 +159,9 @@ async function assignAll(workspaceId: Types.ObjectId, conversationIds: Types.Obj
     ...(firstErrors.length > 0 && { firstErrors }),
     seconds: Number(elapsed.toFixed(2)),
     assignmentsPerSecond: Number((assigned / elapsed).toFixed(1)),
-    p50Ms: pct(0.5),
-    p90Ms: pct(0.9),
-    p99Ms: pct(0.99),
+    p50Ms: percentile(latencies, 0.5),
+    p90Ms: percentile(latencies, 0.9),
+    p99Ms: percentile(latencies, 0.99),
     maxMs: Number((latencies.at(-1) ?? NaN).toFixed(2)),
     stoppedBySeconds: next < conversationIds.length,
   };
