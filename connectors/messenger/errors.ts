@@ -1,5 +1,6 @@
 import type { AxiosError } from 'axios';
 import { ProviderSendError, type SendFailureOutcome, ProviderRequestError } from '../contract.js';
+import { classifyErrorCode } from '../support/error-outcome.js';
 import { graphErrorBody } from './payload.js';
 
 /**
@@ -32,11 +33,7 @@ const FINAL_CODES: ReadonlySet<string> = new Set([
 /** `code/subcode` first, then the code alone, then the HTTP status. */
 export function outcomeOf(code: string, subcode: string | undefined, httpStatus?: number): SendFailureOutcome {
   const full = subcode === undefined ? code : `${code}/${subcode}`;
-  if (WINDOW_CLOSED_CODES.has(full)) return 'window_closed';
-  if (RETRY_CODES.has(code)) return 'retry';
-  if (FINAL_CODES.has(code)) return 'final';
-  if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429 || httpStatus === 408)) return 'retry';
-  return 'final';
+  return classifyErrorCode({ windowClosed: WINDOW_CLOSED_CODES, retry: RETRY_CODES, final: FINAL_CODES }, code, httpStatus, full);
 }
 
 export interface GraphFailure {

@@ -1,6 +1,7 @@
 import type { AxiosError } from 'axios';
 import { z } from 'zod';
 import { ProviderSendError, type SendFailureOutcome, ProviderRequestError } from '../contract.js';
+import { classifyErrorCode } from '../support/error-outcome.js';
 
 /**
  * Graph API failures in our terms. Decisions are made on Meta's `code` alone (titles are
@@ -51,11 +52,7 @@ const FINAL_CODES: ReadonlySet<string> = new Set([
 const PAIR_RATE_LIMIT_MS = 6_000;
 
 export function outcomeOf(code: string, httpStatus?: number): SendFailureOutcome {
-  if (WINDOW_CLOSED_CODES.has(code)) return 'window_closed';
-  if (RETRY_CODES.has(code)) return 'retry';
-  if (FINAL_CODES.has(code)) return 'final';
-  if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429 || httpStatus === 408)) return 'retry';
-  return 'final';
+  return classifyErrorCode({ windowClosed: WINDOW_CLOSED_CODES, retry: RETRY_CODES, final: FINAL_CODES }, code, httpStatus);
 }
 
 const graphErrorBody = z.looseObject({

@@ -1,5 +1,6 @@
 import { isAxiosError, type AxiosError } from 'axios';
 import { ProviderSendError, type SendFailureOutcome, ProviderRequestError } from '../contract.js';
+import { classifyErrorCode } from '../support/error-outcome.js';
 
 /**
  * Twilio failures in our terms. Decisions are made on Twilio's numeric `code` alone; the HTTP
@@ -39,11 +40,7 @@ const FINAL_CODES: ReadonlySet<string> = new Set([
 ]);
 
 export function outcomeOf(code: string, httpStatus?: number): SendFailureOutcome {
-  if (WINDOW_CLOSED_CODES.has(code)) return 'window_closed';
-  if (RETRY_CODES.has(code)) return 'retry';
-  if (FINAL_CODES.has(code)) return 'final';
-  if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429 || httpStatus === 408)) return 'retry';
-  return 'final';
+  return classifyErrorCode({ windowClosed: WINDOW_CLOSED_CODES, retry: RETRY_CODES, final: FINAL_CODES }, code, httpStatus);
 }
 
 export interface TwilioFailure {
