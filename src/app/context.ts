@@ -11,6 +11,7 @@ import { ContactMerger } from '../contacts/contact-merger.js';
 import { systemClock, type Clock } from '../clock.js';
 import { Outbox } from '../events/outbox.js';
 import { WebhookDeliverer } from '../events/webhook-deliverer.js';
+import { WebhookTargetGuard } from '../webhooks/allowlist.js';
 import { EndpointSlots } from '../webhooks/endpoint-slots.js';
 import { InboundProcessor } from '../ingest/inbound-processor.js';
 import { MessageIngest } from '../ingest/message-ingest.js';
@@ -54,6 +55,7 @@ export interface AppContext {
   sendWorker: SendWorker;
   mediaFetcher: MediaFetcher;
   webhookDeliverer: WebhookDeliverer;
+  webhookTargets: WebhookTargetGuard;
   lifecycle: LifecycleService;
   assignment: AssignmentService;
   router: Router;
@@ -101,7 +103,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
   const assignment = new AssignmentService({ store, lifecycle, loads, outbox, clock, logger });
+  const webhookTargets = new WebhookTargetGuard(store, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS);
   return {
+    webhookTargets,
     config,
     logger,
     clock,
@@ -148,7 +152,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       clock,
       logger,
       slots: new EndpointSlots(redis, config.QUEUE_PREFIX, config.WEBHOOK_MAX_IN_FLIGHT),
-      allowedHosts: options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS,
+      targets: webhookTargets,
       disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
     }),
   };

@@ -8,11 +8,10 @@ import { AppError, notFound } from '../errors.js';
 import type { AutomationRuleDoc } from '../store/models/automation-rule.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
-import { webhookAllowlist } from '../webhooks/allowlist.js';
 import { deliverWebhook } from '../webhooks/sender.js';
-import { assertPublicUrl, ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
+import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
 
-export type ActionDeps = Pick<AppContext, 'store' | 'outbox' | 'assignment' | 'router' | 'sender' | 'secretBox' | 'clock' | 'logger' | 'webhookDeliverer'>;
+export type ActionDeps = Pick<AppContext, 'store' | 'outbox' | 'assignment' | 'router' | 'sender' | 'secretBox' | 'clock' | 'logger' | 'webhookTargets'>;
 
 /** One rule applied to one event; `runId` is its claim id, `<ruleId>-<eventId>`. */
 export interface RuleRun {
@@ -139,7 +138,7 @@ async function reply(ctx: ActionDeps, run: RuleRun, content: MessageContent): Pr
  */
 async function callWebhook(ctx: ActionDeps, run: RuleRun, url: string): Promise<ActionOutcome> {
   const { rule, event } = run;
-  await assertPublicUrl(url, { allowlist: await webhookAllowlist(ctx.store, ctx.webhookDeliverer.allowedHosts, rule.workspaceId) });
+  await ctx.webhookTargets.assertAllowed(rule.workspaceId, url);
   const body = JSON.stringify({
     type: event.type,
     timestamp: event.occurredAt.toISOString(),

@@ -8,12 +8,12 @@ import type { Store } from '../store/index.js';
 import type { DeliveryAttempt, DeliveryState, WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import { recordTicket } from '../conversations/escalation.js';
-import { webhookAllowlist } from '../webhooks/allowlist.js';
+import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
 import type { EndpointSlots } from '../webhooks/endpoint-slots.js';
 import { nextRetryDelay } from '../webhooks/retry-schedule.js';
 import { signingSecrets } from '../webhooks/secrets.js';
 import { deliverWebhook, type DeliveryAttemptResult } from '../webhooks/sender.js';
-import { assertPublicUrl, ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
+import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
 import { deliveryJobId, enqueueDelivery, type DeliverJobData } from './dispatcher.js';
 import type { Outbox } from './outbox.js';
 import { subscriptionToApi } from '../http/serializers.js';
@@ -35,7 +35,7 @@ export interface WebhookDelivererDeps {
   logger: Logger;
   slots: EndpointSlots;
   /** The instance-wide allowlist (WEBHOOK_ALLOWED_HOSTS); workspaces add their own. */
-  allowedHosts: string[];
+  targets: WebhookTargetGuard;
   disableAfterDays: number;
 }
 
@@ -50,9 +50,6 @@ type Outcome = DeliveryAttemptResult['outcome'];
 export class WebhookDeliverer {
   constructor(private readonly deps: WebhookDelivererDeps) {}
 
-  get allowedHosts(): string[] {
-    return this.deps.allowedHosts;
-  }
 
   async deliver(job: Job<DeliverJobData>, token: string | undefined): Promise<void> {
     const { store, clock } = this.deps;
@@ -112,8 +109,7 @@ export class WebhookDeliverer {
   private async send(subscription: WebhookSubscriptionDoc, eventId: string, body: string): Promise<DeliveryAttemptResult> {
     const started = performance.now();
     try {
-      const allowlist = await webhookAllowlist(this.deps.store, this.deps.allowedHosts, subscription.workspaceId);
-      await assertPublicUrl(subscription.url, { allowlist });
+      await this.deps.targets.assertAllowed(subscription.workspaceId, subscription.url);
       const secrets = signingSecrets(this.deps.secretBox, subscription, this.deps.clock.now());
       return await deliverWebhook({ url: subscription.url, eventId, body, secrets, http: this.deps.http });
     } catch (err) {

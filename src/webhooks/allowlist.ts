@@ -1,15 +1,37 @@
 import type { Types } from 'mongoose';
 import { z } from 'zod';
 import type { Store } from '../store/index.js';
-import { isValidAllowlistEntry } from './url-guard.js';
+import { assertPublicUrl, ForbiddenWebhookUrlError, isValidAllowlistEntry } from './url-guard.js';
 
 /** A workspace's `webhookAllowedHosts`: hostnames, IP addresses or CIDRs its webhooks may reach although private. */
 export const webhookAllowedHostsSchema = z
   .array(z.string().trim().min(1).max(253).refine(isValidAllowlistEntry, 'must be a hostname, an IP address or a CIDR'))
   .max(100);
 
-/** The instance-wide allowlist (WEBHOOK_ALLOWED_HOSTS) plus the workspace's own. */
-export async function webhookAllowlist(store: Store, instanceHosts: string[], workspaceId: Types.ObjectId | string): Promise<string[]> {
-  const workspace = await store.workspaces.findById(workspaceId, { 'settings.webhookAllowedHosts': 1 }).lean();
-  return [...instanceHosts, ...(workspace?.settings?.webhookAllowedHosts ?? [])];
+/**
+ * Decides whether a workspace's webhooks (subscriptions, automation rule calls) may reach a URL:
+ * public addresses always, private or loopback ones only when allowlisted instance-wide
+ * (WEBHOOK_ALLOWED_HOSTS) or by the workspace (`settings.webhookAllowedHosts`). The workspace's
+ * list is read only for a target that is not public, so a delivery to a public helpdesk costs no
+ * store read.
+ */
+export class WebhookTargetGuard {
+  constructor(
+    private readonly store: Store,
+    private readonly instanceHosts: string[],
+  ) {}
+
+  /** Throws ForbiddenWebhookUrlError for a target the workspace may not reach; DNS errors propagate. */
+  async assertAllowed(workspaceId: Types.ObjectId | string, url: string): Promise<void> {
+    try {
+      await assertPublicUrl(url, { allowlist: this.instanceHosts });
+      return;
+    } catch (err) {
+      if (!(err instanceof ForbiddenWebhookUrlError)) throw err;
+      const workspace = await this.store.workspaces.findById(workspaceId, { 'settings.webhookAllowedHosts': 1 }).lean();
+      const own = workspace?.settings?.webhookAllowedHosts ?? [];
+      if (own.length === 0) throw err;
+      await assertPublicUrl(url, { allowlist: [...this.instanceHosts, ...own] });
+    }
+  }
 }

@@ -6,9 +6,7 @@ import { ACTION_TYPES, AUTOMATION_TRIGGERS, CONDITION_OPERATORS, conditionProble
 import { badRequest, notFound, unprocessable } from '../../errors.js';
 import type { AutomationRuleDoc } from '../../store/models/automation-rule.js';
 import { CONVERSATION_PRIORITIES } from '../../store/models/conversation.js';
-import { webhookAllowlist } from '../../webhooks/allowlist.js';
 import { generateWebhookSecret } from '../../webhooks/signature.js';
-import { assertPublicUrl } from '../../webhooks/url-guard.js';
 import { isoTime, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
@@ -161,9 +159,8 @@ export function automationRuleRoutes(ctx: AppContext): Router {
     }
     const urls = actions.flatMap((a) => (a.type === 'webhook' ? [a.url] : []));
     if (urls.length === 0) return;
-    const allowlist = await webhookAllowlist(ctx.store, ctx.webhookDeliverer.allowedHosts, workspaceId);
     for (const url of urls) {
-      await assertPublicUrl(url, { allowlist }).catch((err: Error) => {
+      await ctx.webhookTargets.assertAllowed(workspaceId, url).catch((err: Error) => {
         throw badRequest('webhook_url_forbidden', err.message);
       });
     }

@@ -7,10 +7,8 @@ import { badRequest, notFound } from '../../errors.js';
 import { MAX_REPLAY_EVENTS, replayDelivery, replayRange } from '../../events/webhook-replay.js';
 import { EVENT_TYPES } from '../../events/outbox.js';
 import { DELIVERY_STATES } from '../../store/models/webhook-delivery.js';
-import { webhookAllowlist } from '../../webhooks/allowlist.js';
 import { rotateSecrets } from '../../webhooks/secrets.js';
 import { generateWebhookSecret } from '../../webhooks/signature.js';
-import { assertPublicUrl } from '../../webhooks/url-guard.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { deliveryResponse, pageOf, subscriptionResponse } from '../api-schemas.js';
@@ -124,8 +122,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
     if (unknown.length > 0) throw badRequest('unknown_event_type', `Unknown event types: ${unknown.join(', ')}`, { known: EVENT_TYPES });
   };
   const checkUrl = async (url: string, res: Response) => {
-    const allowlist = await webhookAllowlist(ctx.store, ctx.webhookDeliverer.allowedHosts, authOf(res).workspaceId);
-    await assertPublicUrl(url, { allowlist }).catch((err: Error) => {
+    await ctx.webhookTargets.assertAllowed(authOf(res).workspaceId, url).catch((err: Error) => {
       throw badRequest('webhook_url_forbidden', err.message);
     });
   };
