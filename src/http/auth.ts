@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHandler, Response } from 'express';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
@@ -12,10 +13,12 @@ export interface AuthContext {
   role: ApiKeyRole;
 }
 
-function presentedKey(req: Request): string | undefined {
-  const header = req.get('authorization');
+/** The API key a request's headers carry: `Authorization: Bearer <key>` or `X-API-Key`. */
+export function keyFromHeaders(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  return req.get('x-api-key') ?? undefined;
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' ? apiKey : undefined;
 }
 
 /** The one check of what a valid key is, for the REST API and the WebSocket upgrade alike. Throws 401. */
@@ -28,7 +31,7 @@ export async function verifyApiKey(ctx: Pick<AppContext, 'store'>, key: string):
 /** Resolves the API key (Authorization: Bearer or X-API-Key) to its workspace. */
 export function authenticate(ctx: AppContext): RequestHandler {
   return async (req, res, next) => {
-    const key = presentedKey(req);
+    const key = keyFromHeaders(req.headers);
     if (!key) throw unauthorized();
     const auth = await verifyApiKey(ctx, key);
     res.locals.auth = auth;

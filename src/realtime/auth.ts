@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { keyFromHeaders } from '../http/auth.js';
 
 /** The subprotocol a browser offers alongside `bearer.<key>`; the server answers with it. */
 export const REALTIME_PROTOCOL = 'omnigate.v1';
@@ -10,10 +11,8 @@ const KEY_PROTOCOL = 'bearer.';
  * query parameter (which proxies may log: prefer the subprotocol).
  */
 export function presentedKey(req: IncomingMessage, url: URL): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const apiKeyHeader = req.headers['x-api-key'];
-  if (typeof apiKeyHeader === 'string') return apiKeyHeader;
+  const fromHeaders = keyFromHeaders(req.headers);
+  if (fromHeaders) return fromHeaders;
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const fromProtocol = offered.find((p) => p.startsWith(KEY_PROTOCOL));
   if (fromProtocol) return fromProtocol.slice(KEY_PROTOCOL.length);
