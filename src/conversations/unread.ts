@@ -23,8 +23,7 @@ export async function refreshUnread(store: Store, conversation: ConversationDoc)
     const updated = await store.conversations
       .findOneAndUpdate(
         { _id: current._id, lastReadAt },
-        // `unread` is only ever set here, never cleared: a smaller stale count must not hide a newer message.
-        { $max: { unreadCount: count }, ...(count > 0 && { $set: { unread: true } }) },
+        { $max: { unreadCount: count } },
         { new: true, timestamps: false },
       )
       .lean();
@@ -38,5 +37,5 @@ export async function refreshUnread(store: Store, conversation: ConversationDoc)
 
 /** "Mark read": nothing of the customer's is unread as of now. */
 export function markReadUpdate(now: Date) {
-  return { $set: { unreadCount: 0, unread: false, lastReadAt: now } };
+  return { $set: { unreadCount: 0, lastReadAt: now } };
 }

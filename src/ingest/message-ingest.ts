@@ -243,7 +243,6 @@ export class MessageIngest {
           },
           // A new timer generation: the inactivity timers scheduled before this message are stale.
           ...(fromCustomer && { $inc: { lifecycleVersion: 1, ...(unread && { unreadCount: 1 }) } }),
-          ...(unread && { $set: { unread: true } }),
         },
         { new: true },
       )

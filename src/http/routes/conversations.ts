@@ -83,7 +83,7 @@ export function conversationRoutes(ctx: AppContext): Router {
       ...(q.contactId && { contactId: q.contactId }),
       ...(q.priority && { priority: { $in: q.priority } }),
       // Stored before the flags existed means not unread, not archived: hence $ne rather than false.
-      ...(q.unread && { unread: q.unread === 'true' ? true : { $ne: true } }),
+      ...(q.unread && { unreadCount: q.unread === 'true' ? { $gt: 0 } : { $not: { $gt: 0 } } }),
       archived: q.archived === 'true' ? true : { $ne: true },
       ...((q.createdFrom || q.createdTo) && {
         createdAt: { ...(q.createdFrom && { $gte: new Date(q.createdFrom) }), ...(q.createdTo && { $lt: new Date(q.createdTo) }) },

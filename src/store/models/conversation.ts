@@ -60,9 +60,8 @@ export interface ConversationDoc {
   /** Workspace-defined labels applied to it. */
   labelIds: Types.ObjectId[];
   priority: ConversationPriority;
-  /** Customer messages since an agent last marked it read; `unread` mirrors `unreadCount > 0` for filtering. */
+  /** Customer messages since an agent last marked it read. */
   unreadCount: number;
-  unread: boolean;
   lastReadAt?: Date;
   /** The first reply by an agent or automation: first response time counts to it. */
   firstResponseAt?: Date;
@@ -109,7 +108,6 @@ export const conversationSchema = new Schema<ConversationDoc>({
   labelIds: { type: [Schema.Types.ObjectId], default: [] },
   priority: { type: String, enum: CONVERSATION_PRIORITIES, default: 'normal' },
   unreadCount: { type: Number, default: 0 },
-  unread: { type: Boolean, default: false },
   lastReadAt: Date,
   firstResponseAt: Date,
   ticket: new Schema({ reference: String, subscriptionId: Schema.Types.ObjectId, at: Date }, { _id: false }),
