@@ -1,16 +1,17 @@
 # Multi-stage build: compile TypeScript, then run on a slim image with production deps only.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/node-env.sh scripts/with-node.sh ./scripts/
 COPY config ./config
 COPY connectors ./connectors
 COPY src ./src
 COPY templates ./templates
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

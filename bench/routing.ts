@@ -33,12 +33,16 @@ const { values } = parseArgs({
   },
 });
 const CONVERSATIONS = Number(values.conversations);
+function strategyOf(value: string | undefined): 'least_busy' | 'round_robin' {
+  if (value === 'least_busy' || value === 'round_robin') return value;
+  throw new Error('--strategy must be least_busy or round_robin');
+}
+
 const AGENTS = Number(values.agents);
 const CAPACITY = Number(values.capacity);
 const CONCURRENCY = Number(values.concurrency);
-const STRATEGY = values.strategy;
+const STRATEGY = strategyOf(values.strategy);
 const SECONDS = Number(values.seconds);
-if (STRATEGY !== 'least_busy' && STRATEGY !== 'round_robin') throw new Error('--strategy must be least_busy or round_robin');
 for (const [name, n] of Object.entries({ CONVERSATIONS, AGENTS, CAPACITY, CONCURRENCY })) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name.toLowerCase()} must be a positive integer`);
 }

@@ -9,6 +9,9 @@ cd "$ROOT"
 log() { printf '[test] %s\n' "$*" >&2; }
 
 bash "$ROOT/scripts/setup.sh"
+# shellcheck source=scripts/node-env.sh
+source "$ROOT/scripts/node-env.sh"
+use_project_node
 
 # Assign first so a failing `services.sh env` stops us (a bare eval "$(...)" would hide it).
 services_env=$(bash "$ROOT/scripts/services.sh" env)

@@ -68,7 +68,7 @@ interface RuleApplied {
 /** Until no events job waits or runs: everything the events caused has been done. */
 const settled = () =>
   eventually(async () => {
-    const counts = await h.ctx.queues.events.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+    const counts = await h.ctx.queues.events.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return Object.values(counts).every((n) => n === 0);
   });
 

@@ -1,4 +1,4 @@
-import type { Attachment, ParsedMail } from 'mailparser';
+import type { Attachment, ParsedMail, StructuredHeader } from 'mailparser';
 import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import { withoutUndefined } from '../support/objects.js';
 import { firstHeader, parseHeaderBlock, type HeaderMap } from './headers.js';
@@ -13,10 +13,14 @@ const ORIGINAL_PARTS: ReadonlySet<string> = new Set(['message/rfc822', 'text/rfc
 /** Actions that report no failure: still trying, or done. */
 const NOT_FAILED: ReadonlySet<string> = new Set(['delayed', 'delivered', 'relayed', 'expanded']);
 
+function isStructured(header: unknown): header is StructuredHeader {
+  return typeof header === 'object' && header !== null && typeof (header as StructuredHeader).value === 'string' && 'params' in header;
+}
+
 /** `multipart/report; report-type=delivery-status`: a bounce (or delay notice), never a message. */
 export function isDeliveryReport(mail: Pick<ParsedMail, 'headers'>): boolean {
   const contentType = mail.headers.get('content-type');
-  if (!contentType || typeof contentType !== 'object' || !('params' in contentType)) return false;
+  if (!isStructured(contentType)) return false;
   return contentType.value.toLowerCase() === 'multipart/report' && contentType.params['report-type']?.toLowerCase() === 'delivery-status';
 }
 

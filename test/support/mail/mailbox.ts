@@ -110,7 +110,7 @@ export async function clearMailbox(user: UserRef, mailbox = 'INBOX'): Promise<vo
 export async function uidValidity(user: UserRef, mailbox = 'INBOX'): Promise<number> {
   return withImap(user, async (client) => {
     const status = await client.status(mailbox, { uidValidity: true });
-    if (status.uidValidity === undefined) throw new Error(`STATUS ${mailbox} returned no UIDVALIDITY`);
+    if (!status || status.uidValidity === undefined) throw new Error(`STATUS ${mailbox} returned no UIDVALIDITY`);
     return Number(status.uidValidity);
   });
 }

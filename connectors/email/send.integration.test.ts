@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ProviderSendError, type ChannelAccess, type OutboundSend } from '../contract.js';
 import type { MessageContent } from '../../src/domain/message.js';
 import { refusal } from '../support/testing.js';
+import { assertImapReachable, imapConfig } from '../../test/support/mail/mail-servers.js';
 import { parseHeaderBlock } from './headers.js';
 import { createEmailConnector, type EmailSecrets, type EmailSettings } from './index.js';
 import { replySubject, threadHeaders, toProviderSendError } from './send.js';
@@ -22,10 +23,8 @@ const PARENT = {
   inReplyTo: `og.${CONVERSATION}.665f1c2ab3d4e5f6a7b8c9d1@omnigate.test`,
   references: ['CAF=k2x9Q1mE7uY@mail.example.com', `og.${CONVERSATION}.665f1c2ab3d4e5f6a7b8c9d1@omnigate.test`],
 };
-const IMAP_HOST = process.env.IMAP_HOST || '127.0.0.1';
-const IMAP_PORT = Number(process.env.IMAP_PORT || 1143);
-/** The Dovecot of scripts/services.sh; without it the real APPEND test is skipped (the stand-in ones still run). */
-const imapUp = await imapGreets(IMAP_HOST, IMAP_PORT);
+/** The Dovecot of scripts/services.sh. */
+const { host: IMAP_HOST, port: IMAP_PORT } = imapConfig();
 
 // ---------------------------------------------------------------- a real SMTP server, no TLS
 
@@ -279,37 +278,33 @@ describe('the copy in the Sent folder', () => {
     expect(onWarning).toHaveBeenCalledWith(`The sent message ${OUR_ID} could not be copied to the Sent folder`, new Error('NO [OVERQUOTA] Quota exceeded'));
   });
 
-  it.skipIf(!imapUp)(
-    imapUp
-      ? 'IMAP APPEND to Dovecot: the exact sent bytes, \\Seen, the folder created on TRYCREATE'
-      : `IMAP APPEND to Dovecot — SKIPPED: no IMAP server at ${IMAP_HOST}:${IMAP_PORT} (start it with: bash scripts/services.sh start)`,
-    async () => {
-      const folder = `Sent-test-${randomBytes(4).toString('hex')}`;
-      const messageId = randomBytes(12).toString('hex');
-      const onWarning = vi.fn();
-      const real = createEmailConnector({ onWarning });
-      const message = outbound({ type: 'text', text: 'Filed in Sent' }, { thread: { conversationId: CONVERSATION, messageId, subject: 'Sent copy' } });
-      const result = await real.send(message, channelWith({ settings: { imap: { ...channelWith().settings.imap, sentFolder: folder } } }));
-      expect(onWarning).not.toHaveBeenCalled();
-      const sent = onlyReceived().raw;
+  it('IMAP APPEND to Dovecot: the exact sent bytes, \\Seen, the folder created on TRYCREATE', async () => {
+    await assertImapReachable();
+    const folder = `Sent-test-${randomBytes(4).toString('hex')}`;
+    const messageId = randomBytes(12).toString('hex');
+    const onWarning = vi.fn();
+    const real = createEmailConnector({ onWarning });
+    const message = outbound({ type: 'text', text: 'Filed in Sent' }, { thread: { conversationId: CONVERSATION, messageId, subject: 'Sent copy' } });
+    const result = await real.send(message, channelWith({ settings: { imap: { ...channelWith().settings.imap, sentFolder: folder } } }));
+    expect(onWarning).not.toHaveBeenCalled();
+    const sent = onlyReceived().raw;
 
-      const client = new ImapFlow({ host: IMAP_HOST, port: IMAP_PORT, secure: false, doSTARTTLS: false, auth: { user: ADDRESS, pass: 'support-pass' }, logger: false });
-      client.on('error', () => {});
-      await client.connect();
-      try {
-        await client.mailboxOpen(folder, { readOnly: true });
-        const uids = (await client.search({ header: { 'message-id': result.providerMessageId } }, { uid: true })) || [];
-        expect(uids).toHaveLength(1);
-        const copy = await client.fetchOne(String(uids[0]), { source: true, flags: true }, { uid: true });
-        expect(copy && copy.flags?.has('\\Seen')).toBe(true);
-        expect(copy && copy.source?.equals(sent)).toBe(true);
-        await client.mailboxClose();
-        await client.mailboxDelete(folder);
-      } finally {
-        await client.logout().catch(() => client.close());
-      }
-    },
-  );
+    const client = new ImapFlow({ host: IMAP_HOST, port: IMAP_PORT, secure: false, doSTARTTLS: false, auth: { user: ADDRESS, pass: 'support-pass' }, logger: false });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await client.mailboxOpen(folder, { readOnly: true });
+      const uids = (await client.search({ header: { 'message-id': result.providerMessageId } }, { uid: true })) || [];
+      expect(uids).toHaveLength(1);
+      const copy = await client.fetchOne(String(uids[0]), { source: true, flags: true }, { uid: true });
+      expect(copy && copy.flags?.has('\\Seen')).toBe(true);
+      expect(copy && copy.source?.equals(sent)).toBe(true);
+      await client.mailboxClose();
+      await client.mailboxDelete(folder);
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  });
 });
 
 describe('toProviderSendError', () => {
@@ -387,18 +382,4 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-/** True when something greets as IMAP there within 2 s. */
-async function imapGreets(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (up: boolean) => {
-      socket.destroy();
-      resolve(up);
-    };
-    socket.setTimeout(2000, () => done(false));
-    socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('* OK')));
-    socket.once('error', () => done(false));
-  });
 }
