@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Local backing services for Omnigate: Redis (Debian's redis-server), a MongoDB
-# wire-protocol server (FerretDB on SQLite, built from the Go module proxy, because
-# no MongoDB binary can be downloaded on our machines and there is no docker/systemd),
-# and, for the email channel's tests, an IMAP server (Debian's Dovecot, our own instance).
+# wire-protocol server (FerretDB with its PostgreSQL handler, built from the Go module proxy,
+# on a PostgreSQL cluster of our own from Debian's packages: no MongoDB binary can be
+# downloaded on our machines and there is no docker/systemd), and, for the email channel's
+# tests, an IMAP server (Debian's Dovecot, our own instance).
 #
 #   scripts/services.sh [start]       install what is missing, start what is not running, wait until ready
 #   scripts/services.sh stop          stop only the processes this script started (pidfiles under .data/)
@@ -15,7 +16,8 @@
 # Idempotent: healthy services are reused, never restarted; nothing is reinstalled or rebuilt
 # when already present. Caller-provided MONGODB_URI / REDIS_URL / IMAP_HOST mean "use that,
 # start nothing". Ports: MONGO_PORT (default 27017), REDIS_PORT (default 6379), IMAP_PORT
-# (default 1143). All state lives in <repo>/.data/.
+# (default 1143), PG_PORT (default 55432: FerretDB's PostgreSQL, loopback only, never the
+# system's instance). All state lives in <repo>/.data/.
 #
 # Dovecot (IMAP only, 127.0.0.1:IMAP_PORT, no TLS, plaintext login) runs from a config that is
 # regenerated on every start in .data/dovecot/dovecot.conf (mail in .data/dovecot/mail, log
@@ -30,6 +32,7 @@ DATA="$ROOT/.data"
 REDIS_PORT=${REDIS_PORT:-6379}
 MONGO_PORT=${MONGO_PORT:-27017}
 IMAP_PORT=${IMAP_PORT:-1143}
+PG_PORT=${PG_PORT:-55432}
 WAIT_SECS=${SERVICES_WAIT_SECS:-60}
 
 FERRETDB_VERSION=v1.24.2
@@ -40,6 +43,13 @@ FERRETDB_PIDFILE="$FERRETDB_DIR/ferretdb.pid"
 FERRETDB_PORTFILE="$FERRETDB_DIR/ferretdb.port"
 FERRETDB_LOG="$FERRETDB_DIR/ferretdb.log"
 FERRETDB_BUILD_LOG="$FERRETDB_DIR/build.log"
+
+PG_DIR="$DATA/postgres"
+PG_DATA="$PG_DIR/data"
+PG_LOG="$PG_DIR/postgres.log"
+PG_SOCKETS="$PG_DIR/run"
+PG_SUPERUSER=ferretdb
+PG_DATABASE=ferretdb
 
 REDIS_DIR="$DATA/redis"
 REDIS_PIDFILE="$REDIS_DIR/redis.pid"
@@ -69,8 +79,8 @@ die() { log "ERROR: $*"; exit 1; }
 redact() { printf '%s' "$1" | sed -E 's#(://)[^/@]*@#\1***@#'; }
 
 # Ports must be plain numbers: they are interpolated into URLs, /dev/tcp paths and flags.
-for _p in "$REDIS_PORT" "$MONGO_PORT" "$IMAP_PORT"; do
-  [[ $_p =~ ^[0-9]+$ ]] || die "ports must be numeric (REDIS_PORT=$REDIS_PORT MONGO_PORT=$MONGO_PORT IMAP_PORT=$IMAP_PORT)"
+for _p in "$REDIS_PORT" "$MONGO_PORT" "$IMAP_PORT" "$PG_PORT"; do
+  [[ $_p =~ ^[0-9]+$ ]] || die "ports must be numeric (REDIS_PORT=$REDIS_PORT MONGO_PORT=$MONGO_PORT IMAP_PORT=$IMAP_PORT PG_PORT=$PG_PORT)"
 done
 
 # dovecot/doveadm live in /usr/sbin and /usr/bin; a non-root PATH may lack the sbin dirs.
@@ -251,6 +261,98 @@ wait_redis() {
   log "redis: ready at redis://127.0.0.1:$REDIS_PORT"
 }
 
+# ---------------------------------------------------------------- PostgreSQL (FerretDB's backend)
+
+# The newest server bin dir of Debian's postgresql packages (/usr/lib/postgresql/<major>/bin).
+pg_bindir() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [[ -n $dir && -x $dir/pg_ctl && -x $dir/initdb ]] && printf '%s\n' "$dir"
+}
+
+ensure_postgres_installed() {
+  if pg_bindir >/dev/null; then return; fi
+  local started=$SECONDS
+  log "installing Debian's postgresql package"
+  apt_install postgresql || die "could not install postgresql with apt-get"
+  pg_bindir >/dev/null || die "postgresql is installed but no /usr/lib/postgresql/*/bin/pg_ctl was found"
+  log "installed PostgreSQL in $((SECONDS - started)) s"
+}
+
+# PostgreSQL refuses to run as root: as root the cluster belongs to Debian's `postgres` user.
+pg_user() {
+  if [[ $(id -u) -eq 0 ]]; then printf 'postgres\n'; else id -un; fi
+}
+
+# Run a PostgreSQL program as the cluster's owner.
+as_pg() {
+  local user
+  user=$(pg_user)
+  if [[ $user == "$(id -un)" ]]; then "$@"; else runuser -u "$user" -- "$@"; fi
+}
+
+pg_ready() { as_pg "$(pg_bindir)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d "$PG_DATABASE" -U "$PG_SUPERUSER" 2>/dev/null; }
+
+# Our cluster's postmaster pid, if it is running (pg_ctl reads postmaster.pid and checks it).
+pg_running() { as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
+
+# A cluster of our own, created once: trust authentication is safe because it listens on
+# 127.0.0.1 only, and test data trades durability for speed (no fsync): a crash of this
+# machine may lose the local store, a crash of any process loses nothing.
+init_postgres() {
+  [[ -s $PG_DATA/PG_VERSION ]] && return
+  local user
+  user=$(pg_user)
+  mkdir -p "$PG_DIR"
+  if [[ $user != "$(id -un)" ]] && ! runuser -u "$user" -- test -x "$DATA"; then
+    die "user '$user' cannot reach .data (a parent directory of the repo is not searchable by others); run: chmod o+x on the repo's parent directories"
+  fi
+  chown "$user" "$PG_DIR"
+  log "postgres: creating our cluster in .data/postgres/data ($(as_pg "$(pg_bindir)/postgres" --version))"
+  as_pg "$(pg_bindir)/initdb" -D "$PG_DATA" -U "$PG_SUPERUSER" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >>"$PG_LOG.init" 2>&1 ||
+    { tail -n 20 "$PG_LOG.init" >&2; die "initdb failed (log: .data/postgres/postgres.log.init)"; }
+}
+
+start_postgres() {
+  ensure_postgres_installed
+  init_postgres
+  if pg_running; then
+    log "postgres: our cluster is already running"
+    return
+  fi
+  if port_open "$PG_PORT"; then
+    die "port $PG_PORT is taken by something that is not our PostgreSQL cluster; free it or set PG_PORT"
+  fi
+  mkdir -p "$PG_SOCKETS"
+  chown "$(pg_user)" "$PG_SOCKETS" "$PG_DIR"
+  log "postgres: starting our cluster on 127.0.0.1:$PG_PORT (log .data/postgres/postgres.log)"
+  # -w: return once it accepts connections. Options: loopback only, sockets in .data, and the
+  # speed-over-durability settings of a local test store (see init_postgres).
+  if ! as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$WAIT_SECS" start -o "$(
+    printf '%s ' -c listen_addresses=127.0.0.1 -p "$PG_PORT" -c "unix_socket_directories=$PG_SOCKETS" \
+      -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+      -c shared_buffers=256MB -c max_locks_per_transaction=256
+  )" </dev/null >/dev/null 2>&1 9>&-; then
+    tail -n 20 "$PG_LOG" >&2 2>/dev/null || true
+    die "PostgreSQL failed to start (log: .data/postgres/postgres.log)"
+  fi
+  if ! as_pg "$(pg_bindir)/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'" | grep -q 1; then
+    as_pg "$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" "$PG_DATABASE" ||
+      die "could not create database $PG_DATABASE in our PostgreSQL cluster"
+  fi
+  log "postgres: ready at 127.0.0.1:$PG_PORT"
+}
+
+stop_postgres() {
+  if ! pg_bindir >/dev/null || [[ ! -s $PG_DATA/PG_VERSION ]] || ! pg_running; then
+    log "postgres: no cluster of ours is running"
+    return
+  fi
+  log "stopping our PostgreSQL cluster"
+  as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || log "WARNING: pg_ctl stop failed (log: .data/postgres/postgres.log)"
+}
+
 # ---------------------------------------------------------------- FerretDB
 
 # True if binary $1 (default: ours) reports our FerretDB version.
@@ -299,7 +401,7 @@ build_ferretdb() {
   mkdir -p "$FERRETDB_DIR" "$DATA/bin"
   : >"$FERRETDB_BUILD_LOG"
   log "building FerretDB $FERRETDB_VERSION from the Go module proxy (first time ~1-3 min; log .data/ferretdb/build.log)"
-  # No go.work from elsewhere, no VCS stamping from the enclosing omnigate repo, pure-Go SQLite.
+  # No go.work from elsewhere, no VCS stamping from the enclosing omnigate repo, no cgo.
   export GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
   rm -rf "$bdir"
@@ -334,8 +436,15 @@ start_mongo() {
   fi
 
   local pid
+  # A FerretDB of ours from before the move to PostgreSQL (SQLite handler) is replaced.
+  if pid=$(live_pid "$FERRETDB_PIDFILE" ferretdb) && ! live_pid "$FERRETDB_PIDFILE" --handler=postgresql >/dev/null; then
+    log "mongo: our FerretDB (pid $pid) runs an old handler; restarting it on PostgreSQL"
+    stop_pid FerretDB "$pid"
+    rm -f "$FERRETDB_PIDFILE" "$FERRETDB_PORTFILE"
+  fi
   if mongo_ping "$MONGO_PORT"; then
     if pid=$(ours_on "$FERRETDB_PIDFILE" ferretdb "$FERRETDB_PORTFILE" "$MONGO_PORT"); then
+      start_postgres # FerretDB answers ping without its backend: make sure the cluster runs too
       log "mongo: FerretDB already running (ours, pid $pid) on 127.0.0.1:$MONGO_PORT"
     else
       log "mongo: reusing the MongoDB-compatible server already answering on 127.0.0.1:$MONGO_PORT (not started by us)"
@@ -358,16 +467,19 @@ start_mongo() {
 
   build_ferretdb
 
-  local data="$FERRETDB_DIR/data" state="$FERRETDB_DIR/state"
-  mkdir -p "$data" "$state"
+  start_postgres
+
+  local state="$FERRETDB_DIR/state"
+  mkdir -p "$state"
   rm -f "$FERRETDB_PIDFILE"
-  log "mongo: starting FerretDB $FERRETDB_VERSION (SQLite in .data/ferretdb/data) on 127.0.0.1:$MONGO_PORT, log .data/ferretdb/ferretdb.log"
+  log "mongo: starting FerretDB $FERRETDB_VERSION (PostgreSQL handler, our cluster on 127.0.0.1:$PG_PORT) on 127.0.0.1:$MONGO_PORT, log .data/ferretdb/ferretdb.log"
   # setsid + nohup: survive the calling shell/CI step; stdio detached so callers' pipes close,
   # and fd 9 (our lock) closed so the daemon doesn't hold the lock forever.
   # --debug-addr=- : no metrics/pprof HTTP listener (its fixed default port 8088 would clash
   # between instances and is not needed here).
   setsid nohup "$FERRETDB_BIN" \
-    --handler=sqlite --sqlite-url="file:${data// /%20}/" --state-dir="$state" \
+    --handler=postgresql --postgresql-url="postgres://$PG_SUPERUSER@127.0.0.1:$PG_PORT/$PG_DATABASE" \
+    --state-dir="$state" \
     --telemetry=disable --listen-addr="127.0.0.1:$MONGO_PORT" --log-level=warn \
     --debug-addr=- \
     </dev/null >>"$FERRETDB_LOG" 2>&1 9>&- &
@@ -705,6 +817,7 @@ cmd_stop() {
     log "mongo: no FerretDB of ours is running"
   fi
   rm -f "$FERRETDB_PIDFILE" "$FERRETDB_PORTFILE"
+  stop_postgres
   if pid=$(live_pid "$REDIS_PIDFILE" redis-server); then
     stop_pid Redis "$pid"
   else
@@ -750,6 +863,14 @@ cmd_status() {
   else
     echo "imap: DOWN on 127.0.0.1:$IMAP_PORT"
     ok=1
+  fi
+  if [[ -z ${MONGODB_URI:-} ]]; then
+    if pg_bindir >/dev/null && [[ -s $PG_DATA/PG_VERSION ]] && pg_running; then
+      echo "postgres: up on 127.0.0.1:$PG_PORT (ours, FerretDB's backend, data in .data/postgres)"
+    else
+      echo "postgres: DOWN (FerretDB's backend, 127.0.0.1:$PG_PORT)"
+      ok=1
+    fi
   fi
   if ferretdb_built; then
     echo "ferretdb binary: .data/bin/ferretdb $FERRETDB_VERSION"

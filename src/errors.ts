@@ -25,11 +25,12 @@ export const unprocessable = (code: string, message: string, details?: unknown) 
   new AppError(422, code, message, details);
 
 /**
- * MongoDB's duplicate key error, the signal that a unique index did its job. FerretDB's SQLite
- * backend reports the same violation from findAndModify as a constraint failure, not 11000.
+ * MongoDB's duplicate key error, the signal that a unique index did its job. FerretDB on
+ * PostgreSQL reports the same violation from an update or findAndModify as PostgreSQL's
+ * unique_violation (SQLSTATE 23505) in the message, not as 11000.
  */
 export function isDuplicateKeyError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
-  return code === 11000 || (typeof message === 'string' && message.includes('UNIQUE constraint failed'));
+  return code === 11000 || (typeof message === 'string' && message.includes('SQLSTATE 23505'));
 }

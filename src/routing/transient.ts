@@ -1,9 +1,10 @@
 /**
- * FerretDB on SQLite answers a write that found the database locked with SQLITE_BUSY ("database
- * is locked"): nothing was written, and the same call a moment later usually succeeds.
+ * A write that PostgreSQL (under FerretDB) aborted for a conflict with a concurrent one: a
+ * deadlock (SQLSTATE 40P01) or a serialization failure (40001). Nothing was written, and the
+ * same call a moment later usually succeeds.
  */
 export function isTransientStoreError(err: unknown): boolean {
-  return err instanceof Error && /SQLITE_BUSY|database is locked/.test(err.message);
+  return err instanceof Error && /SQLSTATE 40P01|SQLSTATE 40001/.test(err.message);
 }
 
 const ATTEMPTS = 3;

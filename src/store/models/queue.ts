@@ -17,7 +17,12 @@ export interface QueueDoc {
   isDefault: boolean;
   /** The workspace id on the default queue only: the sparse unique index makes it one per workspace. */
   defaultKey?: string;
-  /** Member agents: the ones routing assigns to and whose going available pulls work from here. */
+  /**
+   * Member agents: the ones routing assigns to and whose going available pulls work from here.
+   * Not indexed: "the queues of an agent" reads the workspace's queues (a handful), and a
+   * multikey index over a large array is one btree key on FerretDB's PostgreSQL backend, too
+   * large to store beyond about 600 members.
+   */
   agentIds: Types.ObjectId[];
   /** Round robin: the member assigned last. A hint, not a claim: concurrent routing may repeat it. */
   rrCursor?: Types.ObjectId;
@@ -49,4 +54,3 @@ export const queueSchema = new Schema<QueueDoc>(
 );
 queueSchema.index({ defaultKey: 1 }, { unique: true, sparse: true });
 queueSchema.index({ workspaceId: 1, _id: -1 });
-queueSchema.index({ workspaceId: 1, agentIds: 1 });
