@@ -60,7 +60,7 @@ export class ChannelService {
       ? this.providerFields(connector, doc.type, workspaceId, { ...doc.settings, ...patch.settings }, { ...this.secretBox.open<Record<string, unknown>>(doc.secrets), ...patch.secrets })
       : {};
     const updated = await this.stored(() =>
-      this.store.channels.findOneAndUpdate({ _id: doc._id, workspaceId }, { $set: { ...(patch.name !== undefined && { name: patch.name }), ...fields } }, { new: true }).lean(),
+      this.store.channels.findOneAndUpdate({ _id: doc._id, workspaceId }, { $set: { ...(patch.name !== undefined && { name: patch.name }), ...fields } }, { returnDocument: 'after' }).lean(),
     );
     this.cache.delete(String(doc._id));
     if (!updated) throw notFound('Channel');

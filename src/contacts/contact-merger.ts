@@ -45,7 +45,7 @@ export class ContactMerger {
     const identities = await store.contactIdentities.updateMany({ workspaceId, contactId: source._id }, { $set: { contactId: target._id } });
     const { moved, resolved } = await this.moveConversations(workspaceId, source._id, target._id);
     const messages = await store.messages.updateMany({ workspaceId, contactId: source._id }, { $set: { contactId: target._id } });
-    const contact = (await store.contacts.findOneAndUpdate({ _id: target._id, workspaceId }, { $set: filledIn(target, source) }, { new: true }).lean()) ?? target;
+    const contact = (await store.contacts.findOneAndUpdate({ _id: target._id, workspaceId }, { $set: filledIn(target, source) }, { returnDocument: 'after' }).lean()) ?? target;
     const result: MergeResult = {
       contact,
       mergedContactId: String(source._id),

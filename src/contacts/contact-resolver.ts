@@ -22,7 +22,7 @@ export async function resolveContact(store: Store, channel: ChannelDoc, identity
         .findOneAndUpdate(
           { channelId: channel._id, externalId: identity.externalId },
           { $setOnInsert: { workspaceId: channel.workspaceId, contactId: candidateId }, $set: profile },
-          { upsert: true, new: true },
+          { upsert: true, returnDocument: 'after' },
         )
         .lean();
       // Upserted every time (a no-op once it exists) so a crash between the two writes heals itself.

@@ -25,7 +25,7 @@ export async function updateConversation(
   const { store, outbox } = deps;
   const before = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
   if (!before) throw notFound('Conversation');
-  const after = await store.conversations.findOneAndUpdate({ _id: before._id, workspaceId }, update, { new: true }).lean();
+  const after = await store.conversations.findOneAndUpdate({ _id: before._id, workspaceId }, update, { returnDocument: 'after' }).lean();
   if (!after) throw notFound('Conversation');
   const valuesOf = (c: ConversationDoc) => fields.map((f) => JSON.stringify(c[f] ?? null));
   const was = valuesOf(before);

@@ -79,7 +79,7 @@ export async function recordTicket(
   const current = await deps.store.conversations.findOne(filter, { ticket: 1 }).lean();
   if (!current || (current.ticket?.reference === reference && String(current.ticket.subscriptionId) === String(subscriptionId))) return;
   const ticket = { reference, subscriptionId, at: deps.clock.now() };
-  const conversation = await deps.store.conversations.findOneAndUpdate(filter, { $set: { ticket } }, { new: true }).lean();
+  const conversation = await deps.store.conversations.findOneAndUpdate(filter, { $set: { ticket } }, { returnDocument: 'after' }).lean();
   if (!conversation) return;
   const ticketKey = createHash('sha256').update(`${String(subscriptionId)}\n${reference}`).digest('hex').slice(0, 16);
   await deps.outbox.emit({

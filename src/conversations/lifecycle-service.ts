@@ -217,7 +217,7 @@ export class LifecycleService {
             ...(unset.length > 0 && { $unset: Object.fromEntries(unset.map((f) => [f, ''])) }),
             $inc: { lifecycleVersion: 1 },
           },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean();
     } catch (err) {

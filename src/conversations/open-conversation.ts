@@ -42,7 +42,7 @@ export async function openConversationFor(
               ...(options.previousConversationId && { previousConversationId: options.previousConversationId }),
             },
           },
-          { upsert: true, new: true },
+          { upsert: true, returnDocument: 'after' },
         )
         .lean();
       return { conversation, created: conversation.firstProviderKey === providerKey };

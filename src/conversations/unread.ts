@@ -24,7 +24,7 @@ export async function refreshUnread(store: Store, conversation: ConversationDoc)
       .findOneAndUpdate(
         { _id: current._id, lastReadAt },
         { $max: { unreadCount: count } },
-        { new: true, timestamps: false },
+        { returnDocument: 'after', timestamps: false },
       )
       .lean();
     if (updated) return updated;

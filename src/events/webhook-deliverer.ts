@@ -208,7 +208,7 @@ export class WebhookDeliverer {
     const { store, outbox, logger } = this.deps;
     const streak = subscription.failingSince ?? at;
     const updated = await store.webhookSubscriptions
-      .findOneAndUpdate({ _id: subscription._id, enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: at, failingSince: streak } }, { new: true })
+      .findOneAndUpdate({ _id: subscription._id, enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: at, failingSince: streak } }, { returnDocument: 'after' })
       .lean();
     if (!updated) return;
     logger.warn({ subscriptionId: String(subscription._id), reason }, 'webhook subscription disabled');

@@ -48,7 +48,7 @@ export async function replayDelivery(
     .findOneAndUpdate(
       { _id: delivery._id, state: delivery.state },
       { $set: { state: 'pending', round: (delivery.round ?? 0) + 1 }, $unset: { nextAttemptAt: 1 } },
-      { new: true },
+      { returnDocument: 'after' },
     )
     .lean();
   if (!replayed) throw conflict('delivery_pending', 'The delivery is being replayed already');

@@ -138,7 +138,7 @@ export class MessageIngest {
     });
     const updated =
       (await this.store.conversations
-        .findOneAndUpdate({ _id: conversation._id }, { $max: { lastMessageAt: event.timestamp } }, { new: true })
+        .findOneAndUpdate({ _id: conversation._id }, { $max: { lastMessageAt: event.timestamp } }, { returnDocument: 'after' })
         .lean()) ?? conversation;
     if (created) {
       await this.outbox.emit({
@@ -244,7 +244,7 @@ export class MessageIngest {
           // A new timer generation: the inactivity timers scheduled before this message are stale.
           ...(fromCustomer && { $inc: { lifecycleVersion: 1, ...(unread && { unreadCount: 1 }) } }),
         },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean();
     return moved ?? conversation;

@@ -111,7 +111,7 @@ export class PullManager {
           .findOneAndUpdate(
             { _id: doc._id, $or: [{ state: { $ne: state } }, { stateReason: { $ne: reason } }] },
             state === 'active' ? { $set: { state }, $unset: { stateReason: '' } } : { $set: { state, stateReason: reason } },
-            { new: true },
+            { returnDocument: 'after' },
           )
           .lean();
         if (!changed) return;

@@ -123,7 +123,7 @@ export class StatusUpdater {
                 ...(change.error && { error: change.error }),
               },
             },
-            { new: true },
+            { returnDocument: 'after' },
           )
           .lean();
       } catch (err) {

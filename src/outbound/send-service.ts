@@ -108,7 +108,7 @@ export class SendService {
       .findOneAndUpdate(
         { _id: message._id, status: 'failed', sendRound: message.sendRound },
         { $set: { status: 'queued' }, $inc: { sendRound: 1 }, $unset: { error: '', failedAt: '' } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean();
     if (!retried) {

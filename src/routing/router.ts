@@ -252,7 +252,7 @@ export class Router {
     const updated =
       target.queueId !== undefined
         ? await store.conversations.findById(current._id).lean()
-        : await store.conversations.findOneAndUpdate({ _id: current._id }, { $push: { transfers: record } }, { new: true }).lean();
+        : await store.conversations.findOneAndUpdate({ _id: current._id }, { $push: { transfers: record } }, { returnDocument: 'after' }).lean();
     if (!updated) throw notFound('Conversation');
     await outbox.emit({
       type: 'conversation.transferred',

@@ -91,7 +91,7 @@ export class TemplateRegistry {
     }
     try {
       const { providerTemplateId, status } = await connector.submitTemplate(template, access);
-      const updated = await this.store.templates.findByIdAndUpdate(claimed._id, { $set: { providerTemplateId, status } }, { new: true }).lean();
+      const updated = await this.store.templates.findByIdAndUpdate(claimed._id, { $set: { providerTemplateId, status } }, { returnDocument: 'after' }).lean();
       return updated ?? claimed;
     } catch (err) {
       await this.store.templates.deleteOne({ _id: claimed._id });
@@ -123,7 +123,7 @@ export class TemplateRegistry {
             ...(event.providerTemplateId && { providerTemplateId: event.providerTemplateId }),
           },
         },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean();
     await this.outbox.emit({

@@ -93,7 +93,7 @@ export function agentRoutes(ctx: AppContext): Router {
       ...(apiKeyId === null && { $unset: { apiKeyId: '' } }),
     };
     // A lowered capacity takes effect for new assignments; held conversations stay (see AssignmentService).
-    const updated = await stored(() => ctx.store.agents.findOneAndUpdate({ _id: id, workspaceId }, update, { new: true, runValidators: true }).lean());
+    const updated = await stored(() => ctx.store.agents.findOneAndUpdate({ _id: id, workspaceId }, update, { returnDocument: 'after', runValidators: true }).lean());
     if (!updated) throw notFound('Agent');
     // Routing follows the new status: work waiting in the agent's queues, or work it leaves.
     if (updated.status !== agent.status && updated.status === 'available') await ctx.router.agentAvailable(workspaceId, updated._id);

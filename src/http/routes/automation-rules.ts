@@ -209,7 +209,7 @@ export function automationRuleRoutes(ctx: AppContext): Router {
     const { workspaceId } = authOf(res);
     if (!(await ctx.store.automationRules.exists({ _id: id, workspaceId }))) throw notFound('Automation rule');
     if (body.actions) await checkActions(workspaceId, body.actions);
-    const updated = await ctx.store.automationRules.findOneAndUpdate({ _id: id, workspaceId }, { $set: body }, { new: true, runValidators: true }).lean();
+    const updated = await ctx.store.automationRules.findOneAndUpdate({ _id: id, workspaceId }, { $set: body }, { returnDocument: 'after', runValidators: true }).lean();
     if (!updated) throw notFound('Automation rule');
     res.json(ruleToApi(updated));
   });

@@ -127,7 +127,7 @@ export function cannedResponseRoutes(ctx: AppContext): Router {
     const body = updateCannedResponseBody.parse(req.body);
     checkVariables(body.text);
     const updated = await stored(() =>
-      ctx.store.cannedResponses.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, { $set: body }, { new: true, runValidators: true }).lean(),
+      ctx.store.cannedResponses.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, { $set: body }, { returnDocument: 'after', runValidators: true }).lean(),
     );
     if (!updated) throw notFound('Canned response');
     res.json(cannedToApi(updated));

@@ -136,7 +136,7 @@ export function contactRoutes(ctx: AppContext): Router {
       else set[`attributes.${key}`] = value;
     }
     const updated = await ctx.store.contacts
-      .findOneAndUpdate({ _id: id, workspaceId }, { ...(Object.keys(set).length > 0 && { $set: set }), ...(Object.keys(unset).length > 0 && { $unset: unset }) }, { new: true })
+      .findOneAndUpdate({ _id: id, workspaceId }, { ...(Object.keys(set).length > 0 && { $set: set }), ...(Object.keys(unset).length > 0 && { $unset: unset }) }, { returnDocument: 'after' })
       .lean();
     if (!updated) throw notFound('Contact');
     await ctx.outbox.emit({

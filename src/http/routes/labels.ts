@@ -103,7 +103,7 @@ export function labelRoutes(ctx: AppContext): Router {
       $set: { ...body, ...(body.name && { nameKey: body.name.toLowerCase() }), ...(newDescription && { description: newDescription }) },
       ...(newDescription === null && { $unset: { description: '' } }),
     };
-    const updated = await stored(() => ctx.store.labels.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, update, { new: true }).lean());
+    const updated = await stored(() => ctx.store.labels.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, update, { returnDocument: 'after' }).lean());
     if (!updated) throw notFound('Label');
     res.json(labelToApi(updated));
   });

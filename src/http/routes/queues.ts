@@ -116,7 +116,7 @@ export function queueRoutes(ctx: AppContext): Router {
     if (body.agentIds) await checkAgents(workspaceId, body.agentIds);
     if (body.overflowQueueId) await checkOverflow(workspaceId, body.overflowQueueId, id);
     const update = writeOf({ ...body, ...(body.agentIds && { agentIds: [...new Set(body.agentIds)] }) });
-    const queue = await ctx.store.routingQueues.findOneAndUpdate({ _id: id, workspaceId }, update, { new: true, runValidators: true }).lean();
+    const queue = await ctx.store.routingQueues.findOneAndUpdate({ _id: id, workspaceId }, update, { returnDocument: 'after', runValidators: true }).lean();
     if (!queue) throw notFound('Queue');
     res.json(routingQueueToApi(queue));
   });

@@ -183,7 +183,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       Object.assign($unset, { disabledReason: 1, disabledAt: 1, failingSince: 1 });
     }
     const update = { ...(Object.keys($set).length > 0 && { $set }), ...(Object.keys($unset).length > 0 && { $unset }) };
-    const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, update, { new: true }).lean();
+    const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, update, { returnDocument: 'after' }).lean();
     if (!updated) throw notFound('Webhook subscription');
     res.json(subscriptionToApi(updated));
   });
@@ -201,7 +201,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       const { id } = idParam.parse(req.params);
       const sub = await findSubscription(id, res);
       const { secret, update } = rotateSecrets(ctx.secretBox, sub, ctx.clock.now(), ctx.config.WEBHOOK_SECRET_ROTATION_HOURS * HOUR_MS);
-      const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, { $set: update }, { new: true }).lean();
+      const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, { $set: update }, { returnDocument: 'after' }).lean();
       if (!updated) throw notFound('Webhook subscription');
       return { status: 200, body: { ...subscriptionToApi(updated), secret } };
     }),

@@ -23,7 +23,7 @@ export function workspaceRoutes(ctx: AppContext): Router {
     // CSAT settings are set field by field: turning the survey on keeps the stored message.
     const { csat, ...settings } = body;
     const update = { ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [`settings.${k}`, v])), ...(csat && csatSettingsUpdate(csat)) };
-    const workspace = await ctx.store.workspaces.findByIdAndUpdate(authOf(res).workspaceId, { $set: update }, { new: true, runValidators: true }).lean();
+    const workspace = await ctx.store.workspaces.findByIdAndUpdate(authOf(res).workspaceId, { $set: update }, { returnDocument: 'after', runValidators: true }).lean();
     if (!workspace) throw notFound('Workspace');
     res.json(workspaceToApi(workspace));
   });
