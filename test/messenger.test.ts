@@ -150,11 +150,17 @@ describe('Messenger end to end', () => {
   it('the echo of our own message does not duplicate it, even when it arrives before the send is recorded', async () => {
     const at = h.clock.now();
     const conversationId = await conversationWith(page, 'PSID6', at);
-    // The provider answers slowly; its echo webhook overtakes the answer.
-    sendApi(page).delay(800).reply(200, { recipient_id: 'PSID6', message_id: 'm_out_raced' });
+    // The provider holds its answer until the echo webhook of the same message has been processed.
+    let answer: (() => void) | undefined;
+    sendApi(page).reply((_uri, _body, callback) => {
+      answer = () => callback(null, [200, { recipient_id: 'PSID6', message_id: 'm_out_raced' }]);
+    });
     const res = await send(conversationId, { type: 'text', text: 'raced' });
-    await new Promise((r) => setTimeout(r, 100));
+    const release = await eventually(async () => answer);
     await deliver(page, pageWebhook(page.pageId, [pageEcho(page.pageId, 'PSID6', 'm_out_raced', 'raced', at)]));
+    await eventually(async () => (await h.ctx.store.rawEvents.countDocuments({ channelId: page.id, state: 'received' })) === 0);
+    expect(await h.ctx.store.messages.countDocuments({ providerMessageId: 'm_out_raced' })).toBe(1);
+    release();
     await eventually(async () => (await statusOf(res.body.id)) === 'sent');
     const copies = await h.ctx.store.messages.find({ providerMessageId: 'm_out_raced' }).lean();
     expect(copies).toHaveLength(1);

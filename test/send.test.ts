@@ -112,7 +112,10 @@ describe('sending', () => {
     });
     expect(message.providerMessageId).toBe('wamid.SENT1');
     expect(sentBody).toMatchObject({ messaging_product: 'whatsapp', to: '15551110003', type: 'text', text: { body: 'Hello Ana' } });
-    expect(await h.ctx.store.events.countDocuments({ type: 'message.sent', 'data.message.id': res.body.id })).toBe(1);
+    // The event is written after the message's status: wait for it, then make sure it is the only one.
+    const sentEvents = () => h.ctx.store.events.countDocuments({ type: 'message.sent', 'data.message.id': res.body.id });
+    await eventually(async () => (await sentEvents()) > 0);
+    expect(await sentEvents()).toBe(1);
   });
 
   it('moves statuses only forward, whatever order they arrive in', async () => {
