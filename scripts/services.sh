@@ -296,6 +296,23 @@ pg_ready() { as_pg "$(pg_bindir)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d "$
 # Our cluster's postmaster pid, if it is running (pg_ctl reads postmaster.pid and checks it).
 pg_running() { as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
 
+# The cluster lives in .data/postgres. Its owner (Debian's `postgres` user when we are root) must
+# be able to reach it: a checkout under a parent it cannot search (e.g. /root) keeps the cluster
+# in /var/tmp instead, in a folder named after this checkout.
+choose_pg_dir() {
+  local user alt
+  user=$(pg_user)
+  [[ $user == "$(id -un)" ]] && return
+  mkdir -p "$DATA"
+  if runuser -u "$user" -- test -x "$DATA" 2>/dev/null; then return; fi
+  alt="/var/tmp/omnigate-postgres-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+  PG_DIR=$alt PG_DATA=$alt/data PG_LOG=$alt/postgres.log PG_SOCKETS=$alt/run
+  log "postgres: .data is not reachable by user '$user'; the cluster lives in $alt"
+}
+
+# Where the cluster is, for messages.
+pg_where() { printf '%s\n' "${PG_DIR#"$ROOT"/}"; }
+
 # A cluster of our own, created once: trust authentication is safe because it listens on
 # 127.0.0.1 only, and test data trades durability for speed (no fsync): a crash of this
 # machine may lose the local store, a crash of any process loses nothing.
@@ -304,17 +321,15 @@ init_postgres() {
   local user
   user=$(pg_user)
   mkdir -p "$PG_DIR"
-  if [[ $user != "$(id -un)" ]] && ! runuser -u "$user" -- test -x "$DATA"; then
-    die "user '$user' cannot reach .data (a parent directory of the repo is not searchable by others); run: chmod o+x on the repo's parent directories"
-  fi
   chown "$user" "$PG_DIR"
-  log "postgres: creating our cluster in .data/postgres/data ($(as_pg "$(pg_bindir)/postgres" --version))"
+  log "postgres: creating our cluster in $(pg_where)/data ($(as_pg "$(pg_bindir)/postgres" --version))"
   as_pg "$(pg_bindir)/initdb" -D "$PG_DATA" -U "$PG_SUPERUSER" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >>"$PG_LOG.init" 2>&1 ||
-    { tail -n 20 "$PG_LOG.init" >&2; die "initdb failed (log: .data/postgres/postgres.log.init)"; }
+    { tail -n 20 "$PG_LOG.init" >&2; die "initdb failed (log: $(pg_where)/postgres.log.init)"; }
 }
 
 start_postgres() {
   ensure_postgres_installed
+  choose_pg_dir
   init_postgres
   if pg_running; then
     log "postgres: our cluster is already running"
@@ -325,7 +340,7 @@ start_postgres() {
   fi
   mkdir -p "$PG_SOCKETS"
   chown "$(pg_user)" "$PG_SOCKETS" "$PG_DIR"
-  log "postgres: starting our cluster on 127.0.0.1:$PG_PORT (log .data/postgres/postgres.log)"
+  log "postgres: starting our cluster on 127.0.0.1:$PG_PORT (log $(pg_where)/postgres.log)"
   # -w: return once it accepts connections. Options: loopback only, sockets in .data, and the
   # speed-over-durability settings of a local test store (see init_postgres).
   if ! as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$WAIT_SECS" start -o "$(
@@ -334,7 +349,7 @@ start_postgres() {
       -c shared_buffers=256MB -c max_locks_per_transaction=256
   )" </dev/null >/dev/null 2>&1 9>&-; then
     tail -n 20 "$PG_LOG" >&2 2>/dev/null || true
-    die "PostgreSQL failed to start (log: .data/postgres/postgres.log)"
+    die "PostgreSQL failed to start (log: $(pg_where)/postgres.log)"
   fi
   if ! as_pg "$(pg_bindir)/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'" | grep -q 1; then
@@ -345,12 +360,13 @@ start_postgres() {
 }
 
 stop_postgres() {
+  choose_pg_dir
   if ! pg_bindir >/dev/null || [[ ! -s $PG_DATA/PG_VERSION ]] || ! pg_running; then
     log "postgres: no cluster of ours is running"
     return
   fi
   log "stopping our PostgreSQL cluster"
-  as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || log "WARNING: pg_ctl stop failed (log: .data/postgres/postgres.log)"
+  as_pg "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || log "WARNING: pg_ctl stop failed (log: $(pg_where)/postgres.log)"
 }
 
 # ---------------------------------------------------------------- FerretDB
@@ -865,8 +881,9 @@ cmd_status() {
     ok=1
   fi
   if [[ -z ${MONGODB_URI:-} ]]; then
+    choose_pg_dir 2>/dev/null
     if pg_bindir >/dev/null && [[ -s $PG_DATA/PG_VERSION ]] && pg_running; then
-      echo "postgres: up on 127.0.0.1:$PG_PORT (ours, FerretDB's backend, data in .data/postgres)"
+      echo "postgres: up on 127.0.0.1:$PG_PORT (ours, FerretDB's backend, data in $(pg_where))"
     else
       echo "postgres: DOWN (FerretDB's backend, 127.0.0.1:$PG_PORT)"
       ok=1
