@@ -5,7 +5,13 @@
  * provider's POST to the stub's receipt of the matching event; the stub verifies every
  * signature as a receiver would. Messages never received within the drain time count as lost.
  *
- *   npm run bench:e2e -- [--rate 50] [--seconds 20] [--warmup 3] [--drain 60]
+ * The gateway process counts its store commands and Redis round trips (bench/command-counter.ts);
+ * `perMessage` is what all messages sent cost together, from the first post until every job they
+ * caused has run, divided by the messages. Idle workers keep asking Redis for jobs, so the same
+ * counts are first taken over `--idle` seconds without traffic (`idlePerSecond`): that much of
+ * each second of the measured phase is not the messages' doing. `--no-count` leaves the counter out.
+ *
+ *   npm run bench:e2e -- [--rate 50] [--seconds 20] [--warmup 3] [--drain 60] [--idle 5] [--no-count]
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
@@ -15,7 +21,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { verifyWebhook } from '../src/webhooks/signature.js';
 import { QUEUE_NAMES } from '../src/jobs/queues.js';
-import { dropBenchDb, percentile, PHONE_NUMBER_ID, REDIS_URL, signMeta, startGateway, whatsappTextWebhook } from './support.js';
+import { countsBetween, perOperation, type CommandCounts } from './command-counts.js';
+import { dropBenchDb, percentile, PHONE_NUMBER_ID, REDIS_URL, removeKeys, signMeta, startGateway, waitForIdleQueues, whatsappTextWebhook } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,12 +30,17 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '3' },
     drain: { type: 'string', default: '60' },
+    idle: { type: 'string', default: '5' },
+    count: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const DRAIN_SECONDS = Number(values.drain);
+const IDLE_SECONDS = Number(values.idle);
+const COUNT = values.count;
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -60,9 +72,11 @@ stub.listen(0, '127.0.0.1');
 await once(stub, 'listening');
 const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}/hooks`;
 
-const gateway = await startGateway({ name: 'e2e', role: 'all', env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
+const gateway = await startGateway({ name: 'e2e', role: 'all', env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, countCommands: COUNT });
 const sent = new Map<string, number>();
 let ackErrors = 0;
+let counted: { counts: CommandCounts; seconds: number; jobsFinished: boolean } | undefined;
+let idle: CommandCounts | undefined;
 try {
   const subscription = await fetch(`${gateway.base}/v1/webhook-subscriptions`, {
     method: 'POST',
@@ -72,8 +86,15 @@ try {
   if (subscription.status !== 201) throw new Error(`subscription: ${subscription.status} ${await subscription.text()}`);
   secret = ((await subscription.json()) as { secret: string }).secret;
 
+  if (gateway.commandCounts && IDLE_SECONDS > 0) {
+    const idleFrom = await gateway.commandCounts();
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    idle = countsBetween(idleFrom, await gateway.commandCounts());
+  }
+
   // Open loop: message n leaves at n / RATE seconds whether or not earlier ones were answered.
   const total = Math.round(RATE * SECONDS);
+  const countsBefore = await gateway.commandCounts?.();
   const began = performance.now();
   const posts: Promise<void>[] = [];
   for (let n = 0; n < total; n++) {
@@ -96,6 +117,13 @@ try {
   await Promise.all(posts);
   const drainUntil = Date.now() + DRAIN_SECONDS * 1000;
   while (received.size < sent.size && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+  if (countsBefore && gateway.commandCounts) {
+    // The message.received webhook is not the last of it: the events jobs of the other events
+    // (routing, automation, real-time) may still run. Counted once the queues are idle.
+    const jobsFinished = await waitForIdleQueues(gateway.queuePrefix, Math.max(0, drainUntil - Date.now()) + 10_000);
+    const countsAfter = await gateway.commandCounts();
+    counted = { counts: countsBetween(countsBefore, countsAfter), seconds: Number(((performance.now() - began) / 1000).toFixed(1)), jobsFinished };
+  }
 } finally {
   await gateway.stop();
   stub.close();
@@ -106,6 +134,7 @@ try {
     await queue.obliterate({ force: true });
     await queue.close();
   }
+  await removeKeys(redis, gateway.queuePrefix);
   await redis.quit();
 }
 
@@ -129,6 +158,12 @@ console.log(
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       maxMs: Number((latencies.at(-1) ?? NaN).toFixed(2)),
+      ...(counted && {
+        countedSeconds: counted.seconds,
+        countedUntilJobsFinished: counted.jobsFinished,
+        perMessage: perOperation(counted.counts, sent.size, 'messages'),
+      }),
+      ...(idle && { idlePerSecond: perOperation(idle, IDLE_SECONDS, 'seconds without traffic') }),
     },
     null,
     2,

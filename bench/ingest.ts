@@ -7,13 +7,18 @@
  * The two are measured in alternating rounds and the medians reported, so that drift in what
  * else the machine is doing weighs on both alike.
  *
- *   npm run bench:ingest -- [--seconds 10] [--rounds 3] [--concurrency 32]
+ * Both server processes count their store commands and Redis round trips
+ * (bench/command-counter.ts); `perRequest` is what the rounds' requests cost together divided by
+ * them. The counter costs a little time in both; `--no-count` leaves it out.
+ *
+ *   npm run bench:ingest -- [--seconds 10] [--rounds 3] [--concurrency 32] [--no-count]
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
+import { addCounts, countsBetween, emptyCounts, perOperation, readCommandCounts, type CommandCounts } from './command-counts.js';
 import {
   benchDb,
   dropBenchDb,
@@ -21,6 +26,7 @@ import {
   percentile,
   PHONE_NUMBER_ID,
   REDIS_URL,
+  removeKeys,
   runId,
   signMeta,
   startGateway,
@@ -30,11 +36,18 @@ import {
 } from './support.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '32' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '32' },
+    count: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
+const COUNT = values.count;
 /** Every request of the run carries a message id of its own. */
 let sequence = 0;
 
@@ -77,19 +90,23 @@ async function load(url: string, phoneNumberId: string, appSecret: string): Prom
 interface Target {
   url: string;
   appSecret: string;
+  /** The server process's counts so far, when it runs with the command counter. */
+  commandCounts?: () => Promise<CommandCounts>;
   stop(): Promise<void>;
 }
 
 async function startBaseline(): Promise<Target> {
   const port = await freePort();
+  const counterPort = COUNT ? await freePort() : undefined;
   const appSecret = randomBytes(16).toString('hex');
-  const baseline = startProcess('bench/baseline-server.ts', {
+  const env = {
     MONGODB_URI: benchDb('baseline'),
     REDIS_URL,
     APP_SECRET: appSecret,
     PORT: String(port),
     QUEUE_PREFIX: `bench-baseline-${runId}`,
-  });
+  };
+  const baseline = startProcess('bench/baseline-server.ts', env, { commandCounterPort: counterPort });
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -101,7 +118,21 @@ async function startBaseline(): Promise<Target> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  return { url, appSecret, stop: () => stopProcess(baseline) };
+  return {
+    url,
+    appSecret,
+    ...(counterPort !== undefined && { commandCounts: () => readCommandCounts(counterPort) }),
+    stop: () => stopProcess(baseline),
+  };
+}
+
+/** One round against `target`, and what the target's process did for it. */
+async function measure(target: Target): Promise<{ result: Result; counts?: CommandCounts }> {
+  const before = await target.commandCounts?.();
+  const result = await load(target.url, PHONE_NUMBER_ID, target.appSecret);
+  // Answered means recorded and queued: nothing of these requests is still running.
+  const after = await target.commandCounts?.();
+  return { result, ...(before && after && { counts: countsBetween(before, after) }) };
 }
 
 /** Drops the run's databases and queues: nothing processes the jobs the run queued. */
@@ -112,32 +143,37 @@ async function cleanUp(): Promise<void> {
     const queue = new Queue(name, { connection: redis, prefix });
     await queue.obliterate({ force: true });
     await queue.close();
+    await removeKeys(redis, prefix);
   }
   await redis.quit();
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-function summarize(results: Result[]) {
+function summarize(runs: { result: Result; counts?: CommandCounts }[]) {
+  const results = runs.map((r) => r.result);
+  const requests = results.reduce((n, r) => n + r.requests + r.errors, 0);
+  const counted = runs.flatMap((r) => (r.counts ? [r.counts] : []));
   return {
     perSecond: median(results.map((r) => r.perSecond)),
     p50Ms: median(results.map((r) => r.p50Ms)),
     p99Ms: median(results.map((r) => r.p99Ms)),
     errors: results.reduce((n, r) => n + r.errors, 0),
     rounds: results.map((r) => r.perSecond),
+    ...(counted.length > 0 && { perRequest: perOperation(counted.reduce(addCounts, emptyCounts()), requests, 'requests') }),
   };
 }
 
 // The gateway as deployed for ingestion (HTTP role), with a workspace and a channel.
-const { webhookUrl, appSecret, stop } = await startGateway({ name: 'gateway', role: 'api' });
-const gatewayTarget: Target = { url: webhookUrl, appSecret, stop };
+const { webhookUrl, appSecret, stop, commandCounts } = await startGateway({ name: 'gateway', role: 'api', countCommands: COUNT });
+const gatewayTarget: Target = { url: webhookUrl, appSecret, stop, ...(commandCounts && { commandCounts }) };
 const baselineTarget = await startBaseline();
-const gatewayRuns: Result[] = [];
-const baselineRuns: Result[] = [];
+const gatewayRuns: Awaited<ReturnType<typeof measure>>[] = [];
+const baselineRuns: Awaited<ReturnType<typeof measure>>[] = [];
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    gatewayRuns.push(await load(gatewayTarget.url, PHONE_NUMBER_ID, gatewayTarget.appSecret));
-    baselineRuns.push(await load(baselineTarget.url, PHONE_NUMBER_ID, baselineTarget.appSecret));
+    gatewayRuns.push(await measure(gatewayTarget));
+    baselineRuns.push(await measure(baselineTarget));
   }
 } finally {
   await gatewayTarget.stop();

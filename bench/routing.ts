@@ -8,8 +8,13 @@
  * Runs in-process on its own database (`omnigate_bench_routing_<id>`) and queue prefix, both
  * removed at the end. Nothing processes the jobs the assignments queue (events, timers).
  *
+ * The routing calls run in this process, so the command counter (bench/command-counter.ts) is
+ * installed here: `perCall` is the store commands and Redis round trips of the timed phase divided
+ * by the calls made. `--no-count` leaves the counter out.
+ *
  *   npm run bench:routing -- [--conversations 10000] [--agents 1000] [--capacity 10]
  *                            [--concurrency 32] [--strategy least_busy|round_robin] [--seconds 0]
+ *                            [--no-count]
  *
  * `--seconds` > 0 stops starting new calls after that long (the checks then cover the calls made).
  */
@@ -20,7 +25,9 @@ import { loadConfig } from '../config/load.js';
 import { closeContext, createContext } from '../src/app/context.js';
 import { openThreadKey } from '../src/domain/conversation.js';
 import { createLogger } from '../src/logger.js';
-import { benchDb, percentile, REDIS_URL, runId } from './support.js';
+import { commandCounts, installCommandCounter } from './command-counter.js';
+import { countsBetween, perOperation } from './command-counts.js';
+import { benchDb, percentile, REDIS_URL, removeKeys, runId } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +37,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     strategy: { type: 'string', default: 'least_busy' },
     seconds: { type: 'string', default: '0' },
+    count: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const CONVERSATIONS = Number(values.conversations);
 function strategyOf(value: string | undefined): 'least_busy' | 'round_robin' {
@@ -43,10 +52,13 @@ const CAPACITY = Number(values.capacity);
 const CONCURRENCY = Number(values.concurrency);
 const STRATEGY = strategyOf(values.strategy);
 const SECONDS = Number(values.seconds);
+const COUNT = values.count;
 for (const [name, n] of Object.entries({ CONVERSATIONS, AGENTS, CAPACITY, CONCURRENCY })) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name.toLowerCase()} must be a positive integer`);
 }
 
+// Before the context connects: clients connected earlier are not counted.
+if (COUNT) installCommandCounter();
 const config = loadConfig({
   NODE_ENV: 'production',
   MONGODB_URI: benchDb('routing'),
@@ -211,6 +223,8 @@ async function verify(workspaceId: Types.ObjectId, routed: Types.ObjectId[]) {
 
 async function cleanUp(): Promise<void> {
   await Promise.all(Object.values(ctx.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+  // The routing load hints (`<prefix>:agent-load`) are not a queue's.
+  await removeKeys(ctx.redis, config.QUEUE_PREFIX);
   await store.connection.dropDatabase();
   await closeContext(ctx);
 }
@@ -219,7 +233,9 @@ let output: unknown;
 try {
   const seeded = await seed();
   console.error(`seeded ${CONVERSATIONS} conversations, ${AGENTS} agents in ${seeded.seconds} s; routing...`);
+  const countsBefore = COUNT ? commandCounts() : undefined;
   const run = await assignAll(seeded.workspaceId, seeded.conversationIds);
+  const perCall = countsBefore && perOperation(countsBetween(countsBefore, commandCounts()), run.calls, 'routing calls');
   const checks = await verify(seeded.workspaceId, seeded.conversationIds.slice(0, run.calls));
   output = {
     conversations: CONVERSATIONS,
@@ -229,6 +245,7 @@ try {
     strategy: STRATEGY,
     seedSeconds: seeded.seconds,
     routing: run,
+    ...(perCall && { perCall }),
     checks,
   };
 } finally {

@@ -3,7 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
+import { QUEUE_NAMES } from '../src/jobs/queues.js';
+import { readCommandCounts, type CommandCounts } from './command-counts.js';
 
 export const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/omnigate';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,8 +50,20 @@ export async function waitFor(url: string, opts: { timeoutMs?: number; process?:
   throw new Error(`${url} did not come up`);
 }
 
-export function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** The preload that counts store commands and Redis round trips in a process (bench/command-counter.ts). */
+const COMMAND_COUNTER = new URL('./command-counter.ts', import.meta.url).href;
+
+/**
+ * Runs `script` under tsx. With `commandCounterPort`, bench/command-counter.ts is preloaded and
+ * answers on that loopback port with the process's counts (readCommandCounts).
+ */
+export function startProcess(script: string, env: Record<string, string>, opts: { commandCounterPort?: number } = {}): ChildProcess {
+  const counter = opts.commandCounterPort === undefined ? [] : ['--import', COMMAND_COUNTER];
+  const counterEnv = opts.commandCounterPort === undefined ? {} : { COMMAND_COUNTER_PORT: String(opts.commandCounterPort) };
+  const child = spawn(process.execPath, ['--import', 'tsx', ...counter, script], {
+    env: { ...process.env, ...env, ...counterEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   child.stdout?.resume();
   return child;
 }
@@ -94,15 +110,21 @@ export interface Gateway {
   appSecret: string;
   apiKey: string;
   queuePrefix: string;
+  /** The gateway process's store commands and Redis round trips so far; only when started with `countCommands`. */
+  commandCounts?: () => Promise<CommandCounts>;
   stop(): Promise<void>;
 }
 
-/** A gateway process (`role`: api only, or api + workers) with a workspace and a WhatsApp Cloud channel. */
-export async function startGateway(opts: { name: string; role: 'api' | 'all'; env?: Record<string, string> }): Promise<Gateway> {
+/**
+ * A gateway process (`role`: api only, or api + workers) with a workspace and a WhatsApp Cloud
+ * channel; with `countCommands`, the command counter is preloaded into it.
+ */
+export async function startGateway(opts: { name: string; role: 'api' | 'all'; env?: Record<string, string>; countCommands?: boolean }): Promise<Gateway> {
   const port = await freePort();
+  const counterPort = opts.countCommands ? await freePort() : undefined;
   const adminToken = randomBytes(24).toString('hex');
   const queuePrefix = `bench-${opts.name}-${runId}`;
-  const child = startProcess('src/main.ts', {
+  const env = {
     MONGODB_URI: benchDb(opts.name),
     REDIS_URL,
     PORT: String(port),
@@ -115,7 +137,8 @@ export async function startGateway(opts: { name: string; role: 'api' | 'all'; en
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     ...opts.env,
-  });
+  };
+  const child = startProcess('src/main.ts', env, { commandCounterPort: counterPort });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/readyz`, { process: child });
   const post = async (path: string, token: string, body: unknown) => {
@@ -137,8 +160,51 @@ export async function startGateway(opts: { name: string; role: 'api' | 'all'; en
     appSecret,
     apiKey: ws.apiKey.key,
     queuePrefix,
+    ...(counterPort !== undefined && { commandCounts: () => readCommandCounts(counterPort) }),
     stop: () => stopProcess(child),
   };
+}
+
+/**
+ * Deletes every Redis key of a run's prefix. Obliterating the queues removes BullMQ's keys only;
+ * the gateway keeps more under the same prefix (the delivery sequence, real-time streams and
+ * their seen-markers, routing load hints, endpoint slots, rate limits, pull leases). Returns how
+ * many keys went.
+ */
+export async function removeKeys(redis: Redis, prefix: string): Promise<number> {
+  let removed = 0;
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+    if (keys.length > 0) removed += await redis.unlink(...keys);
+  }
+  return removed;
+}
+
+/**
+ * Waits until no queue of the gateway under `prefix` has a job waiting or running: the work the
+ * measured operations caused is done. Delayed jobs (lifecycle timers, hours away) do not count.
+ * False when that did not happen within `timeoutMs`.
+ */
+export async function waitForIdleQueues(prefix: string, timeoutMs: number): Promise<boolean> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: redis, prefix }));
+  const busy = async () => {
+    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children')));
+    return counts.some((c) => Object.values(c).some((n) => n > 0));
+  };
+  try {
+    const deadline = Date.now() + timeoutMs;
+    // Idle twice in a row: a job that ends adds its follow-up job before it stops being active,
+    // but a check that straddles the two could still see neither.
+    for (let idleChecks = 0; idleChecks < 2; ) {
+      if (Date.now() > deadline) return false;
+      idleChecks = (await busy()) ? 0 : idleChecks + 1;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return true;
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    await redis.quit();
+  }
 }
 
 /** Nearest-rank percentile of sorted values. */
