@@ -121,10 +121,17 @@ export class ChannelService {
 
   /** By id alone, for provider webhooks (the URL names the channel); cached. */
   async resolveForWebhook(type: string, channelId: string): Promise<ResolvedChannel> {
+    const channel = await this.resolveById(channelId);
+    if (!channel || channel.doc.type !== type) throw new AppError(404, 'unknown_channel', 'No such channel');
+    return channel;
+  }
+
+  /** By id alone, decrypted, from the cache when it holds a fresh copy; null if there is no such channel. */
+  async resolveById(channelId: string): Promise<ResolvedChannel | null> {
     const cached = this.cache.get(channelId);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS && cached.channel.doc.type === type) return cached.channel;
+    if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.channel;
     const doc = Types.ObjectId.isValid(channelId) ? await this.store.channels.findById(channelId).lean() : null;
-    if (!doc || doc.type !== type) throw new AppError(404, 'unknown_channel', 'No such channel');
+    if (!doc) return null;
     const channel = this.resolve(doc);
     this.cache.set(channelId, { at: Date.now(), channel });
     return channel;

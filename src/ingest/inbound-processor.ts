@@ -32,12 +32,11 @@ export class InboundProcessor {
     // Not lean: a hydrated document gives the body back as a Buffer.
     const raw = await store.rawEvents.findById(rawEventId);
     if (!raw || raw.state === 'processed') return;
-    const channelDoc = await store.channels.findById(raw.channelId).lean();
-    if (!channelDoc) {
+    const receiving = await channels.resolveById(String(raw.channelId));
+    if (!receiving) {
       await store.rawEvents.updateOne({ _id: rawEventId }, { $set: { state: 'failed', error: 'channel deleted' } });
       return;
     }
-    const receiving = channels.resolve(channelDoc);
     const events = await receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType }, receivedAt: raw.receivedAt });
     for (const [index, event] of events.entries()) {
       const targets = await this.route(receiving, event.accountId);
