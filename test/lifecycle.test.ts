@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Types } from 'mongoose';
 import { timerJobId } from '../src/conversations/lifecycle-service.js';
 import type { ConversationStatus } from '../src/domain/conversation.js';
 import type { TimerKind } from '../src/domain/lifecycle.js';
@@ -216,6 +217,7 @@ describe('timers', () => {
   it('uses the workspace settings for the delays', async () => {
     const other = await createWhatsAppWorkspace(h);
     await h.ctx.store.workspaces.updateOne({ _id: other.workspaceId }, { $set: { 'settings.abandonAfterMinutes': 5, 'settings.autoResolveAfterHours': 2 } });
+    await h.ctx.workspaceSettings.changed(new Types.ObjectId(other.workspaceId));
     const id = await inbound(newPhoneNumber(), other);
     expect((await currentTimer(id, 'abandon'))?.delay).toBe(5 * 60_000);
     expect((await setStatus(id, { status: 'active' }, other.key)).status).toBe(200);
@@ -272,6 +274,7 @@ describe('a customer writing to an ended conversation', () => {
   it('reopens the resolved conversation when the workspace says so, but never a closed one', async () => {
     const other = await createWhatsAppWorkspace(h);
     await h.ctx.store.workspaces.updateOne({ _id: other.workspaceId }, { $set: { 'settings.reopenResolved': true } });
+    await h.ctx.workspaceSettings.changed(new Types.ObjectId(other.workspaceId));
     const contact = newPhoneNumber();
     const first = await inbound(contact, other);
     await setStatus(first, { status: 'resolved' }, other.key);

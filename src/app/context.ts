@@ -32,6 +32,13 @@ import { SendWorker } from '../outbound/send-worker.js';
 import { SecretBox } from '../security/secret-box.js';
 import { connectStore, ensureIndexes, type Store } from '../store/index.js';
 import { TemplateRegistry } from '../templates/template-registry.js';
+import { SharedCache } from '../cache/shared-cache.js';
+import { WorkspaceSettings } from '../workspaces/workspace-settings.js';
+import { ActiveSubscriptions } from '../events/active-subscriptions.js';
+import { EnabledRules } from '../automation/enabled-rules.js';
+
+/** The longest a process keeps a cached record if an invalidation notice never reached it. */
+const CACHE_TTL_MS = 60_000;
 
 /** Everything the HTTP layer and the workers share, built once per process. */
 export interface AppContext {
@@ -64,6 +71,11 @@ export interface AppContext {
   realtime: RealtimePublisher;
   analytics: AnalyticsService;
   csat: CsatService;
+  /** Per-process copies of rarely changed records, invalidated across processes. */
+  cache: SharedCache;
+  workspaceSettings: WorkspaceSettings;
+  subscriptions: ActiveSubscriptions;
+  rules: EnabledRules;
 }
 
 export interface ContextOptions {
@@ -83,6 +95,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
+  const cache = new SharedCache({ redis, channel: `${config.QUEUE_PREFIX}:cache-invalidations`, ttlMs: CACHE_TTL_MS, logger });
+  await cache.start();
+  const workspaceSettings = new WorkspaceSettings({ store, cache });
   const connectors = new ConnectorRegistry(options.connectorEnvironment ?? defaultConnectorEnvironment(config, logger));
   const channels = new ChannelService(store, connectors, secretBox, config.PUBLIC_BASE_URL);
   const outbox = new Outbox(store, queues, clock, logger);
@@ -99,12 +114,17 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sendBackoffMs: config.SEND_BACKOFF_MS,
   });
   const loads = new LoadHints(redis, config.QUEUE_PREFIX);
-  const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger, sender, loads });
+  const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger, sender, loads, workspaceSettings });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
   const assignment = new AssignmentService({ store, lifecycle, loads, outbox, clock, logger });
   const webhookTargets = new WebhookTargetGuard(store, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS);
+  const subscriptions = new ActiveSubscriptions({ store, cache });
   return {
+    cache,
+    workspaceSettings,
+    subscriptions,
+    rules: new EnabledRules({ store, cache }),
     webhookTargets,
     config,
     logger,
@@ -126,7 +146,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
     analytics: new AnalyticsService({ store, clock }),
-    csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL }),
+    csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL, workspaceSettings }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
     receiver: new WebhookReceiver(recorder, channels, clock),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),
@@ -153,12 +173,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
       logger,
       slots: new EndpointSlots(redis, config.QUEUE_PREFIX, config.WEBHOOK_MAX_IN_FLIGHT),
       targets: webhookTargets,
+      subscriptions,
       disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
     }),
   };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.cache.stop();
   await closeQueues(ctx.queues);
   await ctx.redis.quit().catch(() => ctx.redis.disconnect());
   await ctx.store.connection.close();

@@ -3,6 +3,7 @@ import { claimOnce } from '../store/claim.js';
 import type { AutomationRuleDoc } from '../store/models/automation-rule.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import { runAction, type ActionDeps, type RuleRun } from './actions.js';
+import type { EnabledRules } from './enabled-rules.js';
 import { factsOf, loadEventFacts } from './facts.js';
 
 /**
@@ -22,11 +23,11 @@ const isTrigger = (type: string): type is AutomationTrigger => (AUTOMATION_TRIGG
  * `automation.rule_applied` event. A redelivered event applies each rule at most once: the run's
  * id `<ruleId>-<eventId>` is claimed before anything is done.
  */
-export async function runAutomation(ctx: ActionDeps, event: DomainEventDoc): Promise<void> {
+export async function runAutomation(ctx: ActionDeps & { rules: EnabledRules }, event: DomainEventDoc): Promise<void> {
   if (!isTrigger(event.type) || !event.conversationId || causedByAutomation(event.data)) return;
   const { store, clock, logger } = ctx;
   const { workspaceId, conversationId } = event;
-  const rules = await store.automationRules.find({ workspaceId, trigger: event.type, enabled: true }).sort({ position: 1, _id: 1 }).lean();
+  const rules = await ctx.rules.of(workspaceId, event.type);
   if (rules.length === 0) return;
   const atStart = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
   if (!atStart) return;

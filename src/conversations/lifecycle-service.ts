@@ -24,6 +24,7 @@ import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import { lifecycleSettingsOf } from '../store/models/workspace.js';
+import type { WorkspaceSettings } from '../workspaces/workspace-settings.js';
 import { emailThreadKey } from './thread-conversation.js';
 
 /**
@@ -102,6 +103,7 @@ export class LifecycleService {
       sender: ClosingSender;
       /** Routing's load hints, told when a change frees a slot. */
       loads: LoadHints;
+      workspaceSettings: WorkspaceSettings;
     },
   ) {}
 
@@ -114,7 +116,7 @@ export class LifecycleService {
   }
 
   async settingsOf(workspaceId: Types.ObjectId): Promise<LifecycleSettings> {
-    return lifecycleSettingsOf(await this.deps.store.workspaces.findById(workspaceId, { settings: 1 }).lean());
+    return lifecycleSettingsOf(await this.deps.workspaceSettings.of(workspaceId));
   }
 
   /**

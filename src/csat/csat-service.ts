@@ -14,6 +14,7 @@ import type { CsatRequestDoc } from '../store/models/csat-request.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
 import { csatSettingsOf, renderCsatMessage } from './csat-settings.js';
+import type { WorkspaceSettings } from '../workspaces/workspace-settings.js';
 
 export interface NewRating {
   rating: number;
@@ -50,6 +51,7 @@ export class CsatService {
       outbox: Outbox;
       clock: Clock;
       publicBaseUrl: string;
+      workspaceSettings: WorkspaceSettings;
     },
   ) {}
 
@@ -63,7 +65,7 @@ export class CsatService {
     const { store, clock } = this.deps;
     if (event.type !== 'conversation.status_changed' || event.data.to !== 'resolved' || !event.conversationId) return;
     const [workspace, conversation] = await Promise.all([
-      store.workspaces.findById(event.workspaceId, { settings: 1 }).lean(),
+      this.deps.workspaceSettings.of(event.workspaceId),
       store.conversations.findOne({ _id: event.conversationId, workspaceId: event.workspaceId }).lean(),
     ]);
     const settings = csatSettingsOf(workspace);

@@ -3,6 +3,7 @@ import type { Store } from '../store/index.js';
 import type { Queues } from '../jobs/queues.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
+import type { ActiveSubscriptions } from './active-subscriptions.js';
 
 /** Retries for our own failures (store or queue briefly away), not for the receiver's answers. */
 export const INFRA_RETRY = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } } as const;
@@ -20,15 +21,19 @@ export interface DispatchDeps {
   keyPrefix: string;
 }
 
+export interface FanOutDeps extends DispatchDeps {
+  subscriptions: ActiveSubscriptions;
+}
+
 /**
  * Fans one domain event out to the workspace's matching subscriptions: one delivery record
  * per (event, subscription), created idempotently, each with its own delivery job.
  */
-export async function dispatchEvent(deps: DispatchDeps, eventId: string): Promise<DomainEventDoc | null> {
+export async function dispatchEvent(deps: FanOutDeps, eventId: string): Promise<DomainEventDoc | null> {
   const { store } = deps;
   const event = await store.events.findById(eventId).lean();
   if (!event || event.state === 'dispatched') return event;
-  const subscriptions = await store.webhookSubscriptions.find({ workspaceId: event.workspaceId, enabled: true }).lean();
+  const subscriptions = await deps.subscriptions.of(event.workspaceId);
   for (const sub of recipientsOf(event, subscriptions)) await createDelivery(deps, event, sub);
   await store.events.updateOne({ _id: eventId }, { $set: { state: 'dispatched' } });
   return event;

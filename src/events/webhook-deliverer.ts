@@ -17,6 +17,7 @@ import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
 import { deliveryJobId, enqueueDelivery, type DeliverJobData } from './dispatcher.js';
 import type { Outbox } from './outbox.js';
 import { subscriptionToApi } from '../http/serializers.js';
+import type { ActiveSubscriptions } from './active-subscriptions.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** A line waiting on an attempt that is running now looks again this soon (its end also wakes it). */
@@ -34,6 +35,8 @@ export interface WebhookDelivererDeps {
   clock: Clock;
   logger: Logger;
   slots: EndpointSlots;
+  /** Told when a subscription is disabled, so every process's fan-out stops sending it events. */
+  subscriptions: ActiveSubscriptions;
   /** The instance-wide allowlist (WEBHOOK_ALLOWED_HOSTS); workspaces add their own. */
   targets: WebhookTargetGuard;
   disableAfterDays: number;
@@ -211,6 +214,7 @@ export class WebhookDeliverer {
       .findOneAndUpdate({ _id: subscription._id, enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: at, failingSince: streak } }, { returnDocument: 'after' })
       .lean();
     if (!updated) return;
+    await this.deps.subscriptions.changed(subscription.workspaceId);
     logger.warn({ subscriptionId: String(subscription._id), reason }, 'webhook subscription disabled');
     await outbox.emit({
       type: 'webhook_subscription.disabled',

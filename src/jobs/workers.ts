@@ -36,7 +36,7 @@ export function startWorkers(ctx: AppContext): Worker[] {
     }
   });
   const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
-    const event = await dispatchEvent({ store: ctx.store, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX }, job.data.eventId);
+    const event = await dispatchEvent({ store: ctx.store, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX, subscriptions: ctx.subscriptions }, job.data.eventId);
     if (event) await reactToEvent(ctx, event);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));

@@ -182,6 +182,7 @@ export function automationRuleRoutes(ctx: AppContext): Router {
         webhookSecret: ctx.secretBox.seal(webhookSecret),
         createdBy: keyId,
       });
+      await ctx.rules.changed(workspaceId);
       return { status: 201, body: { ...ruleToApi(rule.toObject()), webhookSecret } };
     }),
   );
@@ -211,6 +212,7 @@ export function automationRuleRoutes(ctx: AppContext): Router {
     if (body.actions) await checkActions(workspaceId, body.actions);
     const updated = await ctx.store.automationRules.findOneAndUpdate({ _id: id, workspaceId }, { $set: body }, { returnDocument: 'after', runValidators: true }).lean();
     if (!updated) throw notFound('Automation rule');
+    await ctx.rules.changed(workspaceId);
     res.json(ruleToApi(updated));
   });
 
@@ -218,6 +220,7 @@ export function automationRuleRoutes(ctx: AppContext): Router {
     const { id } = idParam.parse(req.params);
     const { deletedCount } = await ctx.store.automationRules.deleteOne({ _id: id, workspaceId: authOf(res).workspaceId });
     if (deletedCount === 0) throw notFound('Automation rule');
+    await ctx.rules.changed(authOf(res).workspaceId);
     res.status(204).end();
   });
   return router;

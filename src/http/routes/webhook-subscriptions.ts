@@ -147,6 +147,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
         description: body.description,
         secrets: ctx.secretBox.seal([secret]),
       });
+      await ctx.subscriptions.changed(sub.workspaceId);
       // The signing secret is shown once, at creation (and at each rotation).
       return { status: 201, body: { ...subscriptionToApi(sub.toObject()), secret } };
     }),
@@ -185,12 +186,14 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
     const update = { ...(Object.keys($set).length > 0 && { $set }), ...(Object.keys($unset).length > 0 && { $unset }) };
     const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, update, { returnDocument: 'after' }).lean();
     if (!updated) throw notFound('Webhook subscription');
+    await ctx.subscriptions.changed(sub.workspaceId);
     res.json(subscriptionToApi(updated));
   });
   router.delete('/webhook-subscriptions/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
     const deleted = await ctx.store.webhookSubscriptions.deleteOne({ _id: id, workspaceId: authOf(res).workspaceId });
     if (deleted.deletedCount === 0) throw notFound('Webhook subscription');
+    await ctx.subscriptions.changed(authOf(res).workspaceId);
     res.status(204).end();
   });
 

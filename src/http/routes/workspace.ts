@@ -25,6 +25,7 @@ export function workspaceRoutes(ctx: AppContext): Router {
     const update = { ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [`settings.${k}`, v])), ...(csat && csatSettingsUpdate(csat)) };
     const workspace = await ctx.store.workspaces.findByIdAndUpdate(authOf(res).workspaceId, { $set: update }, { returnDocument: 'after', runValidators: true }).lean();
     if (!workspace) throw notFound('Workspace');
+    await ctx.workspaceSettings.changed(workspace._id);
     res.json(workspaceToApi(workspace));
   });
   return router;

@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+/**
+ * Records that rarely change but are read for every message or event (a workspace's settings,
+ * its webhook subscriptions, its automation rules), kept in each process. Whoever changes one
+ * calls `invalidate`: the key is dropped here and announced on one Redis pub/sub channel, and
+ * every other process drops its copy when the notice arrives. A notice can be missed while a
+ * process's subscriber is reconnecting, so every copy is dropped on reconnect too, and no copy
+ * is kept longer than `ttlMs` whatever happens.
+ */
+export class SharedCache {
+  private readonly entries = new Map<string, { at: number; value: unknown }>();
+  /** Bumped by every invalidation of a key: a load that began before it must not store its result. */
+  private readonly generations = new Map<string, number>();
+  /** Bumped when everything is dropped (a reconnect), for the same reason. */
+  private epoch = 0;
+  private subscriber: Redis | undefined;
+
+  constructor(
+    private readonly deps: { redis: Redis; channel: string; ttlMs: number; logger: Logger },
+  ) {}
+
+  /** Starts listening for other processes' invalidations; resolves once subscribed. */
+  async start(): Promise<void> {
+    const subscriber = this.deps.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, key: string) => this.forget(key));
+    // Notices sent while we were away are lost: start over from the store.
+    subscriber.on('ready', () => this.clear());
+    subscriber.on('error', (err: Error) => this.deps.logger.debug({ err }, 'shared cache subscriber error'));
+    await subscriber.subscribe(this.deps.channel);
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    this.subscriber = undefined;
+    this.clear();
+  }
+
+  /** The value under `key`, loaded once and kept until invalidated or older than the TTL. */
+  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const entry = this.entries.get(key);
+    if (entry && Date.now() - entry.at < this.deps.ttlMs) return entry.value as T;
+    const began = { epoch: this.epoch, generation: this.generations.get(key) ?? 0 };
+    const value = await load();
+    if (this.epoch === began.epoch && (this.generations.get(key) ?? 0) === began.generation) this.entries.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  /** Drops `key` here and in every other process. Call it after the change is stored. */
+  async invalidate(key: string): Promise<void> {
+    this.forget(key);
+    await this.deps.redis.publish(this.deps.channel, key);
+  }
+
+  private forget(key: string): void {
+    this.entries.delete(key);
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.epoch++;
+  }
+}
