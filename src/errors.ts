@@ -31,6 +31,13 @@ export const unprocessable = (code: string, message: string, details?: unknown) 
  */
 export function isDuplicateKeyError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const { code, message } = err as { code?: unknown; message?: unknown };
-  return code === 11000 || (typeof message === 'string' && message.includes('SQLSTATE 23505'));
+  const { code, message, errmsg } = err as { code?: unknown; message?: unknown; errmsg?: unknown };
+  return code === 11000 || [message, errmsg].some((text) => typeof text === 'string' && text.includes('SQLSTATE 23505'));
+}
+
+/** An unordered bulk insert whose only failures were duplicate keys: every other document is in. */
+export function isOnlyDuplicateKeys(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every(isDuplicateKeyError);
+  return isDuplicateKeyError(err);
 }

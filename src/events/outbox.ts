@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Clock } from '../clock.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
-import { isDuplicateKeyError } from '../errors.js';
+import { isOnlyDuplicateKeys } from '../errors.js';
 import { INFRA_RETRY } from './dispatcher.js';
 
 export const EVENT_TYPES = [
@@ -40,6 +40,11 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
+/** Ids double as Standard Webhooks' webhook-id, which should not contain dots. */
+function eventIdOf(event: NewEvent): string {
+  return `${event.type.replace('.', '_')}-${event.key}`;
+}
+
 /**
  * Writes domain events durably, then schedules their fan-out. A job that re-runs after a crash
  * re-emits the same ids: the insert is ignored and the fan-out job is re-added, never doubled.
@@ -53,23 +58,34 @@ export class Outbox {
   ) {}
 
   async emit(event: NewEvent): Promise<string> {
-    // Ids double as Standard Webhooks' webhook-id, which should not contain dots.
-    const id = `${event.type.replace('.', '_')}-${event.key}`;
+    const [id] = await this.emitAll([event]);
+    return id!;
+  }
+
+  /**
+   * Several events of one change, in order: one store write and one queue round trip for all.
+   * Events that exist already (a re-run) are left as they are and scheduled again.
+   */
+  async emitAll(events: NewEvent[]): Promise<string[]> {
+    const occurredAt = this.clock.now();
+    const docs = events.map((event) => ({
+      _id: eventIdOf(event),
+      workspaceId: event.workspaceId,
+      type: event.type,
+      conversationId: event.conversationId,
+      data: event.data,
+      occurredAt,
+      state: 'pending' as const,
+    }));
     try {
-      await this.store.events.create({
-        _id: id,
-        workspaceId: event.workspaceId,
-        type: event.type,
-        conversationId: event.conversationId,
-        data: event.data,
-        occurredAt: this.clock.now(),
-        state: 'pending',
-      });
+      await this.store.events.insertMany(docs, { ordered: false });
     } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
+      if (!isOnlyDuplicateKeys(err)) throw err;
     }
-    await this.schedule(id);
-    return id;
+    const ids = docs.map((doc) => doc._id);
+    await this.queues.events.addBulk(ids.map((eventId) => ({ name: 'dispatch', data: { eventId }, opts: { ...INFRA_RETRY, jobId: `dispatch-${eventId}` } })));
+    this.logger.debug({ eventIds: ids }, 'events scheduled');
+    return ids;
   }
 
   async schedule(eventId: string): Promise<void> {

@@ -88,16 +88,17 @@ export class MessageIngest {
    * conversation is linked to it.
    */
   private async chatConversationFor(channel: ChannelDoc, contactId: Types.ObjectId, providerKey: string) {
-    if (!(await this.store.conversations.exists({ openThread: openThreadKey(String(channel._id), String(contactId)) }))) {
-      const latest = await this.store.conversations
-        .findOne({ workspaceId: channel.workspaceId, contactId, channelId: channel._id })
-        .sort({ _id: -1 })
-        .lean();
-      if (latest && !isOpen(latest.status)) {
-        const reopened = await this.lifecycle.reopenForCustomer(latest);
-        if (reopened) return { conversation: reopened, created: false };
-        return openConversationFor(this.store, channel, contactId, providerKey, { previousConversationId: latest._id });
-      }
+    // Most messages belong to a conversation that is open already: one read finds it.
+    const open = await this.store.conversations.findOne({ openThread: openThreadKey(String(channel._id), String(contactId)) }).lean();
+    if (open) return { conversation: open, created: open.firstProviderKey === providerKey };
+    const latest = await this.store.conversations
+      .findOne({ workspaceId: channel.workspaceId, contactId, channelId: channel._id })
+      .sort({ _id: -1 })
+      .lean();
+    if (latest && !isOpen(latest.status)) {
+      const reopened = await this.lifecycle.reopenForCustomer(latest);
+      if (reopened) return { conversation: reopened, created: false };
+      return openConversationFor(this.store, channel, contactId, providerKey, { previousConversationId: latest._id });
     }
     return openConversationFor(this.store, channel, contactId, providerKey);
   }
@@ -140,42 +141,34 @@ export class MessageIngest {
       (await this.store.conversations
         .findOneAndUpdate({ _id: conversation._id }, { $max: { lastMessageAt: event.timestamp } }, { returnDocument: 'after' })
         .lean()) ?? conversation;
-    if (created) {
-      await this.outbox.emit({
-        type: 'conversation.created',
-        workspaceId: doc.workspaceId,
-        key: String(conversation._id),
-        conversationId: conversation._id,
-        data: { conversation: conversationToApi(updated) },
-      });
-    }
-    await this.outbox.emit({
-      type: 'message.sent',
-      workspaceId: doc.workspaceId,
-      key: `${String(message._id)}-echo`,
-      conversationId: conversation._id,
-      data: { message: messageToApi(message) },
-    });
+    await this.outbox.emitAll([
+      ...(created
+        ? [{ type: 'conversation.created' as const, workspaceId: doc.workspaceId, key: String(conversation._id), conversationId: conversation._id, data: { conversation: conversationToApi(updated) } }]
+        : []),
+      { type: 'message.sent', workspaceId: doc.workspaceId, key: `${String(message._id)}-echo`, conversationId: conversation._id, data: { message: messageToApi(message) } },
+    ]);
   }
 
   /** The events of an ingested message; ids are deterministic, so announcing twice is harmless. */
   private async announce(message: MessageDoc, conversation: ConversationDoc, created: boolean): Promise<void> {
     const { workspaceId } = message;
     // A new conversation is announced once; an existing one says its window and activity moved.
-    await this.outbox.emit({
-      type: created ? 'conversation.created' : 'conversation.updated',
-      workspaceId,
-      key: created ? String(conversation._id) : `${String(conversation._id)}-${String(message._id)}`,
-      conversationId: conversation._id,
-      data: { conversation: conversationToApi(conversation) },
-    });
-    await this.outbox.emit({
-      type: 'message.received',
-      workspaceId,
-      key: String(message._id),
-      conversationId: conversation._id,
-      data: { message: messageToApi(message), conversation: conversationToApi(conversation) },
-    });
+    await this.outbox.emitAll([
+      {
+        type: created ? 'conversation.created' : 'conversation.updated',
+        workspaceId,
+        key: created ? String(conversation._id) : `${String(conversation._id)}-${String(message._id)}`,
+        conversationId: conversation._id,
+        data: { conversation: conversationToApi(conversation) },
+      },
+      {
+        type: 'message.received',
+        workspaceId,
+        key: String(message._id),
+        conversationId: conversation._id,
+        data: { message: messageToApi(message), conversation: conversationToApi(conversation) },
+      },
+    ]);
   }
 
   private async insertMessage(fields: Partial<MessageDoc>): Promise<{ message: MessageDoc; inserted: boolean }> {
