@@ -16,11 +16,11 @@ export async function reactToEvent(ctx: AppContext, event: DomainEventDoc): Prom
   // Automation rules of the event's trigger; before routing, so a rule's assignment decides first.
   await runAutomation(ctx, event);
   // Routing: a new conversation gets its queue and maybe an agent.
-  if (event.type === 'conversation.created' && event.conversationId) await ctx.router.route(event.workspaceId, event.conversationId);
+  const routed = event.type === 'conversation.created' && event.conversationId ? await ctx.router.route(event.workspaceId, event.conversationId) : null;
   // Queued again: routed again; a freed slot: its agent takes waiting work.
   if (event.type === 'conversation.status_changed' && event.conversationId) await ctx.router.statusChanged(event.workspaceId, event.conversationId, event.data);
   // Resolved: the customer is asked for a rating, once per resolution, if the workspace wants it.
   if (event.type === 'conversation.status_changed' && event.data.to === 'resolved') await ctx.csat.requestAfterResolution(event);
   // Real-time clients, after routing so a new conversation's queue subscribers see it.
-  await ctx.realtime.publish(event);
+  await ctx.realtime.publish(event, { ...(routed?.queueId && { queueId: String(routed.queueId) }) });
 }

@@ -27,15 +27,18 @@ return id
 export class RealtimePublisher {
   constructor(private readonly deps: { redis: Redis; store: Store; keyPrefix: string; replayLength?: number }) {}
 
-  /** The stream id the event got, or null when it is not a real-time event or was published before. */
-  async publish(event: DomainEventDoc): Promise<string | null> {
+  /**
+   * The stream id the event got, or null when it is not a real-time event or was published before.
+   * `queueId`: the conversation's queue when the caller knows it now (routing just gave it one).
+   */
+  async publish(event: DomainEventDoc, known: { queueId?: string } = {}): Promise<string | null> {
     if (!event.conversationId) return null;
     const workspaceId = String(event.workspaceId);
     const entry: FeedEntry = {
       type: event.type,
       occurredAt: event.occurredAt.toISOString(),
       conversationId: String(event.conversationId),
-      queueId: await this.queueOf(event),
+      queueId: known.queueId ?? (await this.queueOf(event)),
       data: event.data,
     };
     const keys = realtimeKeys(this.deps.keyPrefix, workspaceId);

@@ -91,8 +91,10 @@ export class Router {
     // An assignment routing makes for an automation rule's action is the rule's: it must not trigger rules.
     const actor = opts.cause === 'automation' ? 'automation' : 'routing';
     const assigned = queue.strategy !== 'manual' ? await this.offer(queue, conversation._id, actor, opts.exclude) : null;
-    const after = assigned ?? (await store.conversations.findById(conversation._id).lean());
-    if (after) await this.scheduleOverflow(after, queue);
+    // Not assigned: still queued as read, now in its queue (a change since then moved its version on,
+    // which makes the overflow timer scheduled here stale).
+    const after = assigned ?? { ...conversation, queueId: queue._id };
+    await this.scheduleOverflow(after, queue);
     return after;
   }
 
