@@ -13,16 +13,10 @@
  *
  *   npm run bench:e2e -- [--rate 50] [--seconds 20] [--warmup 3] [--drain 60] [--idle 5] [--no-count]
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { verifyWebhook } from '../src/webhooks/signature.js';
-import { QUEUE_NAMES } from '../src/jobs/queues.js';
 import { countsBetween, perOperation, type CommandCounts } from './command-counts.js';
-import { dropBenchDb, percentile, PHONE_NUMBER_ID, REDIS_URL, removeKeys, signMeta, startGateway, waitForIdleQueues, whatsappTextWebhook } from './support.js';
+import { startHelpdeskStub, subscribeStub } from './helpdesk-stub.js';
+import { dropBenchDb, percentile, PHONE_NUMBER_ID, removeRun, signMeta, startGateway, waitForIdleQueues, whatsappTextWebhook } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,35 +36,7 @@ const DRAIN_SECONDS = Number(values.drain);
 const IDLE_SECONDS = Number(values.idle);
 const COUNT = values.count;
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The helpdesk: verifies, then records when each message's event arrived (first arrival only). */
-const received = new Map<string, number>();
-let badSignatures = 0;
-let secret = '';
-const stub = createServer((req, res) => {
-  void readBody(req).then((body) => {
-    const at = performance.now();
-    try {
-      verifyWebhook({ headers: req.headers, body, secret });
-    } catch {
-      badSignatures++;
-      res.writeHead(401).end();
-      return;
-    }
-    const event = JSON.parse(body) as { type: string; data: { message?: { providerMessageId?: string } } };
-    const id = event.data.message?.providerMessageId;
-    if (event.type === 'message.received' && id && !received.has(id)) received.set(id, at);
-    res.writeHead(204).end();
-  });
-});
-stub.listen(0, '127.0.0.1');
-await once(stub, 'listening');
-const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}/hooks`;
+const stub = await startHelpdeskStub();
 
 const gateway = await startGateway({ name: 'e2e', role: 'all', env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, countCommands: COUNT });
 const sent = new Map<string, number>();
@@ -78,13 +44,7 @@ let ackErrors = 0;
 let counted: { counts: CommandCounts; seconds: number; jobsFinished: boolean } | undefined;
 let idle: CommandCounts | undefined;
 try {
-  const subscription = await fetch(`${gateway.base}/v1/webhook-subscriptions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: stubUrl, events: ['message.received'] }),
-  });
-  if (subscription.status !== 201) throw new Error(`subscription: ${subscription.status} ${await subscription.text()}`);
-  secret = ((await subscription.json()) as { secret: string }).secret;
+  await subscribeStub(gateway, stub);
 
   if (gateway.commandCounts && IDLE_SECONDS > 0) {
     const idleFrom = await gateway.commandCounts();
@@ -116,7 +76,7 @@ try {
   }
   await Promise.all(posts);
   const drainUntil = Date.now() + DRAIN_SECONDS * 1000;
-  while (received.size < sent.size && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+  while (stub.received.size < sent.size && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
   if (countsBefore && gateway.commandCounts) {
     // The message.received webhook is not the last of it: the events jobs of the other events
     // (routing, automation, real-time) may still run. Counted once the queues are idle.
@@ -128,20 +88,13 @@ try {
   await gateway.stop();
   stub.close();
   await dropBenchDb('e2e');
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  for (const name of Object.values(QUEUE_NAMES)) {
-    const queue = new Queue(name, { connection: redis, prefix: gateway.queuePrefix });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
-  await removeKeys(redis, gateway.queuePrefix);
-  await redis.quit();
+  await removeRun(gateway.queuePrefix);
 }
 
 const warmupCount = Math.round(RATE * WARMUP);
 const latencies = [...sent.entries()]
   .slice(warmupCount)
-  .flatMap(([id, at]) => (received.has(id) ? [received.get(id)! - at] : []))
+  .flatMap(([id, at]) => { const got = stub.received.get(id); return got === undefined ? [] : [got - at]; })
   .sort((a, b) => a - b);
 console.log(
   JSON.stringify(
@@ -150,10 +103,10 @@ console.log(
       seconds: SECONDS,
       warmupSeconds: WARMUP,
       sent: sent.size,
-      received: received.size,
-      lost: sent.size - received.size,
+      received: stub.received.size,
+      lost: sent.size - stub.received.size,
       ackErrors,
-      badSignatures,
+      badSignatures: stub.badSignatures,
       measured: latencies.length,
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),

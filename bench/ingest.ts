@@ -15,8 +15,6 @@
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { addCounts, countsBetween, emptyCounts, perOperation, readCommandCounts, type CommandCounts } from './command-counts.js';
 import {
@@ -26,7 +24,7 @@ import {
   percentile,
   PHONE_NUMBER_ID,
   REDIS_URL,
-  removeKeys,
+  removeRun,
   runId,
   signMeta,
   startGateway,
@@ -138,14 +136,7 @@ async function measure(target: Target): Promise<{ result: Result; counts?: Comma
 /** Drops the run's databases and queues: nothing processes the jobs the run queued. */
 async function cleanUp(): Promise<void> {
   for (const name of ['gateway', 'baseline']) await dropBenchDb(name);
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  for (const [name, prefix] of [['inbound', `bench-gateway-${runId}`], ['baseline', `bench-baseline-${runId}`]] as const) {
-    const queue = new Queue(name, { connection: redis, prefix });
-    await queue.obliterate({ force: true });
-    await queue.close();
-    await removeKeys(redis, prefix);
-  }
-  await redis.quit();
+  for (const prefix of [`bench-gateway-${runId}`, `bench-baseline-${runId}`]) await removeRun(prefix);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

@@ -180,6 +180,19 @@ export async function removeKeys(redis: Redis, prefix: string): Promise<number> 
 }
 
 /**
+ * Removes what a stopped run left in Redis under `prefix`: its BullMQ queues and every other key
+ * (deleting a queue's keys is what obliterating it does, once nothing works on it).
+ */
+export async function removeRun(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  try {
+    await removeKeys(redis, prefix);
+  } finally {
+    await redis.quit();
+  }
+}
+
+/**
  * Waits until no queue of the gateway under `prefix` has a job waiting or running: the work the
  * measured operations caused is done. Delayed jobs (lifecycle timers, hours away) do not count.
  * False when that did not happen within `timeoutMs`.
