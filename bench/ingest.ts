@@ -46,6 +46,8 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
 const COUNT = values.count;
+/** The share of the bare baseline's rate the gateway must reach. */
+const TARGET_RATIO = 0.85;
 /** Every request of the run carries a message id of its own. */
 let sequence = 0;
 
@@ -174,4 +176,4 @@ try {
 const gateway = summarize(gatewayRuns);
 const baseline = summarize(baselineRuns);
 const ratio = Number((gateway.perSecond / baseline.perSecond).toFixed(2));
-console.log(JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, gateway, baseline, ratio, target: 0.7, met: ratio >= 0.7 }, null, 2));
+console.log(JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, gateway, baseline, ratio, target: TARGET_RATIO, met: ratio >= TARGET_RATIO }, null, 2));
