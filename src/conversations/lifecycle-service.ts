@@ -41,6 +41,11 @@ export interface ChangeStatusOptions {
   from?: ConversationStatus;
   /** Set in the same update as the status: the agent and the agent_slots record it takes. */
   assignment?: { assigneeId: Types.ObjectId; slotId: string };
+  /**
+   * The conversation as the caller has just read it, to start from instead of reading it again.
+   * If it moved on meanwhile, the claim of its version fails and the retry reads it anew.
+   */
+  current?: ConversationDoc;
 }
 
 /** Ending states give the agent's slot back; the assignee stays as who handled the conversation. */
@@ -130,7 +135,8 @@ export class LifecycleService {
     opts: ChangeStatusOptions,
   ): Promise<ConversationDoc> {
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const current = await this.deps.store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+      const given = attempt === 1 && opts.current?._id.equals(conversationId) && opts.current.workspaceId.equals(workspaceId) ? opts.current : null;
+      const current = given ?? (await this.deps.store.conversations.findOne({ _id: conversationId, workspaceId }).lean());
       if (!current) throw notFound('Conversation');
       const updated = await this.apply(current, to, opts);
       if (updated) return updated;

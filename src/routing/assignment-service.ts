@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { LoadHints } from './load-hints.js';
+import { retryTransient } from './transient.js';
 
 /** A slot younger than this may belong to an assignment still in flight: reconciliation leaves it. */
 const SLOT_GRACE_MS = 60_000;
@@ -36,12 +37,21 @@ export class AssignmentService {
     deps.lifecycle.delegateTimers(RECONCILE_TIMER, () => this.reconcileSlots());
   }
 
-  async assign(workspaceId: Types.ObjectId, conversationId: Id, agentId: Id, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
+  /**
+   * `opts.agent` and `opts.conversation`: the documents as the caller (routing) has just read them,
+   * used instead of reading them again; the claims below decide whatever changed since.
+   */
+  async assign(
+    workspaceId: Types.ObjectId,
+    conversationId: Id,
+    agentId: Id,
+    opts: { actor: LifecycleActor; agent?: AgentDoc; conversation?: ConversationDoc },
+  ): Promise<ConversationDoc> {
     const { store, lifecycle } = this.deps;
-    const agent = await store.agents.findOne({ _id: agentId, workspaceId }).lean();
+    const agent = givenOr(opts.agent, agentId, workspaceId) ?? (await store.agents.findOne({ _id: agentId, workspaceId }).lean());
     if (!agent) throw notFound('Agent');
     if (agent.status !== 'available') throw conflict('agent_unavailable', `The agent is ${agent.status}`, { agentId: String(agent._id), status: agent.status });
-    const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+    const conversation = givenOr(opts.conversation, conversationId, workspaceId) ?? (await store.conversations.findOne({ _id: conversationId, workspaceId }).lean());
     if (!conversation) throw notFound('Conversation');
     // Checked again by the lifecycle claim; this only spares a slot claim that cannot succeed.
     if (conversation.status !== 'queued') throw refusal(conversation);
@@ -58,6 +68,7 @@ export class AssignmentService {
         actor: opts.actor,
         from: 'queued',
         assignment: { assigneeId: agent._id, slotId },
+        current: conversation,
       });
     } catch (err) {
       const latest = await store.conversations.findById(conversation._id).lean();
@@ -125,11 +136,13 @@ export class AssignmentService {
       const slotId = `${String(agent._id)}:${index}`;
       const record = { _id: slotId, workspaceId: agent.workspaceId, agentId: agent._id, conversationId, at: clock.now() };
       if (!(await claimOnce(store.agentSlots, record))) continue;
-      await this.deps.loads.taken(agent._id);
-      const held = await store.agentSlots.countDocuments({ agentId: agent._id }).catch(async (err: unknown) => {
-        await this.giveBack(agent, slotId);
-        throw err;
-      });
+      const held = await this.deps.loads
+        .taken(agent._id)
+        .then(() => store.agentSlots.countDocuments({ agentId: agent._id }))
+        .catch(async (err: unknown) => {
+          await this.giveBack(agent, slotId);
+          throw err;
+        });
       if (held <= agent.capacity) return slotId;
       await this.giveBack(agent, slotId);
       break;
@@ -137,9 +150,12 @@ export class AssignmentService {
     throw conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
   }
 
-  /** A slot claimed for an assignment that did not happen. */
+  /**
+   * A slot claimed for an assignment that did not happen. A conflict with a concurrent write is
+   * retried here, so a failed assignment does not leave its slot held until the reconciliation.
+   */
   private async giveBack(agent: AgentDoc, slotId: string): Promise<void> {
-    await releaseClaim(this.deps.store.agentSlots, slotId);
+    await retryTransient(() => releaseClaim(this.deps.store.agentSlots, slotId));
     await this.deps.loads.freed(agent._id);
   }
 
@@ -156,4 +172,9 @@ function refusal(c: ConversationDoc): AppError {
     return conflict('already_assigned', 'The conversation is assigned already', { assigneeId: String(c.assigneeId), status: c.status });
   }
   return conflict('invalid_transition', `A ${c.status} conversation cannot be assigned`, { from: c.status, to: 'active', allowed: ['queued'] });
+}
+
+/** A document the caller passed, if it is the one asked for (same id, same workspace). */
+function givenOr<T extends { _id: Types.ObjectId; workspaceId: Types.ObjectId }>(given: T | undefined, id: Id, workspaceId: Types.ObjectId): T | null {
+  return given && given._id.equals(id) && given.workspaceId.equals(workspaceId) ? given : null;
 }

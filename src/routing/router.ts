@@ -90,10 +90,11 @@ export class Router {
     if (!kept) await store.conversations.updateOne({ _id: conversation._id, status: 'queued' }, { $set: { queueId: queue._id } });
     // An assignment routing makes for an automation rule's action is the rule's: it must not trigger rules.
     const actor = opts.cause === 'automation' ? 'automation' : 'routing';
-    const assigned = queue.strategy !== 'manual' ? await this.offer(queue, conversation._id, actor, opts.exclude) : null;
     // Not assigned: still queued as read, now in its queue (a change since then moved its version on,
     // which makes the overflow timer scheduled here stale).
-    const after = assigned ?? { ...conversation, queueId: queue._id };
+    const queued = { ...conversation, queueId: queue._id };
+    const assigned = queue.strategy !== 'manual' ? await this.offer(queue, queued, actor, opts.exclude) : null;
+    const after = assigned ?? queued;
     await this.scheduleOverflow(after, queue);
     return after;
   }
@@ -290,15 +291,17 @@ export class Router {
 
   /**
    * Tries the queue's candidates in the strategy's order until one takes the conversation; returns
-   * it assigned, or null. A transient store error (SQLITE_BUSY) is retried: the claims make a
+   * it assigned, or null. A transient store error (a deadlock or serialization failure in the store) is retried: the claims make a
    * repeated assignment safe.
    */
-  private async offer(queue: QueueDoc, conversationId: Types.ObjectId, actor: LifecycleActor, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
+  private async offer(queue: QueueDoc, conversation: ConversationDoc, actor: LifecycleActor, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
     const { store, assignment } = this.deps;
-    for await (const agentId of this.candidates(queue, exclude)) {
+    for await (const agent of this.candidates(queue, exclude)) {
+      const agentId = agent._id;
       let assigned: ConversationDoc;
       try {
-        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversationId, agentId, { actor }));
+        // The conversation and agent as read here: assign does not read them again.
+        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
         // Taken or changed by someone else: it no longer needs routing.
@@ -320,7 +323,7 @@ export class Router {
    * read by id is cheap; in a large queue one of them nearly always takes the conversation), the
    * rest, if needed, in one query (`$in` reads the whole collection on FerretDB).
    */
-  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<Types.ObjectId> {
+  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<AgentDoc> {
     const { store, loads } = this.deps;
     const members = queue.agentIds.filter((id) => !exclude?.equals(id));
     const load = await loads.of(members);
@@ -328,13 +331,16 @@ export class Router {
     const ordered = inStrategyOrder(queue, members, loadOf);
     const read = (ids: Types.ObjectId[]) =>
       ids.length === 1
-        ? store.agents.find({ _id: ids[0], workspaceId: queue.workspaceId, status: 'available' }, { capacity: 1 }).lean()
-        : store.agents.find({ _id: { $in: ids }, workspaceId: queue.workspaceId, status: 'available' }, { capacity: 1 }).lean();
+        ? store.agents.find({ _id: ids[0], workspaceId: queue.workspaceId, status: 'available' }).lean()
+        : store.agents.find({ _id: { $in: ids }, workspaceId: queue.workspaceId, status: 'available' }).lean();
     const batches = [...ordered.slice(0, FIRST_CANDIDATES).map((id) => [id]), ordered.slice(FIRST_CANDIDATES)];
     for (const batch of batches) {
       if (batch.length === 0) continue;
-      const capacity = new Map((await read(batch)).map((a) => [String(a._id), a.capacity]));
-      for (const id of batch) if (loadOf(id) < (capacity.get(String(id)) ?? 0)) yield id;
+      const available = new Map((await read(batch)).map((a) => [String(a._id), a]));
+      for (const id of batch) {
+        const agent = available.get(String(id));
+        if (agent && loadOf(id) < agent.capacity) yield agent;
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import { isDuplicateKeyError } from '../errors.js';
 /**
  * Inserts a record whose unique _id names one step (e.g. "message M leaves status S"): true for
  * the one writer whose insert lands, false for every other. Conditional updates are not atomic
- * under concurrency on every MongoDB-compatible server (FerretDB on SQLite lets two
+ * under concurrency on every MongoDB-compatible server (FerretDB, on PostgreSQL too, lets two
  * `findOneAndUpdate`s with the same filter both win); a unique index is, everywhere.
  */
 export async function claimOnce<T extends { _id: string }>(model: Model<T>, record: T): Promise<boolean> {

@@ -5,7 +5,7 @@ import type { ConversationStatus } from '../../domain/conversation.js';
  * One status change of a conversation, keyed `<conversationId>:<lifecycleVersion it started
  * from>`. Inserting it is how a change claims that version: the unique _id lets exactly one
  * writer move a conversation on from a given version, even on servers whose conditional
- * updates are not atomic under concurrency (FerretDB on SQLite). It is also the history.
+ * updates are not atomic under concurrency (FerretDB, on SQLite and on PostgreSQL). It is also the history.
  */
 export interface ConversationTransitionDoc {
   _id: string;
