@@ -33,9 +33,9 @@ import { SecretBox } from '../security/secret-box.js';
 import { connectStore, ensureIndexes, type Store } from '../store/index.js';
 import { TemplateRegistry } from '../templates/template-registry.js';
 import { SharedCache } from '../cache/shared-cache.js';
-import { WorkspaceSettings } from '../workspaces/workspace-settings.js';
-import { ActiveSubscriptions } from '../events/active-subscriptions.js';
-import { EnabledRules } from '../automation/enabled-rules.js';
+import { createWorkspaceSettings, type WorkspaceSettings } from '../workspaces/workspace-settings.js';
+import { createActiveSubscriptions, type ActiveSubscriptions } from '../events/active-subscriptions.js';
+import { createEnabledRules, type EnabledRules } from '../automation/enabled-rules.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -97,7 +97,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
   const cache = new SharedCache({ redis, channel: `${config.QUEUE_PREFIX}:cache-invalidations`, ttlMs: CACHE_TTL_MS, logger });
   await cache.start();
-  const workspaceSettings = new WorkspaceSettings({ store, cache });
+  const workspaceSettings = createWorkspaceSettings(store, cache);
   const connectors = new ConnectorRegistry(options.connectorEnvironment ?? defaultConnectorEnvironment(config, logger));
   const channels = new ChannelService(store, connectors, secretBox, config.PUBLIC_BASE_URL);
   const outbox = new Outbox(store, queues, clock, logger);
@@ -119,12 +119,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const recorder = new RawEventRecorder(store, queues, clock);
   const assignment = new AssignmentService({ store, lifecycle, loads, outbox, clock, logger });
   const webhookTargets = new WebhookTargetGuard(store, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS);
-  const subscriptions = new ActiveSubscriptions({ store, cache });
+  const subscriptions = createActiveSubscriptions(store, cache);
   return {
     cache,
     workspaceSettings,
     subscriptions,
-    rules: new EnabledRules({ store, cache }),
+    rules: createEnabledRules(store, cache),
     webhookTargets,
     config,
     logger,

@@ -27,7 +27,7 @@ export async function runAutomation(ctx: ActionDeps & { rules: EnabledRules }, e
   if (!isTrigger(event.type) || !event.conversationId || causedByAutomation(event.data)) return;
   const { store, clock, logger } = ctx;
   const { workspaceId, conversationId } = event;
-  const rules = await ctx.rules.of(workspaceId, event.type);
+  const rules = (await ctx.rules.of(workspaceId)).filter((rule) => rule.trigger === event.type);
   if (rules.length === 0) return;
   const atStart = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
   if (!atStart) return;

@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 
@@ -62,5 +63,30 @@ export class SharedCache {
   private clear(): void {
     this.entries.clear();
     this.epoch++;
+  }
+}
+
+/**
+ * One kind of cached record per workspace (its settings, its subscriptions, its rules): `of`
+ * reads through the shared cache, `changed` is what every writer of that kind calls after the write.
+ */
+export class PerWorkspace<T> {
+  constructor(
+    private readonly cache: SharedCache,
+    /** Names the kind in the cache keys and invalidation notices. */
+    private readonly kind: string,
+    private readonly load: (workspaceId: Types.ObjectId) => Promise<T>,
+  ) {}
+
+  of(workspaceId: Types.ObjectId): Promise<T> {
+    return this.cache.get(this.keyOf(workspaceId), () => this.load(workspaceId));
+  }
+
+  changed(workspaceId: Types.ObjectId): Promise<void> {
+    return this.cache.invalidate(this.keyOf(workspaceId));
+  }
+
+  private keyOf(workspaceId: Types.ObjectId): string {
+    return `${this.kind}:${String(workspaceId)}`;
   }
 }

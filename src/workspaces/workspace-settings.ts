@@ -1,22 +1,11 @@
 import type { Types } from 'mongoose';
-import type { SharedCache } from '../cache/shared-cache.js';
+import { PerWorkspace, type SharedCache } from '../cache/shared-cache.js';
 import type { Store } from '../store/index.js';
 import type { WorkspaceDoc } from '../store/models/workspace.js';
 
-/**
- * A workspace's stored settings, read for every inbound message (lifecycle timers) and event
- * (CSAT): cached in each process, dropped everywhere when `changed` is called after a write.
- */
-export class WorkspaceSettings {
-  constructor(private readonly deps: { store: Store; cache: SharedCache }) {}
+/** A workspace's stored settings, read for every inbound message (lifecycle timers) and event (CSAT). */
+export type WorkspaceSettings = PerWorkspace<Pick<WorkspaceDoc, 'settings'> | null>;
 
-  async of(workspaceId: Types.ObjectId): Promise<Pick<WorkspaceDoc, 'settings'> | null> {
-    return this.deps.cache.get(keyOf(workspaceId), () => this.deps.store.workspaces.findById(workspaceId, { settings: 1 }).lean());
-  }
-
-  async changed(workspaceId: Types.ObjectId): Promise<void> {
-    await this.deps.cache.invalidate(keyOf(workspaceId));
-  }
+export function createWorkspaceSettings(store: Store, cache: SharedCache): WorkspaceSettings {
+  return new PerWorkspace(cache, 'workspace-settings', (workspaceId: Types.ObjectId) => store.workspaces.findById(workspaceId, { settings: 1 }).lean());
 }
-
-const keyOf = (workspaceId: Types.ObjectId) => `workspace-settings:${String(workspaceId)}`;
