@@ -333,6 +333,7 @@ start_postgres() {
   init_postgres
   if pg_running; then
     log "postgres: our cluster is already running"
+    prepare_ferretdb_database
     return
   fi
   if port_open "$PG_PORT"; then
@@ -356,7 +357,15 @@ start_postgres() {
     as_pg "$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" "$PG_DATABASE" ||
       die "could not create database $PG_DATABASE in our PostgreSQL cluster"
   fi
+  prepare_ferretdb_database
   log "postgres: ready at 127.0.0.1:$PG_PORT"
+}
+
+# Indexes FerretDB's pushed-down filters can use, and custom plans (scripts/ferretdb-gin-twins.sql).
+prepare_ferretdb_database() {
+  as_pg "$(pg_bindir)/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" -d "$PG_DATABASE" \
+    <"$ROOT/scripts/ferretdb-gin-twins.sql" >/dev/null ||
+    die "could not apply scripts/ferretdb-gin-twins.sql to our PostgreSQL cluster"
 }
 
 stop_postgres() {
