@@ -83,13 +83,13 @@ export class Outbox {
       if (!isOnlyDuplicateKeys(err)) throw err;
     }
     const ids = docs.map((doc) => doc._id);
-    await this.queues.events.addBulk(ids.map((eventId) => ({ name: 'dispatch', data: { eventId }, opts: { ...INFRA_RETRY, jobId: `dispatch-${eventId}` } })));
-    this.logger.debug({ eventIds: ids }, 'events scheduled');
+    await this.schedule(ids);
     return ids;
   }
 
-  async schedule(eventId: string): Promise<void> {
-    await this.queues.events.add('dispatch', { eventId }, { ...INFRA_RETRY, jobId: `dispatch-${eventId}` });
-    this.logger.debug({ eventId }, 'event scheduled');
+  /** Queues the fan-out of stored events, in one round trip; their job ids make a repeat harmless. */
+  async schedule(eventIds: string[]): Promise<void> {
+    await this.queues.events.addBulk(eventIds.map((eventId) => ({ name: 'dispatch', data: { eventId }, opts: { ...INFRA_RETRY, jobId: `dispatch-${eventId}` } })));
+    this.logger.debug({ eventIds }, 'events scheduled');
   }
 }
