@@ -21,7 +21,7 @@ log "using Node.js $(node --version) ($(command -v node)), npm $(npm --version)"
 
 # node_modules/.package-lock.json is written by npm at the end of every install, so it is
 # newer than package-lock.json exactly when the installed tree matches the current lock file.
-# The node that installed it is recorded too: a change of Node major reinstalls.
+# The node that installed it is recorded too: another Node version reinstalls.
 installed_with="$ROOT/node_modules/.installed-with-node"
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ||
   $(cat "$installed_with" 2>/dev/null) != "$(node --version)" ]]; then
