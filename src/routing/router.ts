@@ -93,8 +93,8 @@ export class Router {
     // Not assigned: still queued as read, now in its queue (a change since then moved its version on,
     // which makes the overflow timer scheduled here stale).
     const queued = { ...conversation, queueId: queue._id };
-    const assigned = queue.strategy !== 'manual' ? await this.offer(queue, queued, actor, opts.exclude) : null;
-    const after = assigned ?? queued;
+    const offered = queue.strategy !== 'manual' ? await this.offer(queue, queued, actor, opts.exclude) : null;
+    const after = offered ?? queued;
     await this.scheduleOverflow(after, queue);
     return after;
   }
@@ -291,8 +291,9 @@ export class Router {
 
   /**
    * Tries the queue's candidates in the strategy's order until one takes the conversation; returns
-   * it assigned, or null. A transient store error (a deadlock or serialization failure in the store) is retried: the claims make a
-   * repeated assignment safe.
+   * it assigned, or as it is now when someone else changed it meanwhile (a concurrent router
+   * assigned it), or null when it still waits. A transient store error (a deadlock or a
+   * serialization failure) is retried: the claims make a repeated assignment safe.
    */
   private async offer(queue: QueueDoc, conversation: ConversationDoc, actor: LifecycleActor, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
     const { store, assignment } = this.deps;
@@ -304,8 +305,8 @@ export class Router {
         assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
-        // Taken or changed by someone else: it no longer needs routing.
-        if (err instanceof AppError) return null;
+        // Taken or changed by someone else: it no longer needs routing, and the caller gets it as it is.
+        if (err instanceof AppError) return store.conversations.findById(conversation._id).lean();
         throw err;
       }
       if (queue.strategy === 'round_robin') await store.routingQueues.updateOne({ _id: queue._id }, { $set: { rrCursor: agentId } });
