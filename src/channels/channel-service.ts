@@ -24,7 +24,7 @@ export interface ChannelPatch {
 
 /**
  * Channels: creation (settings validated by the connector, secrets sealed) and a short-lived
- * cache of decrypted channels for the webhook hot path, which must not decrypt per request.
+ * cache of decrypted channels for the webhook hot path and the inbound job, which must not decrypt per message.
  */
 export class ChannelService {
   private readonly cache = new Map<string, { at: number; channel: ResolvedChannel }>();
