@@ -5,7 +5,7 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
 import { runAutomation, RUN_BUDGET } from '../src/automation/automation-service.js';
-import { reactToEvent } from '../src/events/reactions.js';
+import { reactToEvents } from '../src/events/reactions.js';
 import { pageOf } from '../src/http/api-schemas.js';
 import { automationRuleResponse, createdAutomationRuleResponse } from '../src/http/routes/automation-rules.js';
 import { conversationToApi, messageToApi } from '../src/http/serializers.js';
@@ -356,7 +356,7 @@ describe('loop safety', () => {
     const event = (await h.ctx.store.events.findById(`message_received-${messageId}`).lean())!;
 
     // The events job re-run after a crash, twice at once.
-    await Promise.all([reactToEvent(h.ctx, event), reactToEvent(h.ctx, event), runAutomation(h.ctx, event)]);
+    await Promise.all([reactToEvents(h.ctx, [event]), reactToEvents(h.ctx, [event]), runAutomation(h.ctx, event)]);
     await settled();
     expect(await w.applied(ruleId)).toHaveLength(1);
     expect(await h.ctx.store.messages.countDocuments({ conversationId, author: 'automation' })).toBe(1);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
-import { reactToEvent } from '../src/events/reactions.js';
+import { reactToEvents } from '../src/events/reactions.js';
 import { RealtimePublisher } from '../src/realtime/publisher.js';
 import { CLOSE_TOO_SLOW } from '../src/realtime/connection.js';
 import { CLOSE_GOING_AWAY } from '../src/realtime/server.js';
@@ -204,7 +204,7 @@ describe('realtime over WebSocket', () => {
       .lean();
     expect(event).not.toBeNull();
 
-    await reactToEvent(a.ctx, event!);
+    await reactToEvents(a.ctx, [event!]);
     expect(await b.ctx.realtime.publish(event!)).toBeNull();
     const typist = await connect(a, { key: wa.key });
     await sentinel(typist, client, received.conversationId);

@@ -70,7 +70,7 @@ export function ticketReferenceOf(answer: string): string | null {
  */
 export async function recordTicket(
   deps: { store: Store; outbox: Outbox; clock: Clock },
-  input: { event: DomainEventDoc; subscriptionId: Types.ObjectId; answer: string },
+  input: { event: Pick<DomainEventDoc, 'workspaceId' | 'conversationId'>; subscriptionId: Types.ObjectId; answer: string },
 ): Promise<void> {
   const { event, subscriptionId } = input;
   const reference = ticketReferenceOf(input.answer);

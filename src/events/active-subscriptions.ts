@@ -3,16 +3,15 @@ import { PerWorkspace, type SharedCache } from '../cache/shared-cache.js';
 import type { Store } from '../store/index.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 
-export type FanOutSubscription = Pick<WebhookSubscriptionDoc, '_id' | 'events'>;
-
 /**
- * What the fan-out of every event needs to know of a workspace's enabled subscriptions: which
- * events each takes. Deliveries read the subscription itself (address, secrets, failure streak) fresh.
+ * A workspace's enabled subscriptions, as the fan-out (which events each takes) and the
+ * deliveries (address, signing secrets) need them. Their failure streak and last success here
+ * may be a minute old: the deliverer writes those with conditions that hold whatever it read.
  */
-export type ActiveSubscriptions = PerWorkspace<FanOutSubscription[]>;
+export type ActiveSubscriptions = PerWorkspace<WebhookSubscriptionDoc[]>;
 
 export function createActiveSubscriptions(store: Store, cache: SharedCache): ActiveSubscriptions {
   return new PerWorkspace(cache, 'webhook-subscriptions', (workspaceId: Types.ObjectId) =>
-    store.webhookSubscriptions.find({ workspaceId, enabled: true }, { _id: 1, events: 1 }).lean(),
+    store.webhookSubscriptions.find({ workspaceId, enabled: true }).lean(),
   );
 }

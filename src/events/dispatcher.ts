@@ -8,10 +8,25 @@ import type { ActiveSubscriptions } from './active-subscriptions.js';
 /** Retries for our own failures (store or queue briefly away), not for the receiver's answers. */
 export const INFRA_RETRY = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } } as const;
 
+/** What a delivery's job carries so that its attempt reads nothing else (absent in a job re-made from the store). */
+export interface KnownDelivery {
+  workspaceId: string;
+  subscriptionId: string;
+  conversationId?: string;
+  orderKey: string;
+  event: { type: string; occurredAt: string; data: Record<string, unknown> };
+}
+
 export interface DeliverJobData {
   deliveryId: string;
   /** The attempt number the job was added for: a job left over from an earlier attempt does nothing. */
   attempt?: number;
+  known?: KnownDelivery;
+}
+
+/** The events of one change, fanned out and reacted to together and in order. */
+export interface DispatchJobData {
+  eventIds: string[];
 }
 
 export interface DispatchDeps {
@@ -26,17 +41,25 @@ export interface FanOutDeps extends DispatchDeps {
 }
 
 /**
- * Fans one domain event out to the workspace's matching subscriptions: one delivery record
- * per (event, subscription), created idempotently, each with its own delivery job.
+ * Fans the events of one job out to their workspaces' matching subscriptions: one delivery
+ * record per (event, subscription), created idempotently, each with its own delivery job, in
+ * one store read, one write for the deliveries and one to mark the events. Returns every event
+ * found, dispatched before or not: reactions run again on a re-run, since a crash may have come
+ * between the mark and them.
  */
-export async function dispatchEvent(deps: FanOutDeps, eventId: string): Promise<DomainEventDoc | null> {
+export async function dispatchEvents(deps: FanOutDeps, eventIds: string[]): Promise<DomainEventDoc[]> {
   const { store } = deps;
-  const event = await store.events.findById(eventId).lean();
-  if (!event || event.state === 'dispatched') return event;
-  const subscriptions = await deps.subscriptions.of(event.workspaceId);
-  for (const sub of recipientsOf(event, subscriptions)) await createDelivery(deps, event, sub);
-  await store.events.updateOne({ _id: eventId }, { $set: { state: 'dispatched' } });
-  return event;
+  const found = new Map((await store.events.find({ _id: { $in: eventIds } }).lean()).map((e) => [e._id, e]));
+  const events = eventIds.flatMap((id) => found.get(id) ?? []);
+  const pending = events.filter((e) => e.state !== 'dispatched');
+  if (pending.length === 0) return events;
+  const deliveries: Array<{ event: DomainEventDoc; sub: WebhookSubscriptionDoc }> = [];
+  for (const event of pending) {
+    for (const sub of recipientsOf(event, await deps.subscriptions.of(event.workspaceId))) deliveries.push({ event, sub });
+  }
+  await createDeliveries(deps, deliveries);
+  await store.events.updateMany({ _id: { $in: pending.map((e) => e._id) } }, { $set: { state: 'dispatched' } });
+  return events;
 }
 
 /**
@@ -51,46 +74,62 @@ export function recipientsOf<S extends Pick<WebhookSubscriptionDoc, '_id' | 'eve
   return subscriptions.filter((s) => String(s._id) !== disabled && (s.events.includes('*') || s.events.includes(event.type)));
 }
 
+type DeliveryEvent = Pick<DomainEventDoc, '_id' | 'workspaceId' | 'type' | 'conversationId' | 'occurredAt' | 'data'>;
+
 /**
- * Creates the delivery of `event` to `sub` (once: the id is deterministic) and queues its first
- * attempt. `replayId` makes a separate delivery of an event already delivered (a range replay).
+ * Creates the delivery of each `event` to its `sub` (once: the id is deterministic) and queues
+ * its first attempt, carrying what the attempt needs: one sequence, one store write and one queue
+ * round trip for all. `replayId` makes separate deliveries of events already delivered (a range replay).
  */
-export async function createDelivery(
+export async function createDeliveries(
   deps: DispatchDeps,
-  event: Pick<DomainEventDoc, '_id' | 'workspaceId' | 'type' | 'conversationId' | 'occurredAt'>,
-  sub: Pick<WebhookSubscriptionDoc, '_id'>,
+  deliveries: Array<{ event: DeliveryEvent; sub: Pick<WebhookSubscriptionDoc, '_id'> }>,
   replayId?: string,
-): Promise<string> {
-  const deliveryId = [event._id, String(sub._id), ...(replayId ? [replayId] : [])].join('--');
-  // A re-run takes a new sequence number, but $setOnInsert keeps the first one.
-  const sequence = await deps.redis.incr(`${deps.keyPrefix}:webhook-delivery-seq`);
-  const orderKey = `${String(event.occurredAt.getTime()).padStart(13, '0')}-${String(sequence).padStart(12, '0')}`;
-  await deps.store.webhookDeliveries.updateOne(
-    { _id: deliveryId },
-    {
-      $setOnInsert: {
-        workspaceId: event.workspaceId,
-        subscriptionId: sub._id,
-        eventId: event._id,
-        eventType: event.type,
-        ...(event.conversationId && { conversationId: event.conversationId }),
-        orderKey,
-        ...(replayId && { replayId }),
-        state: 'pending',
-        round: 0,
-        attempts: [],
-      },
-    },
-    { upsert: true },
+): Promise<string[]> {
+  if (deliveries.length === 0) return [];
+  // A re-run takes new sequence numbers, but $setOnInsert keeps the first ones.
+  const last = await deps.redis.incrby(`${deps.keyPrefix}:webhook-delivery-seq`, deliveries.length);
+  const records = deliveries.map(({ event, sub }, i) => ({
+    _id: [event._id, String(sub._id), ...(replayId ? [replayId] : [])].join('--'),
+    workspaceId: event.workspaceId,
+    subscriptionId: sub._id,
+    eventId: event._id,
+    eventType: event.type,
+    ...(event.conversationId && { conversationId: event.conversationId }),
+    orderKey: `${String(event.occurredAt.getTime()).padStart(13, '0')}-${String(last - deliveries.length + 1 + i).padStart(12, '0')}`,
+    ...(replayId && { replayId }),
+  }));
+  await deps.store.webhookDeliveries.bulkWrite(
+    records.map(({ _id, ...fields }) => ({
+      updateOne: { filter: { _id }, update: { $setOnInsert: { ...fields, state: 'pending', round: 0, attempts: [] } }, upsert: true },
+    })),
+    { ordered: false },
   );
-  await enqueueDelivery(deps.queues, deliveryId, 0, 0);
-  return deliveryId;
+  await deps.queues.webhooks.addBulk(
+    records.map((record, i) => {
+      const { event } = deliveries[i]!;
+      const known: KnownDelivery = {
+        workspaceId: String(record.workspaceId),
+        subscriptionId: String(record.subscriptionId),
+        ...(record.conversationId && { conversationId: String(record.conversationId) }),
+        orderKey: record.orderKey,
+        event: { type: event.type, occurredAt: event.occurredAt.toISOString(), data: event.data },
+      };
+      return deliveryJob(record._id, 0, 0, known);
+    }),
+  );
+  return records.map((r) => r._id);
 }
 
 /** Adds the job of a delivery's attempt `attempt` (its id is deterministic: adding it twice is harmless). */
-export async function enqueueDelivery(queues: Queues, deliveryId: string, attempt: number, delayMs: number): Promise<void> {
-  const data: DeliverJobData = { deliveryId, attempt };
-  await queues.webhooks.add('deliver', data, { ...INFRA_RETRY, jobId: deliveryJobId(deliveryId, attempt), delay: delayMs });
+export async function enqueueDelivery(queues: Queues, deliveryId: string, attempt: number, delayMs: number, known?: KnownDelivery): Promise<void> {
+  const { name, data, opts } = deliveryJob(deliveryId, attempt, delayMs, known);
+  await queues.webhooks.add(name, data, opts);
+}
+
+function deliveryJob(deliveryId: string, attempt: number, delayMs: number, known: KnownDelivery | undefined) {
+  const data: DeliverJobData = { deliveryId, attempt, ...(known && { known }) };
+  return { name: 'deliver', data, opts: { ...INFRA_RETRY, jobId: deliveryJobId(deliveryId, attempt), delay: delayMs } };
 }
 
 export function deliveryJobId(deliveryId: string, attempt: number): string {

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import { isOnlyDuplicateKeys } from '../errors.js';
-import { INFRA_RETRY } from './dispatcher.js';
+import { INFRA_RETRY, type DispatchJobData } from './dispatcher.js';
 
 export const EVENT_TYPES = [
   'conversation.created',
@@ -83,13 +83,21 @@ export class Outbox {
       if (!isOnlyDuplicateKeys(err)) throw err;
     }
     const ids = docs.map((doc) => doc._id);
-    await this.schedule(ids);
+    await this.schedule([ids]);
     return ids;
   }
 
-  /** Queues the fan-out of stored events, in one round trip; their job ids make a repeat harmless. */
-  async schedule(eventIds: string[]): Promise<void> {
-    await this.queues.events.addBulk(eventIds.map((eventId) => ({ name: 'dispatch', data: { eventId }, opts: { ...INFRA_RETRY, jobId: `dispatch-${eventId}` } })));
-    this.logger.debug({ eventIds }, 'events scheduled');
+  /**
+   * Queues the fan-out of stored events, one job per change (a list of event ids) named by its
+   * first event, all in one round trip: the same change re-emitted makes the same job, so a
+   * repeat is harmless.
+   */
+  async schedule(changes: string[][]): Promise<void> {
+    const jobs = changes.filter((eventIds) => eventIds.length > 0);
+    if (jobs.length === 0) return;
+    await this.queues.events.addBulk(
+      jobs.map((eventIds) => ({ name: 'dispatch', data: { eventIds } satisfies DispatchJobData, opts: { ...INFRA_RETRY, jobId: `dispatch-${eventIds[0]}` } })),
+    );
+    this.logger.debug({ changes: jobs }, 'events scheduled');
   }
 }

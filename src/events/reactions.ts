@@ -3,11 +3,22 @@ import { runAutomation } from '../automation/automation-service.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 
 /**
- * What the gateway itself does when a domain event has been stored, after its webhook fan-out.
- * Runs in the events worker, off the ingest path; every reaction must be safe to repeat, since
- * a job re-run after a crash delivers the same event again.
+ * What the gateway itself does when the domain events of one change have been stored, after
+ * their webhook fan-out, in their order. Runs in the events worker, off the ingest path; every
+ * reaction must be safe to repeat, since a job re-run after a crash delivers the same events again.
  */
-export async function reactToEvent(ctx: AppContext, event: DomainEventDoc): Promise<void> {
+export async function reactToEvents(ctx: AppContext, events: DomainEventDoc[]): Promise<void> {
+  // The queue routing gave a new conversation reaches the real-time entries of its later events.
+  const queueOf = new Map<string, string>();
+  for (const event of events) {
+    const known = event.conversationId && queueOf.get(String(event.conversationId));
+    const routedTo = await reactToEvent(ctx, event, known ? { queueId: known } : {});
+    if (routedTo && event.conversationId) queueOf.set(String(event.conversationId), routedTo);
+  }
+}
+
+/** Returns the queue a new conversation was routed to, if it was. */
+async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { queueId?: string }): Promise<string | undefined> {
   // A new pull-based channel (a mailbox) starts being watched by a worker.
   if (event.type === 'channel.created') {
     const channel = await ctx.store.channels.findById(event.data.channelId).lean();
@@ -22,5 +33,7 @@ export async function reactToEvent(ctx: AppContext, event: DomainEventDoc): Prom
   // Resolved: the customer is asked for a rating, once per resolution, if the workspace wants it.
   if (event.type === 'conversation.status_changed' && event.data.to === 'resolved') await ctx.csat.requestAfterResolution(event);
   // Real-time clients, after routing so a new conversation's queue subscribers see it.
-  await ctx.realtime.publish(event, { ...(routed?.queueId && { queueId: String(routed.queueId) }) });
+  const queueId = routed?.queueId ? String(routed.queueId) : known.queueId;
+  await ctx.realtime.publish(event, { ...(queueId && { queueId }) });
+  return routed?.queueId ? String(routed.queueId) : undefined;
 }

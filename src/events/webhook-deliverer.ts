@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Queues } from '../jobs/queues.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
+import type { DomainEventDoc } from '../store/models/domain-event.js';
 import type { DeliveryAttempt, DeliveryState, WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import { recordTicket } from '../conversations/escalation.js';
@@ -14,7 +15,7 @@ import { nextRetryDelay } from '../webhooks/retry-schedule.js';
 import { signingSecrets } from '../webhooks/secrets.js';
 import { deliverWebhook, type DeliveryAttemptResult } from '../webhooks/sender.js';
 import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
-import { deliveryJobId, enqueueDelivery, type DeliverJobData } from './dispatcher.js';
+import { deliveryJobId, enqueueDelivery, type DeliverJobData, type KnownDelivery } from './dispatcher.js';
 import type { Outbox } from './outbox.js';
 import { subscriptionToApi } from '../http/serializers.js';
 import type { ActiveSubscriptions } from './active-subscriptions.js';
@@ -43,6 +44,7 @@ export interface WebhookDelivererDeps {
 }
 
 type Outcome = DeliveryAttemptResult['outcome'];
+type DeliveredEvent = Pick<DomainEventDoc, '_id' | 'workspaceId' | 'conversationId' | 'type' | 'occurredAt' | 'data'>;
 
 /**
  * One delivery attempt of one event to one subscription, recorded in the delivery log. The next
@@ -51,27 +53,27 @@ type Outcome = DeliveryAttemptResult['outcome'];
  * time in event order; a 410, or days of failures, disable the endpoint.
  */
 export class WebhookDeliverer {
-  constructor(private readonly deps: WebhookDelivererDeps) {}
+  /** When this process last wrote each subscription's `lastSuccessAt` (by subscription id). */
+  private readonly successNoted = new Map<string, number>();
 
+  constructor(private readonly deps: WebhookDelivererDeps) {}
 
   async deliver(job: Job<DeliverJobData>, token: string | undefined): Promise<void> {
     const { store, clock } = this.deps;
-    const delivery = await store.webhookDeliveries.findById(job.data.deliveryId).lean();
+    const { known } = job.data;
+    const place = await this.placeInLine(job.data.deliveryId, known);
+    if (place.waitMs !== undefined) return this.postpone(job, token, place.waitMs);
+    const { delivery } = place;
     // Some MongoDB-compatible servers drop an empty array given in $setOnInsert.
     const attempts = delivery?.attempts ?? [];
     if (!delivery || delivery.state !== 'pending') return;
     if (job.data.attempt !== undefined && job.data.attempt !== attempts.length) return; // an earlier attempt's job
-    const [subscription, event] = await Promise.all([
-      store.webhookSubscriptions.findById(delivery.subscriptionId).lean(),
-      store.events.findById(delivery.eventId).lean(),
-    ]);
+    const [subscription, event] = await Promise.all([this.subscriptionOf(delivery), this.eventOf(delivery, known)]);
     if (!subscription?.enabled || !event) {
       await this.finish(delivery, 'failed', this.attempt(delivery, { outcome: 'failed', latencyMs: 0, error: 'subscription disabled or event gone' }));
       return;
     }
 
-    const waitMs = await this.lineWait(delivery);
-    if (waitMs !== null) return this.postpone(job, token, waitMs);
     const release = await this.deps.slots.acquire(String(subscription._id));
     if (!release) return this.postpone(job, token, SLOT_RETRY_MS * (1 + Math.random()));
 
@@ -90,7 +92,7 @@ export class WebhookDeliverer {
       if (delay !== null) {
         const nextAttemptAt = new Date(clock.now().getTime() + delay);
         await store.webhookDeliveries.updateOne({ _id: delivery._id }, { $set: { nextAttemptAt }, $push: { attempts: attempt } });
-        await enqueueDelivery(this.deps.queues, delivery._id, attempts.length + 1, delay);
+        await enqueueDelivery(this.deps.queues, delivery._id, attempts.length + 1, delay, known);
         await this.noteFailure(subscription, attempt.at);
         return;
       }
@@ -123,19 +125,39 @@ export class WebhookDeliverer {
   }
 
   /**
-   * Null when `delivery` may go now; otherwise how long to wait for an earlier delivery of the
+   * The delivery, when it may go now; otherwise how long to wait for an earlier delivery of the
    * same conversation to the same subscription (the head of the line) that is still pending.
-   * The head's end wakes the next one (wakeNext); the wait is only the fallback after a crash.
+   * With what its job knows, one read answers both: the line's first pending delivery up to this
+   * one is either this one or the head. The head's end wakes the next one (wakeNext); the wait is
+   * only the fallback after a crash.
    */
-  private async lineWait(delivery: WebhookDeliveryDoc): Promise<number | null> {
-    if (!delivery.conversationId) return null;
-    const head = await this.deps.store.webhookDeliveries
-      .findOne({ subscriptionId: delivery.subscriptionId, conversationId: delivery.conversationId, state: 'pending', orderKey: { $lt: delivery.orderKey } })
+  private async placeInLine(deliveryId: string, known: KnownDelivery | undefined): Promise<{ delivery?: WebhookDeliveryDoc | null; waitMs?: number }> {
+    const deliveries = this.deps.store.webhookDeliveries;
+    let line: { subscriptionId: string; conversationId: string; orderKey: string } | undefined = known?.conversationId ? { ...known, conversationId: known.conversationId } : undefined;
+    if (!line) {
+      const delivery = await deliveries.findById(deliveryId).lean();
+      if (known || !delivery?.conversationId || delivery.state !== 'pending') return { delivery };
+      line = { subscriptionId: String(delivery.subscriptionId), conversationId: String(delivery.conversationId), orderKey: delivery.orderKey };
+    }
+    const first = await deliveries
+      .findOne({ subscriptionId: line.subscriptionId, conversationId: line.conversationId, state: 'pending', orderKey: { $lte: line.orderKey } })
       .sort({ orderKey: 1 })
       .lean();
-    if (!head) return null;
-    const untilHeadRetries = (head.nextAttemptAt?.getTime() ?? 0) - this.deps.clock.now().getTime();
-    return Math.max(untilHeadRetries, 0) + HEAD_RECHECK_MS;
+    if (!first || first._id === deliveryId) return { delivery: first };
+    const untilHeadRetries = (first.nextAttemptAt?.getTime() ?? 0) - this.deps.clock.now().getTime();
+    return { waitMs: Math.max(untilHeadRetries, 0) + HEAD_RECHECK_MS };
+  }
+
+  /** From the workspace's cached subscriptions; from the store when it is not there (just created, or disabled). */
+  private async subscriptionOf(delivery: WebhookDeliveryDoc): Promise<WebhookSubscriptionDoc | null> {
+    const cached = (await this.deps.subscriptions.of(delivery.workspaceId)).find((s) => String(s._id) === String(delivery.subscriptionId));
+    return cached ?? (await this.deps.store.webhookSubscriptions.findById(delivery.subscriptionId).lean());
+  }
+
+  private async eventOf(delivery: WebhookDeliveryDoc, known: KnownDelivery | undefined): Promise<DeliveredEvent | null> {
+    if (!known) return this.deps.store.events.findById(delivery.eventId).lean();
+    const { type, occurredAt, data } = known.event;
+    return { _id: delivery.eventId, workspaceId: delivery.workspaceId, conversationId: delivery.conversationId, type, occurredAt: new Date(occurredAt), data };
   }
 
   /** Puts this same job back as delayed: its id, and so its place in recovery, stay the same. */
@@ -181,12 +203,17 @@ export class WebhookDeliverer {
   /**
    * Ends a failure streak and keeps `lastSuccessAt` to the minute: a busy endpoint's subscription
    * is not rewritten on every delivery (a whole-document write on some servers could undo a
-   * concurrent change of another field).
+   * concurrent change of another field). The subscription comes from the shared cache, which
+   * this minute's writes do not refresh: the process remembers its own, and a streak's start and
+   * end (rare) refresh every process's copy.
    */
   private async noteSuccess(subscription: WebhookSubscriptionDoc, at: Date): Promise<void> {
-    const recent = subscription.lastSuccessAt && at.getTime() - subscription.lastSuccessAt.getTime() < SUCCESS_RESOLUTION_MS;
-    if (recent && !subscription.failingSince) return;
+    const id = String(subscription._id);
+    const lastNoted = Math.max(subscription.lastSuccessAt?.getTime() ?? 0, this.successNoted.get(id) ?? 0);
+    if (at.getTime() - lastNoted < SUCCESS_RESOLUTION_MS && !subscription.failingSince) return;
+    this.successNoted.set(id, at.getTime());
     await this.deps.store.webhookSubscriptions.updateOne({ _id: subscription._id, enabled: true }, { $set: { lastSuccessAt: at }, $unset: { failingSince: 1 } });
+    if (subscription.failingSince) await this.deps.subscriptions.changed(subscription.workspaceId);
   }
 
   /**
@@ -195,7 +222,8 @@ export class WebhookDeliverer {
    */
   private async noteFailure(subscription: WebhookSubscriptionDoc, at: Date): Promise<void> {
     if (!subscription.failingSince) {
-      await this.deps.store.webhookSubscriptions.updateOne({ _id: subscription._id, failingSince: { $exists: false } }, { $set: { failingSince: at } });
+      const started = await this.deps.store.webhookSubscriptions.updateOne({ _id: subscription._id, failingSince: { $exists: false } }, { $set: { failingSince: at } });
+      if (started.modifiedCount > 0) await this.deps.subscriptions.changed(subscription.workspaceId);
       return;
     }
     const days = this.deps.disableAfterDays;

@@ -1,12 +1,15 @@
 import type { Types } from 'mongoose';
 import { conflict, notFound, unprocessable } from '../errors.js';
+import type { DomainEventDoc } from '../store/models/domain-event.js';
 import type { WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
-import { createDelivery, recipientsOf, type DispatchDeps } from './dispatcher.js';
+import { createDeliveries, recipientsOf, type DispatchDeps } from './dispatcher.js';
 import type { WebhookDeliverer } from './webhook-deliverer.js';
 
 /** A range replay re-sends at most this many events; a wider range is split by the caller. */
 export const MAX_REPLAY_EVENTS = 10_000;
+/** Deliveries created per store write and queue round trip. */
+const REPLAY_BATCH = 500;
 
 /**
  * Delivers again every event of [from, to) that the subscription's filter takes, as new
@@ -20,13 +23,19 @@ export async function replayRange(deps: DispatchDeps, sub: WebhookSubscriptionDo
   if (total > MAX_REPLAY_EVENTS) {
     throw unprocessable('replay_too_large', `The range holds ${total} events; replay at most ${MAX_REPLAY_EVENTS} at a time`, { events: total });
   }
-  let deliveries = 0;
+  let created = 0;
+  let batch: Array<{ event: DomainEventDoc; sub: WebhookSubscriptionDoc }> = [];
+  const flush = async () => {
+    created += (await createDeliveries(deps, batch, replayId)).length;
+    batch = [];
+  };
   for await (const event of deps.store.events.find(filter).sort({ occurredAt: 1 }).lean().cursor()) {
     if (recipientsOf(event, [sub]).length === 0) continue;
-    await createDelivery(deps, event, sub, replayId);
-    deliveries++;
+    batch.push({ event, sub });
+    if (batch.length === REPLAY_BATCH) await flush();
   }
-  return deliveries;
+  await flush();
+  return created;
 }
 
 /**

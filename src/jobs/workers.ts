@@ -1,8 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import type { TimerJobData } from '../conversations/lifecycle-service.js';
-import { dispatchEvent, type DeliverJobData } from '../events/dispatcher.js';
-import { reactToEvent } from '../events/reactions.js';
+import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../events/dispatcher.js';
+import { reactToEvents } from '../events/reactions.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from './queues.js';
 
@@ -35,9 +35,11 @@ export function startWorkers(ctx: AppContext): Worker[] {
       throw err;
     }
   });
-  const events = make<{ eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
-    const event = await dispatchEvent({ store: ctx.store, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX, subscriptions: ctx.subscriptions }, job.data.eventId);
-    if (event) await reactToEvent(ctx, event);
+  // `eventId`: a job queued before events of one change shared a job.
+  const events = make<DispatchJobData | { eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
+    const eventIds = 'eventIds' in job.data ? job.data.eventIds : [job.data.eventId];
+    const dispatched = await dispatchEvents({ store: ctx.store, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX, subscriptions: ctx.subscriptions }, eventIds);
+    await reactToEvents(ctx, dispatched);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));
   const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));

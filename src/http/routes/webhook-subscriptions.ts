@@ -206,6 +206,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
       const { secret, update } = rotateSecrets(ctx.secretBox, sub, ctx.clock.now(), ctx.config.WEBHOOK_SECRET_ROTATION_HOURS * HOUR_MS);
       const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, { $set: update }, { returnDocument: 'after' }).lean();
       if (!updated) throw notFound('Webhook subscription');
+      await ctx.subscriptions.changed(sub.workspaceId);
       return { status: 200, body: { ...subscriptionToApi(updated), secret } };
     }),
   );
