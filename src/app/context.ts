@@ -142,7 +142,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     lifecycle,
     assignment,
     router: new Router({ store, assignment, lifecycle, loads, queues, outbox, clock, logger }),
-    conversationDeleter: new ConversationDeleter({ store, queues, outbox, logger }),
+    conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
     analytics: new AnalyticsService({ store, clock }),

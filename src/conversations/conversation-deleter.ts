@@ -1,14 +1,11 @@
 import type { Types } from 'mongoose';
 import { mediaOf } from '../domain/message.js';
-import { TIMER_KINDS } from '../domain/lifecycle.js';
 import { notFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import type { Queues } from '../jobs/queues.js';
-import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
-import { timerJobId } from './lifecycle-service.js';
+import type { LifecycleService } from './lifecycle-service.js';
 
 /** Messages are removed this many at a time, so a long conversation never sits in memory whole. */
 const BATCH = 200;
@@ -28,14 +25,15 @@ export interface DeletionResult {
  * children go, and the conversation record itself goes last.
  */
 export class ConversationDeleter {
-  constructor(private readonly deps: { store: Store; queues: Queues; outbox: Outbox; logger: Logger }) {}
+  constructor(private readonly deps: { store: Store; outbox: Outbox; timers: Pick<LifecycleService, 'cancelTimer'> }) {}
 
   async delete(workspaceId: Types.ObjectId, conversationId: string): Promise<DeletionResult> {
     const { store, outbox } = this.deps;
     const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
     if (!conversation) throw notFound('Conversation');
     await store.conversations.updateOne({ _id: conversation._id }, { $set: { archived: true }, $unset: { openThread: '' } });
-    await this.cancelTimers(conversation);
+    // A timer that escapes (running now) finds the conversation gone and does nothing.
+    await this.deps.timers.cancelTimer(String(conversation._id));
     if (conversation.assignedSlot) await store.agentSlots.deleteOne({ _id: conversation.assignedSlot, conversationId: conversation._id });
     const removed = await this.deleteMessages(conversation);
     await store.conversationTransitions.deleteMany({ conversationId: conversation._id });
@@ -49,18 +47,6 @@ export class ConversationDeleter {
     });
     await store.conversations.deleteOne({ _id: conversation._id });
     return { deleted: true, ...removed };
-  }
-
-  /** Timer jobs that escape (already running) find the conversation gone and do nothing. */
-  private async cancelTimers(c: ConversationDoc): Promise<void> {
-    const id = String(c._id);
-    await Promise.all(
-      TIMER_KINDS.map((kind) =>
-        this.deps.queues.timers.remove(timerJobId(id, kind, c.lifecycleVersion)).catch((err: unknown) => {
-          this.deps.logger.debug({ err, conversationId: id, kind }, 'timer not removed');
-        }),
-      ),
-    );
   }
 
   private async deleteMessages(c: ConversationDoc): Promise<{ messages: number; media: number }> {

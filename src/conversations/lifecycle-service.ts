@@ -6,7 +6,7 @@ import {
   allowedFrom,
   onCustomerMessage,
   TIMER_KINDS,
-  timersFor,
+  timerFor,
   timerTarget,
   transition,
   type LifecycleSettings,
@@ -73,6 +73,8 @@ export type ClosingOutcome = { sent: true; messageId: string } | { sent: false; 
 
 /** Job ids never contain ':' (BullMQ uses it in its keys). */
 export const timerJobId = (conversationId: string, kind: TimerKind, version: number) => `timer-${conversationId}-${kind}-${version}`;
+/** The one slot a conversation's timer lives in (its BullMQ deduplication id). */
+const timerSlotOf = (conversationId: string) => `timer-${conversationId}`;
 
 function toAppError(error: TransitionError): AppError {
   switch (error.code) {
@@ -292,26 +294,34 @@ export class LifecycleService {
 
 
   /**
-   * Replaces the conversation's timers with those of its current status and version. The previous
-   * version's jobs are removed; any that escape (already running, or older) find the version moved
-   * on and do nothing. Public for start-up recovery: the job ids are deterministic, so scheduling
-   * a conversation's timers again adds only those that were lost.
+   * Replaces the conversation's timer with the one of its current status and version, in one
+   * round trip: the timer lives in one slot per conversation (a BullMQ deduplication id in
+   * replace mode), so adding it removes the one it replaces; one that is running just then is
+   * followed by the new one when it ends. A timer that escapes (older) finds the version moved on
+   * and does nothing. Public for start-up recovery: scheduling a conversation's timer again puts
+   * back the same job.
    */
   async scheduleTimers(c: ConversationDoc, settings?: LifecycleSettings): Promise<void> {
-    const { queues, clock } = this.deps;
     const id = String(c._id);
-    await Promise.all(
-      TIMER_KINDS.map((kind) =>
-        queues.timers.remove(timerJobId(id, kind, c.lifecycleVersion - 1)).catch((err: unknown) => {
-          this.deps.logger.debug({ err, conversationId: id, kind }, 'stale timer not removed');
-        }),
-      ),
-    );
-    const now = clock.now().getTime();
-    for (const timer of timersFor(c, settings ?? (await this.settingsOf(c.workspaceId)))) {
-      const data: TimerJobData = { conversationId: id, workspaceId: String(c.workspaceId), kind: timer.kind, version: c.lifecycleVersion };
-      await queues.timers.add(timer.kind, data, { jobId: timerJobId(id, timer.kind, c.lifecycleVersion), delay: Math.max(0, timer.at.getTime() - now) });
-    }
+    const timer = timerFor(c, settings ?? (await this.settingsOf(c.workspaceId)));
+    if (!timer) return this.cancelTimer(id);
+    const data: TimerJobData = { conversationId: id, workspaceId: String(c.workspaceId), kind: timer.kind, version: c.lifecycleVersion };
+    await this.deps.queues.timers.add(timer.kind, data, {
+      jobId: timerJobId(id, timer.kind, c.lifecycleVersion),
+      delay: Math.max(0, timer.at.getTime() - this.deps.clock.now().getTime()),
+      deduplication: { id: timerSlotOf(id), replace: true, keepLastIfActive: true },
+    });
+  }
+
+  /** Removes the conversation's waiting timer: its status has none now, or it is being deleted. */
+  async cancelTimer(conversationId: string): Promise<void> {
+    const { queues, logger } = this.deps;
+    const jobId = await queues.timers.getDeduplicationJobId(timerSlotOf(conversationId));
+    if (!jobId) return;
+    await queues.timers.remove(jobId).catch((err: unknown) => {
+      // Running now: it finds the conversation changed and does nothing.
+      logger.debug({ err, conversationId }, 'timer not removed');
+    });
   }
 
   /** The key a conversation holds while open; conversations stored before threadKey existed rebuild it. */

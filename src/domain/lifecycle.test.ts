@@ -5,7 +5,7 @@ import {
   DEFAULT_LIFECYCLE_SETTINGS,
   onCustomerMessage,
   TIMER_KINDS,
-  timersFor,
+  timerFor,
   timerTarget,
   transition,
   TRANSITIONS,
@@ -133,21 +133,17 @@ describe('timers', () => {
   });
 
   it('each status implies its timers', () => {
-    expect(timersFor({ status: 'snoozed', snoozedUntil: LATER }, settings)).toEqual([{ kind: 'snooze-wake', at: LATER }]);
-    expect(timersFor({ status: 'queued', lastCustomerMessageAt: NOW }, settings)).toEqual([{ kind: 'abandon', at: new Date(NOW.getTime() + 30 * 60_000) }]);
+    expect(timerFor({ status: 'snoozed', snoozedUntil: LATER }, settings)).toEqual({ kind: 'snooze-wake', at: LATER });
+    expect(timerFor({ status: 'queued', lastCustomerMessageAt: NOW }, settings)).toEqual({ kind: 'abandon', at: new Date(NOW.getTime() + 30 * 60_000) });
     for (const status of ['active', 'pending'] as const) {
-      expect(timersFor({ status, lastCustomerMessageAt: NOW }, settings)).toEqual([{ kind: 'auto-resolve', at: new Date(NOW.getTime() + 2 * HOUR) }]);
+      expect(timerFor({ status, lastCustomerMessageAt: NOW }, settings)).toEqual({ kind: 'auto-resolve', at: new Date(NOW.getTime() + 2 * HOUR) });
     }
-    for (const status of ['resolved', 'closed', 'abandoned'] as const) expect(timersFor({ status, lastCustomerMessageAt: NOW }, settings)).toEqual([]);
+    for (const status of ['resolved', 'closed', 'abandoned'] as const) expect(timerFor({ status, lastCustomerMessageAt: NOW }, settings)).toBeNull();
   });
 
   it('counts inactivity from the later of the last customer message and entering the state', () => {
-    expect(timersFor({ status: 'pending', lastCustomerMessageAt: lastCustomer, statusChangedAt: NOW }, settings)).toEqual([
-      { kind: 'auto-resolve', at: new Date(NOW.getTime() + 2 * HOUR) },
-    ]);
-    expect(timersFor({ status: 'pending', lastCustomerMessageAt: NOW, statusChangedAt: lastCustomer }, settings)).toEqual([
-      { kind: 'auto-resolve', at: new Date(NOW.getTime() + 2 * HOUR) },
-    ]);
+    expect(timerFor({ status: 'pending', lastCustomerMessageAt: lastCustomer, statusChangedAt: NOW }, settings)).toEqual({ kind: 'auto-resolve', at: new Date(NOW.getTime() + 2 * HOUR) });
+    expect(timerFor({ status: 'pending', lastCustomerMessageAt: NOW, statusChangedAt: lastCustomer }, settings)).toEqual({ kind: 'auto-resolve', at: new Date(NOW.getTime() + 2 * HOUR) });
   });
 
   it('a due timer applies only while its status still holds', () => {

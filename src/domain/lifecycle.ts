@@ -154,24 +154,25 @@ const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
 /**
- * The timers a conversation's status implies. Inactivity counts from the later of the customer's
- * last message and the moment the status was entered, so a conversation reopened or set pending
- * long after the customer last wrote still gets the full wait.
+ * The timer a conversation's status implies: at most one, since each timed status has its own
+ * kind. Inactivity counts from the later of the customer's last message and the moment the
+ * status was entered, so a conversation reopened or set pending long after the customer last
+ * wrote still gets the full wait.
  */
-export function timersFor(c: LifecycleState, settings: LifecycleSettings): TimerSpec[] {
+export function timerFor(c: LifecycleState, settings: LifecycleSettings): TimerSpec | null {
   const since = Math.max(c.lastCustomerMessageAt?.getTime() ?? 0, c.statusChangedAt?.getTime() ?? 0, c.createdAt?.getTime() ?? 0);
   switch (c.status) {
     case 'snoozed':
-      return c.snoozedUntil ? [{ kind: 'snooze-wake', at: c.snoozedUntil }] : [];
+      return c.snoozedUntil ? { kind: 'snooze-wake', at: c.snoozedUntil } : null;
     case 'queued':
-      return [{ kind: 'abandon', at: new Date(since + settings.abandonAfterMinutes * MINUTE) }];
+      return { kind: 'abandon', at: new Date(since + settings.abandonAfterMinutes * MINUTE) };
     case 'active':
     case 'pending':
-      return [{ kind: 'auto-resolve', at: new Date(since + settings.autoResolveAfterHours * HOUR) }];
+      return { kind: 'auto-resolve', at: new Date(since + settings.autoResolveAfterHours * HOUR) };
     case 'resolved':
     case 'closed':
     case 'abandoned':
-      return [];
+      return null;
   }
 }
 
