@@ -8,6 +8,12 @@ import type { Store } from '../store/index.js';
 import { providerKeyOf } from '../store/models/message.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
 import type { MessageIngest } from './message-ingest.js';
+import { revivedEvents, type InboundJobData } from './inbound-job.js';
+
+interface ParsedRequest {
+  receiving: ResolvedChannel;
+  events: InboundEvent[];
+}
 
 /**
  * The inbound job: turns one recorded provider request into stored messages, statuses and
@@ -27,17 +33,12 @@ export class InboundProcessor {
     },
   ) {}
 
-  async process(rawEventId: string): Promise<void> {
-    const { store, channels, clock, logger } = this.deps;
-    // Not lean: a hydrated document gives the body back as a Buffer.
-    const raw = await store.rawEvents.findById(rawEventId);
-    if (!raw || raw.state === 'processed') return;
-    const receiving = await channels.resolveById(String(raw.channelId));
-    if (!receiving) {
-      await store.rawEvents.updateOne({ _id: rawEventId }, { $set: { state: 'failed', error: 'channel deleted' } });
-      return;
-    }
-    const events = await receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType }, receivedAt: raw.receivedAt });
+  async process(job: InboundJobData): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    const { rawEventId } = job;
+    const request = job.parsed ? await this.carried(job.parsed) : await this.recorded(rawEventId);
+    if (!request) return;
+    const { receiving, events } = request;
     for (const [index, event] of events.entries()) {
       const targets = await this.route(receiving, event.accountId);
       if (targets.length === 0) {
@@ -49,6 +50,28 @@ export class InboundProcessor {
       { _id: rawEventId },
       { $set: { state: 'processed', processedAt: clock.now(), eventCount: events.length }, $unset: { error: '' } },
     );
+  }
+
+  /** The events the acknowledgement parsed; a re-run after processing repeats idempotent steps. */
+  private async carried(parsed: NonNullable<InboundJobData['parsed']>): Promise<ParsedRequest | null> {
+    const receiving = await this.deps.channels.resolveById(parsed.channelId);
+    // A channel deleted since: its requests are dropped with it.
+    return receiving && { receiving, events: revivedEvents(parsed.events) };
+  }
+
+  /** The recorded request, parsed now; null when it was processed already or its channel is gone. */
+  private async recorded(rawEventId: string): Promise<ParsedRequest | null> {
+    const { store, channels } = this.deps;
+    // Not lean: a hydrated document gives the body back as a Buffer.
+    const raw = await store.rawEvents.findById(rawEventId);
+    if (!raw || raw.state === 'processed') return null;
+    const receiving = await channels.resolveById(String(raw.channelId));
+    if (!receiving) {
+      await store.rawEvents.updateOne({ _id: rawEventId }, { $set: { state: 'failed', error: 'channel deleted' } });
+      return null;
+    }
+    const events = await receiving.connector.parse({ rawBody: raw.body, headers: { 'content-type': raw.contentType }, receivedAt: raw.receivedAt });
+    return { receiving, events };
   }
 
   /** Marks a request whose processing finally failed, so it is visible and can be replayed. */

@@ -5,7 +5,7 @@ import type { LifecycleService } from '../conversations/lifecycle-service.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
 import { threadConversationFor } from '../conversations/thread-conversation.js';
 import { refreshUnread } from '../conversations/unread.js';
-import { isOpen, openThreadKey } from '../domain/conversation.js';
+import { isOpen } from '../domain/conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
 import { windowEnd } from '../domain/send-policy.js';
@@ -88,14 +88,14 @@ export class MessageIngest {
    * conversation is linked to it.
    */
   private async chatConversationFor(channel: ChannelDoc, contactId: Types.ObjectId, providerKey: string) {
-    // Most messages belong to a conversation that is open already: one read finds it.
-    const open = await this.store.conversations.findOne({ openThread: openThreadKey(String(channel._id), String(contactId)) }).lean();
-    if (open) return { conversation: open, created: open.firstProviderKey === providerKey };
+    // The pair's latest conversation is the open one when there is one (at most one is open, and
+    // a new one starts only when none is): one read serves both cases.
     const latest = await this.store.conversations
       .findOne({ workspaceId: channel.workspaceId, contactId, channelId: channel._id })
       .sort({ _id: -1 })
       .lean();
-    if (latest && !isOpen(latest.status)) {
+    if (latest && isOpen(latest.status)) return { conversation: latest, created: latest.firstProviderKey === providerKey };
+    if (latest) {
       const reopened = await this.lifecycle.reopenForCustomer(latest);
       if (reopened) return { conversation: reopened, created: false };
       return openConversationFor(this.store, channel, contactId, providerKey, { previousConversationId: latest._id });
@@ -210,11 +210,8 @@ export class MessageIngest {
   }
 
   /**
-   * Moves the window and the customer's activity forward only: an older message delivered late
-   * never shortens them.
-   */
-  /**
-   * Moves the conversation's activity and window to the message and, when this job's insert of a
+   * Moves the conversation's activity and window to the message, forward only (an older message
+   * delivered late never shortens them) and, when this job's insert of a
    * customer message landed, counts it unread in the same write: a concurrent duplicate that lost
    * the insert leaves the count to the winner, and a job that crashed before this write is healed
    * by refreshUnread when the message is delivered again.

@@ -6,6 +6,8 @@ import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { RawEventDoc } from '../store/models/raw-event.js';
+import type { InboundEvent } from '../domain/inbound-event.js';
+import { carriedEvents, type InboundJobData } from './inbound-job.js';
 
 export const INBOUND_JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
 
@@ -28,7 +30,8 @@ export class RawEventRecorder {
     this.rawEvents = store.connection.db.collection<RawEventDoc>(store.rawEvents.collection.collectionName);
   }
 
-  async record(channel: Pick<ChannelDoc, '_id' | 'workspaceId' | 'type'>, body: Buffer, contentType: string): Promise<string> {
+  /** `events`: what the request was parsed into already, for the job to carry (src/ingest/inbound-job.ts). */
+  async record(channel: Pick<ChannelDoc, '_id' | 'workspaceId' | 'type'>, body: Buffer, contentType: string, events?: InboundEvent[]): Promise<string> {
     const rawEventId = `${String(channel._id)}-${createHash('sha256').update(body).digest('hex')}`;
     try {
       await this.rawEvents.insertOne({
@@ -46,7 +49,9 @@ export class RawEventRecorder {
       const existing = await this.rawEvents.findOne({ _id: rawEventId }, { projection: { state: 1 } });
       if (existing?.state === 'processed') return rawEventId;
     }
-    await this.queues.inbound.add('raw', { rawEventId }, { ...INBOUND_JOB_OPTIONS, jobId: rawEventId });
+    const carried = events && carriedEvents(events);
+    const job: InboundJobData = { rawEventId, ...(carried && { parsed: { channelId: String(channel._id), events: carried } }) };
+    await this.queues.inbound.add('raw', job, { ...INBOUND_JOB_OPTIONS, jobId: rawEventId });
     return rawEventId;
   }
 }

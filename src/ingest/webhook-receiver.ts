@@ -1,5 +1,6 @@
 import type { HttpReply, WebhookRequest } from '../../connectors/contract.js';
 import { InvalidPayloadError } from '../../connectors/contract.js';
+import type { InboundEvent } from '../domain/inbound-event.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
@@ -26,14 +27,15 @@ export class WebhookReceiver {
   async receive(type: string, channelId: string, req: WebhookRequest): Promise<HttpReply> {
     const { connector, access, doc } = await this.channels.resolveForWebhook(type, channelId);
     if (!connector.verify(req, access)) throw new AppError(401, 'invalid_signature', 'The request signature is missing or does not match');
+    let events: InboundEvent[];
     try {
-      await connector.parse({ ...req, receivedAt: this.clock.now() });
+      events = await connector.parse({ ...req, receivedAt: this.clock.now() });
     } catch (err) {
       if (err instanceof InvalidPayloadError) throw new AppError(400, 'invalid_payload', err.message, err.details);
       throw err;
     }
     try {
-      await this.recorder.record(doc, req.rawBody, String(req.headers['content-type'] ?? ''));
+      await this.recorder.record(doc, req.rawBody, String(req.headers['content-type'] ?? ''), events);
     } catch (err) {
       throw new AppError(503, 'not_recorded', 'The event could not be recorded; retry later', undefined, err);
     }

@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import type { TimerJobData } from '../conversations/lifecycle-service.js';
 import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../events/dispatcher.js';
 import { reactToEvents } from '../events/reactions.js';
+import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from './queues.js';
 
@@ -18,9 +19,9 @@ export function startWorkers(ctx: AppContext): Worker[] {
     return worker;
   };
 
-  const inbound = make<{ rawEventId: string }>(QUEUE_NAMES.inbound, config.INGEST_CONCURRENCY, async (job) => {
+  const inbound = make<InboundJobData>(QUEUE_NAMES.inbound, config.INGEST_CONCURRENCY, async (job) => {
     try {
-      await ctx.inbound.process(job.data.rawEventId);
+      await ctx.inbound.process(job.data);
     } catch (err) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await ctx.inbound.markFailed(job.data.rawEventId, String(err));
       throw err;
