@@ -36,6 +36,8 @@ import { SharedCache } from '../cache/shared-cache.js';
 import { createWorkspaceSettings, type WorkspaceSettings } from '../workspaces/workspace-settings.js';
 import { createActiveSubscriptions, type ActiveSubscriptions } from '../events/active-subscriptions.js';
 import { createEnabledRules, type EnabledRules } from '../automation/enabled-rules.js';
+import { createWorkspaceQueues, type WorkspaceQueues } from '../routing/workspace-queues.js';
+import { RoundRobinCursors } from '../routing/round-robin-cursors.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -76,6 +78,7 @@ export interface AppContext {
   workspaceSettings: WorkspaceSettings;
   subscriptions: ActiveSubscriptions;
   rules: EnabledRules;
+  workspaceQueues: WorkspaceQueues;
 }
 
 export interface ContextOptions {
@@ -120,11 +123,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const assignment = new AssignmentService({ store, lifecycle, loads, outbox, clock, logger });
   const webhookTargets = new WebhookTargetGuard(store, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS);
   const subscriptions = createActiveSubscriptions(store, cache);
+  const workspaceQueues = createWorkspaceQueues(store, cache);
+  const cursors = new RoundRobinCursors(redis, config.QUEUE_PREFIX);
   return {
     cache,
     workspaceSettings,
     subscriptions,
     rules: createEnabledRules(store, cache),
+    workspaceQueues,
     webhookTargets,
     config,
     logger,
@@ -141,7 +147,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     recorder,
     lifecycle,
     assignment,
-    router: new Router({ store, assignment, lifecycle, loads, queues, outbox, clock, logger }),
+    router: new Router({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),

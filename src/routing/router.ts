@@ -14,6 +14,8 @@ import type { ConversationDoc, ConversationTransfer } from '../store/models/conv
 import type { QueueDoc } from '../store/models/queue.js';
 import type { AssignmentService } from './assignment-service.js';
 import type { LoadHints } from './load-hints.js';
+import type { RoundRobinCursors } from './round-robin-cursors.js';
+import type { WorkspaceQueues } from './workspace-queues.js';
 import { isStale, OVERFLOW_TIMER, overflowJobId, overflowTarget, overflowTimer, type OverflowJobData } from './overflow.js';
 import { retryTransient } from './transient.js';
 
@@ -48,6 +50,8 @@ export class Router {
       assignment: AssignmentService;
       lifecycle: LifecycleService;
       loads: LoadHints;
+      cursors: RoundRobinCursors;
+      workspaceQueues: WorkspaceQueues;
       queues: Queues;
       outbox: Outbox;
       clock: Clock;
@@ -59,18 +63,26 @@ export class Router {
 
   /** The workspace's default queue, created on first use; the unique defaultKey keeps it single. */
   async defaultQueue(workspaceId: Types.ObjectId): Promise<QueueDoc> {
+    const existing = (await this.deps.workspaceQueues.of(workspaceId)).find((q) => q.isDefault);
+    if (existing) return existing;
     const { routingQueues } = this.deps.store;
     const defaultKey = String(workspaceId);
-    const existing = await routingQueues.findOne({ defaultKey }).lean();
-    if (existing) return existing;
     try {
-      return (await routingQueues.create({ workspaceId, name: 'Default', isDefault: true, defaultKey, priority: 0, strategy: 'manual' })).toObject();
+      const created = (await routingQueues.create({ workspaceId, name: 'Default', isDefault: true, defaultKey, priority: 0, strategy: 'manual' })).toObject();
+      await this.deps.workspaceQueues.changed(workspaceId);
+      return created;
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
       const winner = await routingQueues.findOne({ defaultKey }).lean();
       if (!winner) throw err;
       return winner;
     }
+  }
+
+  /** One of the workspace's queues; read from the store when this process's copy does not have it yet. */
+  private async queueOf(workspaceId: Types.ObjectId, queueId: Types.ObjectId): Promise<QueueDoc | null> {
+    const cached = (await this.deps.workspaceQueues.of(workspaceId)).find((q) => q._id.equals(queueId));
+    return cached ?? (await this.deps.store.routingQueues.findOne({ _id: queueId, workspaceId }).lean());
   }
 
   /**
@@ -82,7 +94,7 @@ export class Router {
     const { store } = this.deps;
     const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
     if (conversation?.status !== 'queued') return conversation;
-    const kept: QueueDoc | null = conversation.queueId ? await store.routingQueues.findOne({ _id: conversation.queueId, workspaceId }).lean() : null;
+    const kept = conversation.queueId ? await this.queueOf(workspaceId, conversation.queueId) : null;
     const queue = kept ?? (await this.pick(conversation));
     // Two routers of the same conversation compute the same queue, so either write is right. Only
     // while it is still queued: FerretDB writes the whole document it read, and an unconditional
@@ -104,9 +116,9 @@ export class Router {
    * Public for start-up recovery: the job id is deterministic, so a timer still waiting is not doubled.
    */
   async scheduleOverflow(c: ConversationDoc, queue?: QueueDoc | null): Promise<void> {
-    const { store, queues, clock } = this.deps;
+    const { queues, clock } = this.deps;
     if (c.status !== 'queued' || !c.queueId) return;
-    const current = queue === undefined ? await store.routingQueues.findOne({ _id: c.queueId, workspaceId: c.workspaceId }).lean() : queue;
+    const current = queue === undefined ? await this.queueOf(c.workspaceId, c.queueId) : queue;
     const timer = current && overflowTimer(c, current);
     if (!timer) return;
     await queues.timers.add(OVERFLOW_TIMER, timer.data, { jobId: overflowJobId(timer.data), delay: Math.max(0, timer.at.getTime() - clock.now().getTime()) });
@@ -167,7 +179,7 @@ export class Router {
   async agentAvailable(workspaceId: Types.ObjectId, agentId: Types.ObjectId, opts: { skip?: Types.ObjectId } = {}): Promise<number> {
     const { store, assignment } = this.deps;
     if (!(await store.agents.exists({ _id: agentId, workspaceId, status: 'available' }))) return 0;
-    const queues = await store.routingQueues.find({ workspaceId, agentIds: agentId, strategy: { $ne: 'manual' } }, { _id: 1 }).lean();
+    const queues = (await this.deps.workspaceQueues.of(workspaceId)).filter((q) => q.strategy !== 'manual' && q.agentIds.some((id) => id.equals(agentId)));
     if (queues.length === 0) return 0;
     const waiting = await store.conversations
       .find({ workspaceId, queueId: { $in: queues.map((q) => q._id) }, status: 'queued', ...(opts.skip && { _id: { $ne: opts.skip } }) }, { _id: 1 })
@@ -194,7 +206,7 @@ export class Router {
    */
   async agentOffline(workspaceId: Types.ObjectId, agentId: Types.ObjectId): Promise<number> {
     const { store, assignment } = this.deps;
-    const queues = await store.routingQueues.find({ workspaceId, redistributeOnOffline: true }, { _id: 1 }).lean();
+    const queues = (await this.deps.workspaceQueues.of(workspaceId)).filter((q) => q.redistributeOnOffline);
     if (queues.length === 0) return 0;
     const held = await store.conversations
       .find({ workspaceId, assigneeId: agentId, status: 'active', queueId: { $in: queues.map((q) => q._id) } }, { _id: 1 })
@@ -284,7 +296,9 @@ export class Router {
   private async pick(c: ConversationDoc): Promise<QueueDoc> {
     const { store, clock } = this.deps;
     const fallback = await this.defaultQueue(c.workspaceId);
-    const queues = await store.routingQueues.find({ workspaceId: c.workspaceId, isDefault: false }).sort({ _id: 1 }).lean();
+    const queues = (await this.deps.workspaceQueues.of(c.workspaceId)).filter((q) => !q.isDefault);
+    // The contact's attributes are facts only rules read: a workspace with the default queue alone needs none.
+    if (queues.length === 0) return fallback;
     const contact = await store.contacts.findById(c.contactId, { attributes: 1 }).lean();
     return pickQueue([...queues, fallback], factsOf(c, contact?.attributes ?? {}), clock.now()) ?? fallback;
   }
@@ -309,7 +323,7 @@ export class Router {
         if (err instanceof AppError) return store.conversations.findById(conversation._id).lean();
         throw err;
       }
-      if (queue.strategy === 'round_robin') await store.routingQueues.updateOne({ _id: queue._id }, { $set: { rrCursor: agentId } });
+      if (queue.strategy === 'round_robin') await this.deps.cursors.moveTo(queue._id, agentId);
       return assigned;
     }
     return null;
@@ -325,11 +339,11 @@ export class Router {
    * rest, if needed, in one query (`$in` reads the whole collection on FerretDB).
    */
   private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<AgentDoc> {
-    const { store, loads } = this.deps;
+    const { store, loads, cursors } = this.deps;
     const members = queue.agentIds.filter((id) => !exclude?.equals(id));
-    const load = await loads.of(members);
+    const [load, cursor] = await Promise.all([loads.of(members), queue.strategy === 'round_robin' ? cursors.of(queue._id) : null]);
     const loadOf = (id: Types.ObjectId) => load.get(String(id)) ?? 0;
-    const ordered = inStrategyOrder(queue, members, loadOf);
+    const ordered = inStrategyOrder(queue, members, loadOf, cursor);
     const read = (ids: Types.ObjectId[]) =>
       ids.length === 1
         ? store.agents.find({ _id: ids[0], workspaceId: queue.workspaceId, status: 'available' }).lean()
@@ -356,7 +370,7 @@ export class Router {
 }
 
 /** The members in the order to try them (see Router.candidates). */
-function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number): Types.ObjectId[] {
+function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number, cursor: string | null): Types.ObjectId[] {
   if (queue.strategy === 'least_busy') {
     const start = randomInt(Math.max(1, members.length));
     return members
@@ -365,7 +379,7 @@ function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id
       .map((m) => m.id);
   }
   const position = new Map(queue.agentIds.map((id, i) => [String(id), i]));
-  const after = queue.rrCursor ? (position.get(String(queue.rrCursor)) ?? -1) : -1;
+  const after = cursor ? (position.get(cursor) ?? -1) : -1;
   const rank = (id: Types.ObjectId) => ((position.get(String(id)) ?? 0) - after - 1 + queue.agentIds.length) % queue.agentIds.length;
   return [...members].sort((a, b) => rank(a) - rank(b));
 }

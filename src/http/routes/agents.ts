@@ -122,6 +122,7 @@ export function agentRoutes(ctx: AppContext): Router {
       throw refuse(held);
     }
     await ctx.store.routingQueues.updateMany({ workspaceId, agentIds: agent._id }, { $pull: { agentIds: agent._id } });
+    await ctx.workspaceQueues.changed(workspaceId);
     await ctx.store.agents.deleteOne({ _id: agent._id });
     res.status(204).end();
   });

@@ -90,6 +90,7 @@ export function queueRoutes(ctx: AppContext): Router {
         workspaceId,
         isDefault: false,
       });
+      await ctx.workspaceQueues.changed(workspaceId);
       return { status: 201, body: routingQueueToApi(queue.toObject()) };
     }),
   );
@@ -118,6 +119,7 @@ export function queueRoutes(ctx: AppContext): Router {
     const update = writeOf({ ...body, ...(body.agentIds && { agentIds: [...new Set(body.agentIds)] }) });
     const queue = await ctx.store.routingQueues.findOneAndUpdate({ _id: id, workspaceId }, update, { returnDocument: 'after', runValidators: true }).lean();
     if (!queue) throw notFound('Queue');
+    await ctx.workspaceQueues.changed(workspaceId);
     res.json(routingQueueToApi(queue));
   });
 
@@ -140,6 +142,7 @@ export function queueRoutes(ctx: AppContext): Router {
     const waiting = await ctx.store.conversations.countDocuments({ workspaceId, queueId: queue._id, status: 'queued' });
     if (waiting > 0) throw conflict('queue_not_empty', 'Conversations are waiting in this queue: transfer them first', { waiting });
     await ctx.store.routingQueues.deleteOne({ _id: queue._id });
+    await ctx.workspaceQueues.changed(workspaceId);
     res.status(204).end();
   });
   return router;

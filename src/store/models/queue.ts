@@ -24,8 +24,6 @@ export interface QueueDoc {
    * large to store beyond about 600 members.
    */
   agentIds: Types.ObjectId[];
-  /** Round robin: the member assigned last. A hint, not a claim: concurrent routing may repeat it. */
-  rrCursor?: Types.ObjectId;
   /** When a member goes offline, its active conversations of this queue are unassigned and routed again. */
   redistributeOnOffline: boolean;
   /** A conversation queued here longer than this moves to `overflowQueueId` (src/routing/overflow.ts). */
@@ -45,7 +43,6 @@ export const queueSchema = new Schema<QueueDoc>(
     isDefault: { type: Boolean, default: false },
     defaultKey: String,
     agentIds: { type: [Schema.Types.ObjectId], default: [] },
-    rrCursor: Schema.Types.ObjectId,
     redistributeOnOffline: { type: Boolean, default: false },
     maxWaitSeconds: { type: Number, min: 1 },
     overflowQueueId: Schema.Types.ObjectId,
