@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Types } from 'mongoose';
 import type { Store } from '../store/index.js';
 import type { Queues } from '../jobs/queues.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
@@ -27,6 +28,43 @@ export interface DeliverJobData {
 /** The events of one change, fanned out and reacted to together and in order. */
 export interface DispatchJobData {
   eventIds: string[];
+  /**
+   * The events themselves, when whoever wrote them queued the job: it reads nothing then. A job
+   * re-made from the store (recovery) reads them by id.
+   */
+  events?: CarriedDomainEvent[];
+}
+
+/** A domain event as a job carries it: ids and times as strings. */
+export interface CarriedDomainEvent {
+  _id: string;
+  workspaceId: string;
+  type: string;
+  conversationId?: string;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export function carriedEvent(event: DomainEventDoc): CarriedDomainEvent {
+  return {
+    _id: event._id,
+    workspaceId: String(event.workspaceId),
+    type: event.type,
+    ...(event.conversationId && { conversationId: String(event.conversationId) }),
+    data: event.data,
+    occurredAt: event.occurredAt.toISOString(),
+  };
+}
+
+function revivedEvent(event: CarriedDomainEvent): DomainEventDoc {
+  const { conversationId, ...rest } = event;
+  return {
+    ...rest,
+    workspaceId: new Types.ObjectId(event.workspaceId),
+    ...(conversationId && { conversationId: new Types.ObjectId(conversationId) }),
+    occurredAt: new Date(event.occurredAt),
+    state: 'pending',
+  };
 }
 
 export interface DispatchDeps {
@@ -42,15 +80,17 @@ export interface FanOutDeps extends DispatchDeps {
 
 /**
  * Fans the events of one job out to their workspaces' matching subscriptions: one delivery
- * record per (event, subscription), created idempotently, each with its own delivery job, in
- * one store read, one write for the deliveries and one to mark the events. Returns every event
- * found, dispatched before or not: reactions run again on a re-run, since a crash may have come
+ * record per (event, subscription), created idempotently, each with its own delivery job; one
+ * write for the deliveries and one to mark the events. Each event is read by id (FerretDB reads
+ * a whole collection for an `$in`), and only when the job does not carry it. Returns every
+ * event, dispatched before or not: reactions run again on a re-run, since a crash may have come
  * between the mark and them.
  */
-export async function dispatchEvents(deps: FanOutDeps, eventIds: string[]): Promise<DomainEventDoc[]> {
+export async function dispatchEvents(deps: FanOutDeps, job: DispatchJobData): Promise<DomainEventDoc[]> {
   const { store } = deps;
-  const found = new Map((await store.events.find({ _id: { $in: eventIds } }).lean()).map((e) => [e._id, e]));
-  const events = eventIds.flatMap((id) => found.get(id) ?? []);
+  const events: DomainEventDoc[] = job.events
+    ? job.events.map(revivedEvent)
+    : (await Promise.all(job.eventIds.map((id) => store.events.findById(id).lean<DomainEventDoc>()))).filter((e) => e !== null);
   const pending = events.filter((e) => e.state !== 'dispatched');
   if (pending.length === 0) return events;
   const deliveries: Array<{ event: DomainEventDoc; sub: WebhookSubscriptionDoc }> = [];
@@ -58,7 +98,7 @@ export async function dispatchEvents(deps: FanOutDeps, eventIds: string[]): Prom
     for (const sub of recipientsOf(event, await deps.subscriptions.of(event.workspaceId))) deliveries.push({ event, sub });
   }
   await createDeliveries(deps, deliveries);
-  await store.events.updateMany({ _id: { $in: pending.map((e) => e._id) } }, { $set: { state: 'dispatched' } });
+  await store.events.bulkWrite(pending.map((e) => ({ updateOne: { filter: { _id: e._id }, update: { $set: { state: 'dispatched' } } } })), { ordered: false });
   return events;
 }
 

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import { isOnlyDuplicateKeys } from '../errors.js';
-import { INFRA_RETRY, type DispatchJobData } from './dispatcher.js';
+import { carriedEvent, INFRA_RETRY, type DispatchJobData } from './dispatcher.js';
 
 export const EVENT_TYPES = [
   'conversation.created',
@@ -82,22 +82,18 @@ export class Outbox {
     } catch (err) {
       if (!isOnlyDuplicateKeys(err)) throw err;
     }
-    const ids = docs.map((doc) => doc._id);
-    await this.schedule([ids]);
-    return ids;
+    await this.schedule([{ eventIds: docs.map((doc) => doc._id), events: docs.map(carriedEvent) }]);
+    return docs.map((doc) => doc._id);
   }
 
   /**
-   * Queues the fan-out of stored events, one job per change (a list of event ids) named by its
-   * first event, all in one round trip: the same change re-emitted makes the same job, so a
-   * repeat is harmless.
+   * Queues the fan-out of stored events, one job per change named by its first event, all in one
+   * round trip: the same change re-emitted makes the same job, so a repeat is harmless.
    */
-  async schedule(changes: string[][]): Promise<void> {
-    const jobs = changes.filter((eventIds) => eventIds.length > 0);
+  async schedule(changes: DispatchJobData[]): Promise<void> {
+    const jobs = changes.filter((change) => change.eventIds.length > 0);
     if (jobs.length === 0) return;
-    await this.queues.events.addBulk(
-      jobs.map((eventIds) => ({ name: 'dispatch', data: { eventIds } satisfies DispatchJobData, opts: { ...INFRA_RETRY, jobId: `dispatch-${eventIds[0]}` } })),
-    );
-    this.logger.debug({ changes: jobs }, 'events scheduled');
+    await this.queues.events.addBulk(jobs.map((data) => ({ name: 'dispatch', data, opts: { ...INFRA_RETRY, jobId: `dispatch-${data.eventIds[0]}` } })));
+    this.logger.debug({ changes: jobs.map((data) => data.eventIds) }, 'events scheduled');
   }
 }

@@ -30,7 +30,7 @@ export async function recoverPendingWork(
   const messages = await ctx.store.messages.find({ status: 'queued', updatedAt: { $lt: before } }, { _id: 1, sendRound: 1 }).lean();
   for (const m of messages) await ctx.sender.enqueue(m._id, m.sendRound);
   const events = await ctx.store.events.find({ state: 'pending', occurredAt: { $lt: before } }, { _id: 1 }).lean();
-  await ctx.outbox.schedule(events.map((e) => [e._id]));
+  await ctx.outbox.schedule(events.map((e) => ({ eventIds: [e._id] })));
   // A delivery's next attempt has a deterministic job id: one still waiting is not doubled.
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
