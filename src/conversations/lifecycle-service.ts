@@ -14,7 +14,7 @@ import {
   type TransitionError,
 } from '../domain/lifecycle.js';
 import { AppError, conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
-import type { Outbox } from '../events/outbox.js';
+import type { NewEvent, Outbox } from '../events/outbox.js';
 import { conversationToApi } from '../http/serializers.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
@@ -46,6 +46,8 @@ export interface ChangeStatusOptions {
    * If it moved on meanwhile, the claim of its version fails and the retry reads it anew.
    */
   current?: ConversationDoc;
+  /** More events of the same change (an assignment's), written with its status_changed in one insert. */
+  alsoEmit?: (updated: ConversationDoc) => NewEvent[];
 }
 
 /** Ending states give the agent's slot back; the assignee stays as who handled the conversation. */
@@ -249,22 +251,25 @@ export class LifecycleService {
     }
     // Only the auto-resolve timer resolves with actor 'timer'.
     const closingMessage = opts.actor === 'timer' && to === 'resolved' ? await this.sendClosingMessage(updated) : undefined;
-    await outbox.emit({
-      type: 'conversation.status_changed',
-      workspaceId: updated.workspaceId,
-      // The version after the change is unique per change: one event however often it is emitted.
-      key: `${String(updated._id)}-${updated.lifecycleVersion}`,
-      conversationId: updated._id,
-      data: {
-        conversation: conversationToApi(updated),
-        from: current.status,
-        to,
-        actor: opts.actor,
-        // Whose capacity this change gave back: routing lets that agent pull waiting work (src/routing/router.ts).
-        ...(freedSlot && current.assigneeId && { freedAgentId: String(current.assigneeId) }),
-        ...(closingMessage && { closingMessage }),
+    await outbox.emitAll([
+      {
+        type: 'conversation.status_changed',
+        workspaceId: updated.workspaceId,
+        // The version after the change is unique per change: one event however often it is emitted.
+        key: `${String(updated._id)}-${updated.lifecycleVersion}`,
+        conversationId: updated._id,
+        data: {
+          conversation: conversationToApi(updated),
+          from: current.status,
+          to,
+          actor: opts.actor,
+          // Whose capacity this change gave back: routing lets that agent pull waiting work (src/routing/router.ts).
+          ...(freedSlot && current.assigneeId && { freedAgentId: String(current.assigneeId) }),
+          ...(closingMessage && { closingMessage }),
+        },
       },
-    });
+      ...(opts.alsoEmit?.(updated) ?? []),
+    ]);
     await this.scheduleTimers(updated);
     return updated;
   }

@@ -2,7 +2,6 @@ import type { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
 import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
-import type { Outbox } from '../events/outbox.js';
 import { conversationToApi } from '../http/serializers.js';
 import type { Logger } from '../logger.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
@@ -33,7 +32,7 @@ const HOLDING: readonly ConversationDoc['status'][] = ['active', 'pending', 'sno
  * capacity. The lifecycle service frees the slot when the conversation goes back to queued or ends.
  */
 export class AssignmentService {
-  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; loads: LoadHints; outbox: Outbox; clock: Clock; logger: Logger }) {
+  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; loads: LoadHints; clock: Clock; logger: Logger }) {
     deps.lifecycle.delegateTimers(RECONCILE_TIMER, () => this.reconcileSlots());
   }
 
@@ -69,6 +68,16 @@ export class AssignmentService {
         from: 'queued',
         assignment: { assigneeId: agent._id, slotId },
         current: conversation,
+        alsoEmit: (updated) => [
+          {
+            type: 'conversation.assigned',
+            workspaceId,
+            // The version the assignment produced is unique to it: one event however often it is emitted.
+            key: `${String(updated._id)}-${updated.lifecycleVersion}`,
+            conversationId: updated._id,
+            data: { conversation: conversationToApi(updated), agentId: String(agent._id), actor: opts.actor },
+          },
+        ],
       });
     } catch (err) {
       const latest = await store.conversations.findById(conversation._id).lean();
@@ -78,14 +87,6 @@ export class AssignmentService {
       if (!(err instanceof AppError && err.code === 'invalid_transition')) throw err;
       throw latest ? refusal(latest) : err;
     }
-    await this.deps.outbox.emit({
-      type: 'conversation.assigned',
-      workspaceId,
-      // The version the assignment produced is unique to it: one event however often it is emitted.
-      key: `${String(assigned._id)}-${assigned.lifecycleVersion}`,
-      conversationId: assigned._id,
-      data: { conversation: conversationToApi(assigned), agentId: String(agent._id), actor: opts.actor },
-    });
     return assigned;
   }
 
