@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import mongoose, { Types } from 'mongoose';
 import { startHelpdeskStub, subscribeStub, type HelpdeskStub } from './helpdesk-stub.js';
-import { benchDb, dropBenchDb, PHONE_NUMBER_ID, removeRun, signMeta, startGateway, type Gateway, waitForIdleQueues, whatsappTextWebhook } from './support.js';
+import { benchDb, dropBenchDb, postBurst, removeRun, startGateway, type Gateway, waitForIdleQueues } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -133,22 +133,7 @@ async function seed(gateway: Gateway): Promise<number> {
 /** One burst at one gateway: posted with CONNECTIONS in flight, then drained to the stub. */
 async function drain(target: Target, round: number): Promise<Drain> {
   const { gateway, stub } = target;
-  const ids: string[] = [];
-  let next = 0;
-  let ackErrors = 0;
-  const began = performance.now();
-  const post = async () => {
-    while (next < BURST) {
-      const { body, messageId } = whatsappTextWebhook(PHONE_NUMBER_ID, round * BURST + next++);
-      ids.push(messageId);
-      const headers = { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, gateway.appSecret) };
-      const res = await fetch(gateway.webhookUrl, { method: 'POST', body, headers }).catch(() => null);
-      if (res?.status !== 200) ackErrors++;
-      await res?.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, post));
-  const acked = performance.now();
+  const { ids, began, acked, ackErrors } = await postBurst({ url: gateway.webhookUrl, appSecret: gateway.appSecret, first: round * BURST, count: BURST, connections: CONNECTIONS });
   const deadline = Date.now() + DRAIN_MS;
   while (ids.some((id) => !stub.received.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const receipts = ids.flatMap((id) => stub.received.get(id) ?? []);

@@ -103,6 +103,38 @@ export function whatsappTextWebhook(phoneNumberId: string, n: number): { body: s
   return { body, messageId };
 }
 
+/** When a burst began and was acknowledged, and the ids of its messages in the order they were sent. */
+export interface Burst {
+  ids: string[];
+  began: number;
+  acked: number;
+  ackErrors: number;
+}
+
+/**
+ * Posts `count` signed WhatsApp Cloud webhooks (messages `first` to `first + count - 1`) with
+ * `connections` requests in flight, each connection sending its next as soon as the last is
+ * answered. Times are performance.now().
+ */
+export async function postBurst(opts: { url: string; appSecret: string; first: number; count: number; connections: number }): Promise<Burst> {
+  const ids: string[] = [];
+  let next = 0;
+  let ackErrors = 0;
+  const began = performance.now();
+  const post = async () => {
+    while (next < opts.count) {
+      const { body, messageId } = whatsappTextWebhook(PHONE_NUMBER_ID, opts.first + next++);
+      ids.push(messageId);
+      const headers = { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, opts.appSecret) };
+      const res = await fetch(opts.url, { method: 'POST', body, headers }).catch(() => null);
+      if (res?.status !== 200) ackErrors++;
+      await res?.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: opts.connections }, post));
+  return { ids, began, acked: performance.now(), ackErrors };
+}
+
 export interface Gateway {
   base: string;
   /** The channel's webhook URL and the app secret to sign for it. */
@@ -193,13 +225,13 @@ export async function removeRun(prefix: string): Promise<void> {
 }
 
 /**
- * Waits until no queue of the gateway under `prefix` has a job waiting or running: the work the
- * measured operations caused is done. Delayed jobs (lifecycle timers, hours away) do not count.
- * False when that did not happen within `timeoutMs`.
+ * Waits until no queue of the gateway under `prefix` (or the queues `names`) has a job waiting or
+ * running: the work the measured operations caused is done. Delayed jobs (lifecycle timers, hours
+ * away) do not count. False when that did not happen within `timeoutMs`.
  */
-export async function waitForIdleQueues(prefix: string, timeoutMs: number): Promise<boolean> {
+export async function waitForIdleQueues(prefix: string, timeoutMs: number, names: readonly string[] = Object.values(QUEUE_NAMES)): Promise<boolean> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: redis, prefix }));
+  const queues = names.map((name) => new Queue(name, { connection: redis, prefix }));
   const busy = async () => {
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children')));
     return counts.some((c) => Object.values(c).some((n) => n > 0));
