@@ -5,7 +5,7 @@ import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 import { hashApiKey } from '../security/api-key.js';
-import type { ApiKeyRole } from '../store/models/api-key.js';
+import type { ApiKeyRole } from '../domain/api-key.js';
 
 export interface AuthContext {
   workspaceId: Types.ObjectId;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { updateConversation } from '../../conversations/conversation-update.js';
 import { markReadUpdate } from '../../conversations/unread.js';
-import { CONVERSATION_PRIORITIES, type ConversationDoc } from '../../store/models/conversation.js';
+import { type ConversationDoc } from '../../store/models/conversation.js';
 import { conversationMatch } from '../../search/text-search.js';
 import { conversationResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
@@ -18,6 +18,7 @@ import { conversationNoteOperations, conversationNoteRoutes } from './conversati
 import { conversationTagOperations, conversationTagRoutes } from './conversation-tags.js';
 import { conversationTranscriptOperations, conversationTranscriptRoutes } from './conversation-transcript.js';
 import { actorOf, conversationWithWindow, findConversation } from './conversation-view.js';
+import { CONVERSATION_PRIORITIES } from '../../domain/conversation.js';
 
 export const updateConversationBody = z.strictObject({ priority: z.enum(CONVERSATION_PRIORITIES) });
 export const snoozeBody = z.strictObject({ until: z.iso.datetime({ offset: true }) });
