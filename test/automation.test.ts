@@ -8,7 +8,7 @@ import { runAutomation, RUN_BUDGET } from '../src/automation/automation-service.
 import { reactToEvents } from '../src/events/reactions.js';
 import { pageOf } from '../src/http/api-schemas.js';
 import { automationRuleResponse, createdAutomationRuleResponse } from '../src/http/routes/automation-rules.js';
-import { conversationToApi, messageToApi } from '../src/http/serializers.js';
+import { conversationToApi, messageToApi } from '../src/representation/public-records.js';
 import { verifyWebhook } from '../src/webhooks/signature.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';

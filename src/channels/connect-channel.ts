@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import { channelToApi } from '../http/serializers.js';
+import { channelToApi } from '../representation/public-records.js';
 
 /**
  * Connects a channel: validated and stored with its secrets sealed, its template definitions

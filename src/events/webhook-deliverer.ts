@@ -17,7 +17,7 @@ import { deliverWebhook, type DeliveryAttemptResult } from '../webhooks/sender.j
 import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
 import { deliveryJobId, enqueueDelivery, type DeliverJobData, type KnownDelivery } from './dispatcher.js';
 import type { Outbox } from './outbox.js';
-import { subscriptionToApi } from '../http/serializers.js';
+import { subscriptionToApi } from '../representation/public-records.js';
 import type { ActiveSubscriptions } from './active-subscriptions.js';
 import type { DeliveryState } from '../domain/webhook-delivery.js';
 

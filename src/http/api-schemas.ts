@@ -12,7 +12,7 @@ import { ROUTING_STRATEGIES } from '../domain/queue.js';
 import { DELIVERY_STATES } from '../domain/webhook-delivery.js';
 
 /**
- * The public response shapes, written to match src/http/serializers.ts field for field: the
+ * The public response shapes, written to match src/representation/public-records.ts field for field: the
  * OpenAPI document shows them and the integration tests validate every real answer against them.
  * Objects are closed (no additional properties in the document), so a field a serializer gains
  * or loses without this file fails the tests instead of drifting silently.
@@ -235,3 +235,4 @@ export const readinessResponse = z.object({ status: z.enum(['ready', 'not_ready'
 
 /** Every error answer: a stable machine-readable `code`, a human `message`, optional `details`. */
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
 import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
-import { conversationToApi } from '../http/serializers.js';
+import { conversationToApi } from '../representation/public-records.js';
 import type { Logger } from '../logger.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';

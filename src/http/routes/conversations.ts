@@ -13,7 +13,7 @@ import { messageContentOf } from '../message-content.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { cursorFilter, page } from '../pagination.js';
 import { assignBody, changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, transferBody } from '../schemas.js';
-import { conversationToApi, messageToApi } from '../serializers.js';
+import { conversationToApi, messageToApi } from '../../representation/public-records.js';
 import { conversationNoteOperations, conversationNoteRoutes } from './conversation-notes.js';
 import { conversationTagOperations, conversationTagRoutes } from './conversation-tags.js';
 import { conversationTranscriptOperations, conversationTranscriptRoutes } from './conversation-transcript.js';

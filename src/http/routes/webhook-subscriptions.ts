@@ -14,7 +14,7 @@ import { deliveryResponse, pageOf, subscriptionResponse } from '../api-schemas.j
 import { commonErrors, type Operations } from '../operation.js';
 import { cursorFilter, page } from '../pagination.js';
 import { createSubscriptionBody, idParam, paginationQuery } from '../schemas.js';
-import { deliveryToApi, subscriptionToApi } from '../serializers.js';
+import { deliveryToApi, subscriptionToApi } from '../../representation/public-records.js';
 import { DELIVERY_STATES } from '../../domain/webhook-delivery.js';
 
 const HOUR_MS = 3600 * 1000;
