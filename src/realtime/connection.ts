@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import type { AppContext } from '../app/context.js';
-import type { AuthContext } from '../http/auth.js';
+import type { AuthContext } from '../security/api-key.js';
 import { compareEventIds, realtimeKeys, toFrame, type FeedItem } from './entry.js';
 import type { RealtimeFeed } from './feed.js';
 import type { ReplayReader } from './replay.js';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import { AppError, badRequest, notFound, unauthorized } from '../errors.js';
-import { verifyApiKey } from '../http/auth.js';
+import { verifyApiKey } from '../security/api-key.js';
 import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
 import { RealtimeConnection } from './connection.js';
 import { isEventId } from './entry.js';
