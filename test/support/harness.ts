@@ -5,7 +5,7 @@ import type { Worker } from 'bullmq';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { closeContext, createContext, type AppContext, type ContextOptions } from '../../src/app/context.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from './manual-clock.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { startWorkers, stopWorkers } from '../../src/jobs/workers.js';
 import { createLogger } from '../../src/logger.js';
