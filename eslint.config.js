@@ -1,9 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** A layer's rule: its files (tests aside) may not import what `forbidden` matches. */
-function layer(files, forbidden, message) {
-  return { files, ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: forbidden, message }] }] } };
+/** A layer's rule: its files (tests and `above` aside) may not import what `forbidden` matches. */
+function layer(files, forbidden, message, above = []) {
+  return { files, ignores: ['**/*.test.ts', ...above], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: forbidden, message }] }] } };
 }
 
 export default tseslint.config(
@@ -22,7 +22,14 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   // The layers (docs/architecture.md, "Layers"): each imports only the ones below it. Each rule
-  // names, as a regular expression over the import path, what its files may not import.
+  // names, as a regular expression over the import path, what its files may not import; a later
+  // rule replaces an earlier one for the files both cover, so the general rule comes first.
+  layer(
+    ['src/**/*.ts'],
+    '^(\\.\\./)+(app|http)/',
+    'A feature exports a service with an explicit dependencies interface: only src/app wires features together, and the HTTP layer sits above them.',
+    ['src/app/**', 'src/http/**', 'src/cli/**', 'src/main.ts'],
+  ),
   layer(['src/domain/**/*.ts'], '^\\.\\./|^[^.]', 'src/domain holds pure vocabulary and rules: it imports only its own modules.'),
   layer(['connectors/**/*.ts'], '/src/(?!domain/)|/config/|/test/', 'A connector imports only src/domain, its own folder, connectors/support and connectors/meta.'),
   layer(

@@ -5,7 +5,7 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
 import { runAutomation, RUN_BUDGET } from '../src/automation/automation-service.js';
-import { reactToEvents } from '../src/events/reactions.js';
+import { reactToEvents } from '../src/app/reactions.js';
 import { pageOf } from '../src/http/api-schemas.js';
 import { automationRuleResponse, createdAutomationRuleResponse } from '../src/http/routes/automation-rules.js';
 import { conversationToApi, messageToApi } from '../src/representation/public-records.js';

@@ -24,6 +24,7 @@ import { MediaFetcher } from '../media/media-fetcher.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
 import { RealtimePublisher } from '../realtime/publisher.js';
+import type { RealtimeDeps } from '../realtime/connection.js';
 import { AssignmentService } from '../routing/assignment-service.js';
 import { LoadHints } from '../routing/load-hints.js';
 import { Router } from '../routing/router.js';
@@ -200,4 +201,9 @@ function connectorEnvironmentOf(config: Config, logger: Logger): ConnectorEnviro
     warn: (message, err) => logger.warn({ err }, message),
     httpFor: (baseURL) => axios.create({ baseURL, timeout: 15_000 }),
   };
+}
+
+/** What the WebSocket endpoint needs of the process (src/realtime/server.ts). */
+export function realtimeDepsOf(ctx: AppContext): RealtimeDeps {
+  return { store: ctx.store, redis: ctx.redis, clock: ctx.clock, logger: ctx.logger, keyPrefix: ctx.config.QUEUE_PREFIX, realtime: ctx.realtime };
 }

@@ -1,5 +1,7 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { Outbox } from '../events/outbox.js';
+import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { ChannelService } from './channel-service.js';
 import { channelToApi } from '../representation/public-records.js';
 
 /**
@@ -7,8 +9,15 @@ import { channelToApi } from '../representation/public-records.js';
  * seeded, and announced (a worker starts watching it if it is a mailbox). The API and the CLI
  * both connect channels through here.
  */
+export interface ConnectChannelDeps {
+  channels: ChannelService;
+  templates: TemplateRegistry;
+  outbox: Outbox;
+  config: { PUBLIC_BASE_URL: string };
+}
+
 export async function connectChannel(
-  ctx: Pick<AppContext, 'channels' | 'templates' | 'outbox' | 'config'>,
+  ctx: ConnectChannelDeps,
   workspaceId: Types.ObjectId,
   input: { type: string; name: string; settings: unknown; secrets: unknown },
 ) {
