@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
+import { redisKeys } from '../redis/keys.js';
 import { RealtimePublisher } from '../realtime/publisher.js';
 import type { RealtimeDeps } from '../realtime/connection.js';
 import { AssignmentService } from '../routing/assignment-service.js';
@@ -99,7 +100,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
-  const cache = new SharedCache({ redis, channel: `${config.QUEUE_PREFIX}:cache-invalidations`, ttlMs: CACHE_TTL_MS, logger });
+  const cache = new SharedCache({ redis, channel: redisKeys(config.QUEUE_PREFIX).cacheInvalidations, ttlMs: CACHE_TTL_MS, logger });
   await cache.start();
   const workspaceSettings = createWorkspaceSettings(store, cache);
   const connectors = new ConnectorRegistry(options.connectorEnvironment ?? connectorEnvironmentOf(config, logger));
