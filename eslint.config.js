@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** A layer's rule: its files (tests and `above` aside) may not import what `forbidden` matches. */
+function layer(files, forbidden, message, above = []) {
+  return { files, ignores: ['**/*.test.ts', ...above], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: forbidden, message }] }] } };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
   js.configs.recommended,
@@ -16,6 +21,22 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  // The layers (docs/architecture.md, "Layers"): each imports only the ones below it. Each rule
+  // names, as a regular expression over the import path, what its files may not import; a later
+  // rule replaces an earlier one for the files both cover, so the general rule comes first.
+  layer(
+    ['src/**/*.ts'],
+    '^(\\.\\./)+(app|http)/',
+    'A feature exports a service with an explicit dependencies interface: only src/app wires features together, and the HTTP layer sits above them.',
+    ['src/app/**', 'src/http/**', 'src/cli/**', 'src/main.ts'],
+  ),
+  layer(['src/domain/**/*.ts'], '^\\.\\./|^[^.]', 'src/domain holds pure vocabulary and rules: it imports only its own modules.'),
+  layer(['connectors/**/*.ts'], '/src/(?!domain/)|/config/|/test/', 'A connector imports only src/domain, its own folder, connectors/support and connectors/meta.'),
+  layer(
+    ['src/store/**/*.ts', 'src/representation/**/*.ts'],
+    '^(\\.\\./)+(?!\\.\\./|domain/|store/|clock\\.js|errors\\.js|security/secret-box\\.js)',
+    'The store and the representation sit below every feature: they import only src/domain, the store (the representation), the base modules and the sealed-secret type.',
+  ),
   {
     // Tests read arbitrary JSON responses; typing every body would add noise, not safety.
     files: ['test/**/*.ts', '**/*.test.ts'],

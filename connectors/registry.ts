@@ -1,16 +1,17 @@
-import axios, { type AxiosInstance } from 'axios';
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../src/logger.js';
+import type { AxiosInstance } from 'axios';
 import type { Connector } from './contract.js';
 import { createEmailConnector } from './email/index.js';
 import { createMessengerConnector } from './messenger/index.js';
 import { createWhatsAppCloudConnector } from './whatsapp-cloud/index.js';
 import { createWhatsAppTwilioConnector } from './whatsapp-twilio/index.js';
 
-/** What a connector factory may draw on. */
+/** What a connector factory may draw on: given by the process that wires it (src/app). */
 export interface ConnectorEnvironment {
-  config: Config;
-  logger: Logger;
+  graphApiBaseUrl: string;
+  graphApiVersion: string;
+  twilioApiBaseUrl: string;
+  /** A problem worth an operator's attention that does not stop the work (an unreadable part of a mail). */
+  warn(message: string, err: unknown): void;
   /** An HTTP client for one provider API, with sane timeouts. */
   httpFor(baseURL: string): AxiosInstance;
 }
@@ -21,11 +22,10 @@ export interface ConnectorEnvironment {
  */
 const FACTORIES: Record<string, (env: ConnectorEnvironment) => Connector> = {
   'whatsapp-cloud': (env) =>
-    createWhatsAppCloudConnector({ http: env.httpFor(env.config.GRAPH_API_BASE_URL), graphVersion: env.config.GRAPH_API_VERSION }) as unknown as Connector,
-  'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.config.TWILIO_API_BASE_URL) }) as unknown as Connector,
-  email: (env) => createEmailConnector({ onWarning: (message, err) => env.logger.warn({ err }, message) }) as unknown as Connector,
-  messenger: (env) =>
-    createMessengerConnector({ http: env.httpFor(env.config.GRAPH_API_BASE_URL), graphVersion: env.config.GRAPH_API_VERSION }) as unknown as Connector,
+    createWhatsAppCloudConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }) as unknown as Connector,
+  'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.twilioApiBaseUrl) }) as unknown as Connector,
+  email: (env) => createEmailConnector({ onWarning: (message, err) => env.warn(message, err) }) as unknown as Connector,
+  messenger: (env) => createMessengerConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }) as unknown as Connector,
 };
 
 export class ConnectorRegistry {
@@ -42,8 +42,4 @@ export class ConnectorRegistry {
   types(): string[] {
     return [...this.connectors.keys()];
   }
-}
-
-export function defaultConnectorEnvironment(config: Config, logger: Logger): ConnectorEnvironment {
-  return { config, logger, httpFor: (baseURL) => axios.create({ baseURL, timeout: 15_000 }) };
 }

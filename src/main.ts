@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { closeContext, createContext } from './app/context.js';
+import { closeContext, createContext, realtimeDepsOf } from './app/context.js';
 import { createHttpApp } from './http/app.js';
-import { recoverPendingWork } from './jobs/recovery.js';
-import { startWorkers, stopWorkers } from './jobs/workers.js';
+import { recoverPendingWork } from './app/recovery.js';
+import { startWorkers, stopWorkers } from './app/workers.js';
 import { createLogger } from './logger.js';
 import { attachRealtime, type RealtimeServer } from './realtime/server.js';
 
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     server = app.listen(config.PORT, config.HOST, () => {
       logger.info({ port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL }, 'HTTP API listening');
     });
-    realtime = attachRealtime(ctx, server);
+    realtime = attachRealtime(realtimeDepsOf(ctx), server);
   }
   const workers = config.OMNIGATE_ROLE !== 'api' ? startWorkers(ctx) : [];
   if (workers.length > 0) {

@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationStatus } from '../src/domain/conversation.js';
-import type { MessageAuthor, MessageDirection } from '../src/store/models/message.js';
+import type { MessageDirection } from '../src/store/models/message.js';
 import { createWhatsAppWorkspace, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
+import type { MessageAuthor } from '../src/domain/message.js';
 
 /**
  * Known fixtures inserted through the store at fixed clock times, and the exact numbers

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeContext, createContext, type AppContext } from '../src/app/context.js';
 import type { AppError } from '../src/errors.js';
-import { recoverPendingWork } from '../src/jobs/recovery.js';
+import { recoverPendingWork } from '../src/app/recovery.js';
 import { createLogger } from '../src/logger.js';
 import { createWhatsAppWorkspace, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 

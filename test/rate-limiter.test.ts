@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../src/outbound/rate-limiter.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const limiter = new RateLimiter(redis, `og-test-${randomBytes(4).toString('hex')}`);
+const prefix = `og-test-${randomBytes(4).toString('hex')}`;
+const limiter = new RateLimiter(redis, prefix);
 afterAll(() => redis.quit());
 
 describe('RateLimiter (GCRA on Redis)', () => {
@@ -17,8 +18,11 @@ describe('RateLimiter (GCRA on Redis)', () => {
   });
 
   it('keeps the limit across callers sharing the key (as several gateway processes do)', async () => {
-    const other = new RateLimiter(redis, (limiter as unknown as { prefix: string }).prefix);
+    // Its own connection, as another process would have.
+    const otherRedis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const other = new RateLimiter(otherRedis, prefix);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? limiter : other).take('shared', 10)));
+    await otherRedis.quit();
     expect(results.filter((w) => w === 0)).toHaveLength(10);
   });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
-import { reactToEvents } from '../src/events/reactions.js';
+import { reactToEvents } from '../src/app/reactions.js';
 import { RealtimePublisher } from '../src/realtime/publisher.js';
 import { CLOSE_TOO_SLOW } from '../src/realtime/connection.js';
 import { CLOSE_GOING_AWAY } from '../src/realtime/server.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
 import { timerJobId } from '../src/conversations/lifecycle-service.js';
-import { recoverPendingWork } from '../src/jobs/recovery.js';
+import { recoverPendingWork } from '../src/app/recovery.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
 

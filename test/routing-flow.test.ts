@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timerJobId } from '../src/conversations/lifecycle-service.js';
 import type { TimerKind } from '../src/domain/lifecycle.js';
-import { recoverPendingWork } from '../src/jobs/recovery.js';
+import { recoverPendingWork } from '../src/app/recovery.js';
 import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../src/routing/assignment-service.js';
 import { OVERFLOW_TIMER, overflowJobId } from '../src/routing/overflow.js';
 import { newPhoneNumber, receiveText } from './support/customer.js';

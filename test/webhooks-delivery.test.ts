@@ -185,7 +185,7 @@ describe('webhook delivery', () => {
     // Redis lost every waiting job (a crash); the deliveries are still pending in MongoDB.
     await h.ctx.queues.webhooks.drain(true);
     await stub.restart();
-    // What start-up recovery does for every pending delivery (src/jobs/recovery.ts): its current attempt's job again.
+    // What start-up recovery does for every pending delivery (src/app/recovery.ts): its current attempt's job again.
     for (const d of await deliveriesOf(sub.id)) await enqueueDelivery(h.ctx.queues, d._id, (d.attempts ?? []).length, 0);
     await promoteUntil(async () => (await deliveriesOf(sub.id)).every((d) => d.state === 'delivered'));
     expect(stub.accepted.map(providerIdOf)).toEqual(['wamid.LOST1', 'wamid.LOST2']);

@@ -4,20 +4,12 @@
  * the brackets are added only when a header is written.
  */
 
-const OURS = /^og\.([0-9a-f]{24})\.[0-9a-f]{24}@[^@\s]+$/i;
-
 /**
- * `og.<conversationId>.<messageId>@<domain>`: unique per stored message, and a reply to it names
- * its conversation even when the reply lost the rest of the thread headers. Both ids are the
- * core's 24-hex ObjectIds.
+ * `og.<conversationId>.<messageId>@<domain>`: unique per stored message. Both ids are the core's
+ * 24-hex ObjectIds.
  */
 export function ourMessageId(conversationId: string, messageId: string, domain: string): string {
   return `og.${conversationId}.${messageId}@${domain}`;
-}
-
-/** The conversation a Message-ID of ours belongs to; undefined for anyone else's id. */
-export function conversationIdFromMessageId(id: string): string | undefined {
-  return OURS.exec(unbracketed(id.trim()))?.[1]?.toLowerCase();
 }
 
 /**
@@ -31,8 +23,4 @@ export function messageIdsIn(value: string | undefined): string[] {
   const bracketed = [...value.matchAll(/<([^<>\s]+)>/g)].flatMap((m) => (m[1] ? [m[1]] : []));
   const ids = bracketed.length > 0 ? bracketed : value.split(/[\s,]+/).filter((token) => token.includes('@'));
   return [...new Set(ids)];
-}
-
-function unbracketed(id: string): string {
-  return id.startsWith('<') && id.endsWith('>') ? id.slice(1, -1) : id;
 }

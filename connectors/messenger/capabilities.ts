@@ -1,6 +1,6 @@
-import { MESSAGE_TAGS, type ChannelCapabilities, type WindowRule } from '../contract.js';
 import type { MediaKind, MessageType } from '../../src/domain/message.js';
 import type { MessengerSettings } from './settings.js';
+import { MESSAGE_TAGS, type ChannelCapabilities, type WindowRule } from '../../src/domain/channel.js';
 
 const MB = 1024 * 1024;
 

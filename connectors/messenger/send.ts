@@ -1,12 +1,13 @@
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
-import { ProviderSendError, type ChannelAccess, type MessageTag, type OutboundSend, type SendResult } from '../contract.js';
+import { ProviderSendError, type ChannelAccess, type OutboundSend, type SendResult } from '../contract.js';
 import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
 import { toProviderSendError } from './errors.js';
 import { attachmentTypeOf, refuse, requestBody, type AttachmentSource, type MediaContent, type RequestBody, type SendableKind } from './message-body.js';
 import type { MessengerSecrets, MessengerSettings } from './settings.js';
 import { uploadAttachment } from './upload.js';
+import { type MessageTag } from '../../src/domain/channel.js';
 
 type Channel = ChannelAccess<MessengerSettings, MessengerSecrets>;
 

@@ -1,5 +1,5 @@
-import type { ChannelCapabilities } from '../contract.js';
 import type { MediaKind } from '../../src/domain/message.js';
+import type { ChannelCapabilities } from '../../src/domain/channel.js';
 
 const MB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
-import { ConnectorRegistry, defaultConnectorEnvironment, type ConnectorEnvironment } from '../../connectors/registry.js';
+import { ConnectorRegistry, type ConnectorEnvironment } from '../../connectors/registry.js';
 import { AnalyticsService } from '../analytics/analytics-service.js';
 import { ChannelService } from '../channels/channel-service.js';
 import { CsatService } from '../csat/csat-service.js';
@@ -23,7 +23,9 @@ import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
+import { redisKeys } from '../redis/keys.js';
 import { RealtimePublisher } from '../realtime/publisher.js';
+import type { RealtimeDeps } from '../realtime/connection.js';
 import { AssignmentService } from '../routing/assignment-service.js';
 import { LoadHints } from '../routing/load-hints.js';
 import { Router } from '../routing/router.js';
@@ -98,10 +100,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
-  const cache = new SharedCache({ redis, channel: `${config.QUEUE_PREFIX}:cache-invalidations`, ttlMs: CACHE_TTL_MS, logger });
+  const cache = new SharedCache({ redis, channel: redisKeys(config.QUEUE_PREFIX).cacheInvalidations, ttlMs: CACHE_TTL_MS, logger });
   await cache.start();
   const workspaceSettings = createWorkspaceSettings(store, cache);
-  const connectors = new ConnectorRegistry(options.connectorEnvironment ?? defaultConnectorEnvironment(config, logger));
+  const connectors = new ConnectorRegistry(options.connectorEnvironment ?? connectorEnvironmentOf(config, logger));
   const channels = new ChannelService(store, connectors, secretBox, config.PUBLIC_BASE_URL);
   const outbox = new Outbox(store, queues, clock, logger);
   const templates = new TemplateRegistry(store, outbox);
@@ -190,4 +192,19 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await closeQueues(ctx.queues);
   await ctx.redis.quit().catch(() => ctx.redis.disconnect());
   await ctx.store.connection.close();
+}
+
+function connectorEnvironmentOf(config: Config, logger: Logger): ConnectorEnvironment {
+  return {
+    graphApiBaseUrl: config.GRAPH_API_BASE_URL,
+    graphApiVersion: config.GRAPH_API_VERSION,
+    twilioApiBaseUrl: config.TWILIO_API_BASE_URL,
+    warn: (message, err) => logger.warn({ err }, message),
+    httpFor: (baseURL) => axios.create({ baseURL, timeout: 15_000 }),
+  };
+}
+
+/** What the WebSocket endpoint needs of the process (src/realtime/server.ts). */
+export function realtimeDepsOf(ctx: AppContext): RealtimeDeps {
+  return { store: ctx.store, redis: ctx.redis, clock: ctx.clock, logger: ctx.logger, keyPrefix: ctx.config.QUEUE_PREFIX, realtime: ctx.realtime };
 }

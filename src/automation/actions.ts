@@ -1,6 +1,5 @@
 import axios from 'axios';
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
 import { updateConversation } from '../conversations/conversation-update.js';
 import type { ActionOutcome, AutomationAction } from '../domain/automation.js';
 import type { MessageContent } from '../domain/message.js';
@@ -10,8 +9,27 @@ import type { ConversationDoc } from '../store/models/conversation.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import { deliverWebhook } from '../webhooks/sender.js';
 import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
+import type { Clock } from '../clock.js';
+import type { Outbox } from '../events/outbox.js';
+import type { Logger } from '../logger.js';
+import type { SendService } from '../outbound/send-service.js';
+import type { AssignmentService } from '../routing/assignment-service.js';
+import type { Router } from '../routing/router.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Store } from '../store/index.js';
+import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
 
-export type ActionDeps = Pick<AppContext, 'store' | 'outbox' | 'assignment' | 'router' | 'sender' | 'secretBox' | 'clock' | 'logger' | 'webhookTargets'>;
+export interface ActionDeps {
+  store: Store;
+  outbox: Outbox;
+  assignment: AssignmentService;
+  router: Router;
+  sender: SendService;
+  secretBox: SecretBox;
+  clock: Clock;
+  logger: Logger;
+  webhookTargets: WebhookTargetGuard;
+}
 
 /** One rule applied to one event; `runId` is its claim id, `<ruleId>-<eventId>`. */
 export interface RuleRun {

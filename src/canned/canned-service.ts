@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
 import { notFound, unprocessable } from '../errors.js';
-import type { MessageSender } from '../outbound/send-service.js';
+import type { MessageSender, SendService } from '../outbound/send-service.js';
+import type { Store } from '../store/index.js';
 import type { MessageDoc } from '../store/models/message.js';
 import { renderCanned, type CannedValues } from './render.js';
 
@@ -11,7 +11,7 @@ import { renderCanned, type CannedValues } from './render.js';
  * text message, so the same policy point (window rules) decides whether it may go out.
  */
 export async function sendCanned(
-  ctx: Pick<AppContext, 'store' | 'sender'>,
+  ctx: { store: Store; sender: SendService },
   workspaceId: Types.ObjectId,
   conversationId: string,
   shortcut: string,

@@ -6,7 +6,7 @@ import { AppError, badRequest, conflict, isDuplicateKeyError, notFound } from '.
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
-import { webhookUrlOf } from './webhook-url.js';
+import { webhookUrlOf } from '../representation/webhook-url.js';
 
 export interface ResolvedChannel {
   doc: ChannelDoc;

@@ -1,14 +1,23 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
-import { channelToApi } from '../http/serializers.js';
+import type { Outbox } from '../events/outbox.js';
+import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { ChannelService } from './channel-service.js';
+import { channelToApi } from '../representation/public-records.js';
 
 /**
  * Connects a channel: validated and stored with its secrets sealed, its template definitions
  * seeded, and announced (a worker starts watching it if it is a mailbox). The API and the CLI
  * both connect channels through here.
  */
+export interface ConnectChannelDeps {
+  channels: ChannelService;
+  templates: TemplateRegistry;
+  outbox: Outbox;
+  config: { PUBLIC_BASE_URL: string };
+}
+
 export async function connectChannel(
-  ctx: Pick<AppContext, 'channels' | 'templates' | 'outbox' | 'config'>,
+  ctx: ConnectChannelDeps,
   workspaceId: Types.ObjectId,
   input: { type: string; name: string; settings: unknown; secrets: unknown },
 ) {

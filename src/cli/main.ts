@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { closeContext, createContext, type AppContext } from '../app/context.js';
 import { connectChannel } from '../channels/connect-channel.js';
-import { channelToApi } from '../http/serializers.js';
+import { channelToApi } from '../representation/public-records.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import { createApiKey, createWorkspace } from '../workspaces/workspace-service.js';
 

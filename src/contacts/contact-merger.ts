@@ -4,7 +4,7 @@ import type { LifecycleService } from '../conversations/lifecycle-service.js';
 import { openThreadKey } from '../domain/conversation.js';
 import { conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import { contactToApi } from '../http/serializers.js';
+import { contactToApi } from '../representation/public-records.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ContactDoc } from '../store/models/contact.js';

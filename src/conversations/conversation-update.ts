@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Types, UpdateQuery } from 'mongoose';
 import { notFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import { conversationToApi } from '../http/serializers.js';
+import { conversationToApi } from '../representation/public-records.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 

@@ -5,7 +5,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
-import { conversationToApi } from '../http/serializers.js';
+import { conversationToApi } from '../representation/public-records.js';
 import { loadTranscript, renderTranscriptText } from './transcript.js';
 
 /** The newest messages an escalation carries; a longer conversation says it was cut. */

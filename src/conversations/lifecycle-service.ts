@@ -15,7 +15,7 @@ import {
 } from '../domain/lifecycle.js';
 import { AppError, conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
 import type { NewEvent, Outbox } from '../events/outbox.js';
-import { conversationToApi } from '../http/serializers.js';
+import { conversationToApi } from '../representation/public-records.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import type { SendService } from '../outbound/send-service.js';

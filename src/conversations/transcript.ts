@@ -2,7 +2,7 @@ import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
 import type { MessageContent } from '../domain/message.js';
-import { contactToApi, conversationToApi } from '../http/serializers.js';
+import { contactToApi, conversationToApi } from '../representation/public-records.js';
 
 /**
  * A conversation as a helpdesk or an export reads it: the conversation, who the contact is on

@@ -1,5 +1,5 @@
-import type { ConversationPriority } from '../store/models/conversation.js';
 import type { MessageContent } from './message.js';
+import type { ConversationPriority } from './conversation.js';
 
 /**
  * Automation rules, the pure part: what a rule is, how its conditions read the facts of an

@@ -17,3 +17,6 @@ export function isOpen(status: ConversationStatus): boolean {
 export function openThreadKey(channelId: string, contactId: string): string {
   return `${channelId}:${contactId}`;
 }
+
+export const CONVERSATION_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type ConversationPriority = (typeof CONVERSATION_PRIORITIES)[number];

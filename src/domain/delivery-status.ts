@@ -10,10 +10,6 @@ export type MessageStatus = DeliveryStatus | 'received';
 
 const RANK: Record<DeliveryStatus, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 
-export function statusRank(status: DeliveryStatus): number {
-  return RANK[status];
-}
-
 /** The statuses a message may currently hold for `next` to be an advance. */
 export function statusesBelow(next: DeliveryStatus): DeliveryStatus[] {
   return DELIVERY_STATUSES.filter((s) => RANK[s] < RANK[next]);

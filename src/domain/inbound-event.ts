@@ -82,3 +82,7 @@ export type InboundEvent =
     }
   /** Account-level errors the provider reports outside any message. */
   | { kind: 'provider_error'; accountId: string; errors: ProviderErrorInfo[] };
+
+/** A recorded provider request: waiting for its inbound job, processed, or failed for good. */
+export const RAW_EVENT_STATES = ['received', 'processed', 'failed'] as const;
+export type RawEventState = (typeof RAW_EVENT_STATES)[number];

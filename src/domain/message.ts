@@ -151,3 +151,7 @@ export interface ProviderErrorInfo {
   /** Where the connector knows it (a failed status callback can mean a closed window). */
   outcome?: SendFailureOutcome;
 }
+
+/** Who wrote a message: the contact, an agent, automation (rules, bots), or the business from another tool (echoes). */
+export const MESSAGE_AUTHORS = ['contact', 'agent', 'automation', 'business'] as const;
+export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];

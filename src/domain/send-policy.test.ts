@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_TAGS, type ChannelCapabilities, type WindowRule } from '../../connectors/contract.js';
 import { decideSend, replyWindow } from './send-policy.js';
 import type { TemplateDefinition } from './template.js';
+import { MESSAGE_TAGS, type ChannelCapabilities, type WindowRule } from './channel.js';
 
 const MB = 1024 * 1024;
 const whatsapp: ChannelCapabilities = {

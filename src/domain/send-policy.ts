@@ -1,7 +1,7 @@
-import type { ChannelCapabilities, MessageTag, WindowRule } from '../../connectors/contract.js';
 import type { MessageContent } from './message.js';
 import type { TemplateDefinition } from './template.js';
 import { validateTemplateSend, type TemplateProblem } from './template-validation.js';
+import type { ChannelCapabilities, MessageTag, WindowRule } from './channel.js';
 
 /**
  * The one place that answers "may this be sent now?". Pure: the caller brings the channel's

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Types } from 'mongoose';
+import { redisKeys } from '../redis/keys.js';
 import type { Store } from '../store/index.js';
 import type { Queues } from '../jobs/queues.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
@@ -128,7 +129,7 @@ export async function createDeliveries(
 ): Promise<string[]> {
   if (deliveries.length === 0) return [];
   // A re-run takes new sequence numbers, but $setOnInsert keeps the first ones.
-  const last = await deps.redis.incrby(`${deps.keyPrefix}:webhook-delivery-seq`, deliveries.length);
+  const last = await deps.redis.incrby(redisKeys(deps.keyPrefix).webhookDeliverySeq, deliveries.length);
   const records = deliveries.map(({ event, sub }, i) => ({
     _id: [event._id, String(sub._id), ...(replayId ? [replayId] : [])].join('--'),
     workspaceId: event.workspaceId,

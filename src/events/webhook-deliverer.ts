@@ -6,7 +6,7 @@ import type { Queues } from '../jobs/queues.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
-import type { DeliveryAttempt, DeliveryState, WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
+import type { DeliveryAttempt, WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import { recordTicket } from '../conversations/escalation.js';
 import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
@@ -17,8 +17,9 @@ import { deliverWebhook, type DeliveryAttemptResult } from '../webhooks/sender.j
 import { ForbiddenWebhookUrlError } from '../webhooks/url-guard.js';
 import { deliveryJobId, enqueueDelivery, type DeliverJobData, type KnownDelivery } from './dispatcher.js';
 import type { Outbox } from './outbox.js';
-import { subscriptionToApi } from '../http/serializers.js';
+import { subscriptionToApi } from '../representation/public-records.js';
 import type { ActiveSubscriptions } from './active-subscriptions.js';
+import type { DeliveryState } from '../domain/webhook-delivery.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** A line waiting on an attempt that is running now looks again this soon (its end also wakes it). */

@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { MESSAGE_TAGS } from '../../connectors/contract.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
 import { DELIVERY_STATUSES } from '../domain/delivery-status.js';
 import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES } from '../domain/template.js';
-import { AGENT_ROLES, AGENT_STATUSES } from '../store/models/agent.js';
-import { API_KEY_ROLES } from '../store/models/api-key.js';
-import { CHANNEL_STATES } from '../store/models/channel.js';
-import { CONVERSATION_PRIORITIES } from '../store/models/conversation.js';
-import { MESSAGE_AUTHORS } from '../store/models/message.js';
-import { DELIVERY_STATES } from '../store/models/webhook-delivery.js';
-import { ROUTING_STRATEGIES } from '../store/models/queue.js';
+import { MESSAGE_TAGS } from '../domain/channel.js';
+import { AGENT_ROLES, AGENT_STATUSES } from '../domain/agent.js';
+import { API_KEY_ROLES } from '../domain/api-key.js';
+import { CHANNEL_STATES } from '../domain/channel.js';
+import { CONVERSATION_PRIORITIES } from '../domain/conversation.js';
+import { MESSAGE_AUTHORS } from '../domain/message.js';
+import { ROUTING_STRATEGIES } from '../domain/queue.js';
+import { DELIVERY_STATES } from '../domain/webhook-delivery.js';
 
 /**
- * The public response shapes, written to match src/http/serializers.ts field for field: the
+ * The public response shapes, written to match src/representation/public-records.ts field for field: the
  * OpenAPI document shows them and the integration tests validate every real answer against them.
  * Objects are closed (no additional properties in the document), so a field a serializer gains
  * or loses without this file fails the tests instead of drifting silently.
@@ -235,3 +235,4 @@ export const readinessResponse = z.object({ status: z.enum(['ready', 'not_ready'
 
 /** Every error answer: a stable machine-readable `code`, a human `message`, optional `details`. */
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+

@@ -1,32 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
-import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
-import { hashApiKey } from '../security/api-key.js';
-import type { ApiKeyRole } from '../store/models/api-key.js';
-
-export interface AuthContext {
-  workspaceId: Types.ObjectId;
-  keyId: Types.ObjectId;
-  role: ApiKeyRole;
-}
-
-/** The API key a request's headers carry: `Authorization: Bearer <key>` or `X-API-Key`. */
-export function keyFromHeaders(headers: IncomingHttpHeaders): string | undefined {
-  const header = headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const apiKey = headers['x-api-key'];
-  return typeof apiKey === 'string' ? apiKey : undefined;
-}
-
-/** The one check of what a valid key is, for the REST API and the WebSocket upgrade alike. Throws 401. */
-export async function verifyApiKey(ctx: Pick<AppContext, 'store'>, key: string): Promise<AuthContext> {
-  const found = await ctx.store.apiKeys.findOne({ hash: hashApiKey(key) }).lean();
-  if (!found || found.revokedAt) throw unauthorized('The API key is not valid');
-  return { workspaceId: found.workspaceId, keyId: found._id, role: found.role };
-}
+import { keyFromHeaders, verifyApiKey, type AuthContext } from '../security/api-key.js';
 
 /** Resolves the API key (Authorization: Bearer or X-API-Key) to its workspace. */
 export function authenticate(ctx: AppContext): RequestHandler {

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { webhookAllowedHostsSchema } from '../webhooks/allowlist.js';
-import { MESSAGE_TAGS } from '../../connectors/contract.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
 import { isTimezone } from '../domain/queue-matching.js';
-import { AGENT_ROLES, AGENT_STATUSES } from '../store/models/agent.js';
-import { API_KEY_ROLES } from '../store/models/api-key.js';
-import { ROUTING_STRATEGIES } from '../store/models/queue.js';
-import { CONVERSATION_PRIORITIES } from '../store/models/conversation.js';
 import { MESSAGE_SCAN_LIMIT } from '../search/text-search.js';
 import { csatSettingsBody } from '../csat/csat-settings.js';
+import { MESSAGE_TAGS } from '../domain/channel.js';
+import { AGENT_ROLES, AGENT_STATUSES } from '../domain/agent.js';
+import { API_KEY_ROLES } from '../domain/api-key.js';
+import { CONVERSATION_PRIORITIES } from '../domain/conversation.js';
+import { ROUTING_STRATEGIES } from '../domain/queue.js';
 
 /** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
 

@@ -11,7 +11,7 @@ import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.
 import { windowEnd } from '../domain/send-policy.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import { conversationToApi, messageToApi } from '../http/serializers.js';
+import { conversationToApi, messageToApi } from '../representation/public-records.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';

@@ -4,6 +4,8 @@ import type { PullHandle, PullSink } from '../../connectors/contract.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Logger } from '../logger.js';
+import { redisKeys } from '../redis/keys.js';
+import { withScripts } from '../redis/scripts.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { RawEventRecorder } from './raw-event-recorder.js';
@@ -11,9 +13,6 @@ import type { RawEventRecorder } from './raw-event-recorder.js';
 const LEASE_MS = 30_000;
 const RENEW_MS = 10_000;
 
-/** Renews or releases a lease only while we still hold it. */
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 interface Running {
   timer?: NodeJS.Timeout;
@@ -40,7 +39,9 @@ export class PullManager {
       keyPrefix: string;
       logger: Logger;
     },
-  ) {}
+  ) {
+    withScripts(deps.redis);
+  }
 
   /** Starts watching every pull-based channel that is not disabled. */
   async startAll(): Promise<void> {
@@ -62,7 +63,7 @@ export class PullManager {
       [...this.running.entries()].map(async ([id, entry]) => {
         clearTimeout(entry.timer);
         await entry.handle?.stop();
-        await this.deps.redis.eval(RELEASE, 1, this.leaseKey(id), this.token);
+        await this.deps.redis.leaseRelease(this.leaseKey(id), this.token);
       }),
     );
     this.running.clear();
@@ -74,7 +75,7 @@ export class PullManager {
     const key = this.leaseKey(String(doc._id));
     try {
       if (entry.handle) {
-        const renewed = await this.deps.redis.eval(RENEW, 1, key, this.token, String(LEASE_MS));
+        const renewed = await this.deps.redis.leaseRenew(key, this.token, String(LEASE_MS));
         if (renewed !== 1) {
           this.deps.logger.warn({ channelId: String(doc._id) }, 'lost the mailbox lease; stopping its watcher');
           await entry.handle.stop();
@@ -92,7 +93,7 @@ export class PullManager {
   }
 
   private leaseKey(channelId: string): string {
-    return `${this.deps.keyPrefix}:pull-lease:${channelId}`;
+    return redisKeys(this.deps.keyPrefix).pullLease(channelId);
   }
 
   private sinkFor(doc: ChannelDoc): PullSink {

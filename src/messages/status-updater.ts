@@ -4,7 +4,7 @@ import type { ProviderErrorInfo } from '../domain/message.js';
 import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import { messageToApi } from '../http/serializers.js';
+import { messageToApi } from '../representation/public-records.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';

@@ -1,7 +1,6 @@
 import { Types } from 'mongoose';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
-import type { MessageTag } from '../../connectors/contract.js';
 import type { SenderKind } from '../domain/send-policy.js';
 import { ENDED_STATUSES } from '../domain/conversation.js';
 import { isMediaContent, type MessageContent } from '../domain/message.js';
@@ -10,9 +9,11 @@ import type { Queues } from '../jobs/queues.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
-import type { MessageAuthor, MessageDoc } from '../store/models/message.js';
+import type { MessageDoc } from '../store/models/message.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
 import { checkSend, type OutgoingIntent } from './policy-check.js';
+import type { MessageTag } from '../domain/channel.js';
+import type { MessageAuthor } from '../domain/message.js';
 
 export interface SendJobData {
   messageId: string;

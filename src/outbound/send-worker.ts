@@ -14,6 +14,7 @@ import type { TemplateRegistry } from '../templates/template-registry.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { checkSend } from './policy-check.js';
 import { senderKindOf, type SendJobData } from './send-service.js';
+import { redisKeys } from '../redis/keys.js';
 
 /** Longer than any job's retries last. */
 const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
@@ -63,7 +64,7 @@ export class SendWorker {
 
     // A previous attempt may have been accepted by the provider and then failed to record it:
     // sending again would reach the customer twice, so that attempt's id is used instead.
-    const acceptedKey = `${this.deps.keyPrefix}:accepted:${String(message._id)}:${message.sendRound}`;
+    const acceptedKey = redisKeys(this.deps.keyPrefix).sendAccepted(String(message._id), message.sendRound);
     const alreadyAccepted = await this.deps.redis.get(acceptedKey);
     const thread = connector.capabilities.conversations === 'thread' ? await this.threadOf(message, conversation) : undefined;
     if (alreadyAccepted) return this.recordSent(message, alreadyAccepted, thread);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { keyFromHeaders } from '../http/auth.js';
+import { keyFromHeaders } from '../security/api-key.js';
 
 /** The subprotocol a browser offers alongside `bearer.<key>`; the server answers with it. */
 export const REALTIME_PROTOCOL = 'omnigate.v1';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import type { AuthContext } from '../http/auth.js';
+import type { AuthContext } from '../security/api-key.js';
 import { RealtimeConnection, type ConnectionDeps } from './connection.js';
 import { compareEventIds, type FeedItem } from './entry.js';
 import type { FeedListener } from './feed.js';

@@ -1,14 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { WebSocket, type RawData } from 'ws';
-import type { AppContext } from '../app/context.js';
-import type { AuthContext } from '../http/auth.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
+import type { RealtimePublisher } from './publisher.js';
+import type { AuthContext } from '../security/api-key.js';
 import { compareEventIds, realtimeKeys, toFrame, type FeedItem } from './entry.js';
 import type { RealtimeFeed } from './feed.js';
 import type { ReplayReader } from './replay.js';
 import { clientMessage, MAX_SUBSCRIPTIONS, Subscriptions, type ClientMessage, type SubscriptionTarget } from './subscriptions.js';
 
+/** What the WebSocket endpoint reads and writes besides its own feed. */
+export interface RealtimeDeps {
+  store: Store;
+  redis: Redis;
+  clock: Clock;
+  logger: Logger;
+  /** QUEUE_PREFIX: the Redis keys of the feed start with it. */
+  keyPrefix: string;
+  realtime: RealtimePublisher;
+}
+
 export interface ConnectionDeps {
-  ctx: AppContext;
+  ctx: RealtimeDeps;
   feed: RealtimeFeed;
   replay: ReplayReader;
   /** Bytes a client may leave unread before it is closed as too slow. */
@@ -43,7 +58,7 @@ export class RealtimeConnection {
     private readonly auth: AuthContext,
     private readonly deps: ConnectionDeps,
   ) {
-    this.stream = realtimeKeys(deps.ctx.config.QUEUE_PREFIX, this.workspaceId).stream;
+    this.stream = realtimeKeys(deps.ctx.keyPrefix, this.workspaceId).stream;
     // One message at a time, so answers come back in the order of the requests.
     socket.on('message', (raw) => (this.inbox = this.inbox.then(() => this.receive(raw))));
     socket.on('pong', () => (this.alive = true));

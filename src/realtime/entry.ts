@@ -1,3 +1,4 @@
+import { redisKeys } from '../redis/keys.js';
 /**
  * What flows through Redis for the real-time API: one entry per event, kept in a bounded stream
  * per workspace (the replay) and published on a channel of the same name (live delivery).
@@ -19,10 +20,9 @@ export interface FeedItem {
   entry: FeedEntry;
 }
 
+/** A workspace's real-time keys (src/redis/keys.ts), which share a hash tag: one script writes them all. */
 export function realtimeKeys(prefix: string, workspaceId: string) {
-  // The hash tag keeps a workspace's keys in one cluster slot, so one script may write them all.
-  const stream = `${prefix}:realtime:{${workspaceId}}`;
-  return { stream, channel: stream, seen: (eventId: string) => `${stream}:seen:${eventId}` };
+  return redisKeys(prefix).realtime(workspaceId);
 }
 
 /** What a client receives for an event. */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Store } from '../store/index.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
+import { withScripts } from '../redis/scripts.js';
 import { realtimeKeys, type FeedEntry } from './entry.js';
 
 /** About how many events per workspace a reconnecting client can catch up on. */
@@ -9,23 +10,13 @@ export const REPLAY_LENGTH = 1000;
 const SEEN_TTL_SECONDS = 24 * 60 * 60;
 
 /**
- * One call decides and publishes, so an event is either kept and announced once or not at all:
- * the id is marked seen, appended to the workspace's stream (trimmed approximately, which is
- * cheap) and published with the stream id the script got.
- */
-const PUBLISH = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return false end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'entry', ARGV[3])
-redis.call('PUBLISH', ARGV[4], '{"id":"' .. id .. '","entry":' .. ARGV[3] .. '}')
-return id
-`;
-
-/**
  * Puts domain events about conversations on the real-time feed, from the events worker of
  * whichever process handled them; every gateway process delivers them to its own clients.
  */
 export class RealtimePublisher {
-  constructor(private readonly deps: { redis: Redis; store: Store; keyPrefix: string; replayLength?: number }) {}
+  constructor(private readonly deps: { redis: Redis; store: Store; keyPrefix: string; replayLength?: number }) {
+    withScripts(deps.redis);
+  }
 
   /**
    * The stream id the event got, or null when it is not a real-time event or was published before.
@@ -42,9 +33,8 @@ export class RealtimePublisher {
       data: event.data,
     };
     const keys = realtimeKeys(this.deps.keyPrefix, workspaceId);
-    const id = await this.deps.redis.eval(
-      PUBLISH,
-      2,
+    // Kept and announced once, or not at all (src/redis/scripts/realtime-publish.lua).
+    const id = await this.deps.redis.realtimePublish(
       keys.seen(event._id),
       keys.stream,
       String(SEEN_TTL_SECONDS),

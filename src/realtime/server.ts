@@ -1,11 +1,10 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { AppContext } from '../app/context.js';
 import { AppError, badRequest, notFound, unauthorized } from '../errors.js';
-import { verifyApiKey } from '../http/auth.js';
+import { verifyApiKey } from '../security/api-key.js';
 import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
-import { RealtimeConnection } from './connection.js';
+import { RealtimeConnection, type RealtimeDeps } from './connection.js';
 import { isEventId } from './entry.js';
 import { RealtimeFeed } from './feed.js';
 import { ReplayReader } from './replay.js';
@@ -43,11 +42,11 @@ export class RealtimeServer {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: RealtimeDeps,
     private readonly server: Server,
     private readonly options: RealtimeOptions = {},
   ) {
-    this.feed = new RealtimeFeed(ctx.redis, ctx.config.QUEUE_PREFIX, ctx.logger, () => {
+    this.feed = new RealtimeFeed(ctx.redis, ctx.keyPrefix, ctx.logger, () => {
       for (const connection of this.connections) connection.resync().catch((err: unknown) => this.failed(connection, err));
     });
     this.replay = new ReplayReader(ctx.redis);
@@ -123,7 +122,7 @@ export class RealtimeServer {
   }
 }
 
-export function attachRealtime(ctx: AppContext, server: Server, options?: RealtimeOptions): RealtimeServer {
+export function attachRealtime(ctx: RealtimeDeps, server: Server, options?: RealtimeOptions): RealtimeServer {
   return new RealtimeServer(ctx, server, options);
 }
 

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
 import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
-import { conversationToApi } from '../http/serializers.js';
+import { conversationToApi } from '../representation/public-records.js';
 import type { Logger } from '../logger.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
@@ -14,7 +14,7 @@ import { retryTransient } from './transient.js';
 /** A slot younger than this may belong to an assignment still in flight: reconciliation leaves it. */
 const SLOT_GRACE_MS = 60_000;
 
-/** The repeatable job on the `timers` queue that runs reconcileSlots (scheduled by src/jobs/recovery.ts). */
+/** The repeatable job on the `timers` queue that runs reconcileSlots (scheduled by src/app/recovery.ts). */
 export const RECONCILE_TIMER = 'reconcile-slots';
 export const RECONCILE_EVERY_MS = 60_000;
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Types } from 'mongoose';
+import { redisKeys } from '../redis/keys.js';
 
 /**
  * How many capacity slots each agent holds, kept in one Redis hash shared by every process, as a
@@ -19,7 +20,7 @@ export class LoadHints {
     private readonly redis: Redis,
     prefix: string,
   ) {
-    this.key = `${prefix}:agent-load`;
+    this.key = redisKeys(prefix).agentLoad;
   }
 
   async taken(agentId: Types.ObjectId): Promise<void> {

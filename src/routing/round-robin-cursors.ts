@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Types } from 'mongoose';
+import { redisKeys } from '../redis/keys.js';
 
 /**
  * The member each round-robin queue assigned last, in one Redis hash shared by every process: a
@@ -14,7 +15,7 @@ export class RoundRobinCursors {
     private readonly redis: Redis,
     prefix: string,
   ) {
-    this.key = `${prefix}:rr-cursor`;
+    this.key = redisKeys(prefix).roundRobinCursors;
   }
 
   async of(queueId: Types.ObjectId): Promise<string | null> {

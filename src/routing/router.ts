@@ -5,7 +5,7 @@ import type { LifecycleActor, LifecycleService } from '../conversations/lifecycl
 import { pickQueue, type ConversationFacts } from '../domain/queue-matching.js';
 import { AppError, conflict, isDuplicateKeyError, notFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import { conversationToApi, transferToApi } from '../http/serializers.js';
+import { conversationToApi, transferToApi } from '../representation/public-records.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';

@@ -1,4 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Types } from 'mongoose';
+import type { ApiKeyRole } from '../domain/api-key.js';
+import { unauthorized } from '../errors.js';
+import type { Store } from '../store/index.js';
 
 /**
  * API keys are shown once and stored only as a SHA-256 hash: they are long random strings, so a
@@ -11,4 +16,26 @@ export function generateApiKey(): { key: string; hash: string; prefix: string } 
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
+}
+
+/** Who a request acts for: the key's workspace, the key itself, and its role. */
+export interface AuthContext {
+  workspaceId: Types.ObjectId;
+  keyId: Types.ObjectId;
+  role: ApiKeyRole;
+}
+
+/** The API key a request's headers carry: `Authorization: Bearer <key>` or `X-API-Key`. */
+export function keyFromHeaders(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' ? apiKey : undefined;
+}
+
+/** The one check of what a valid key is, for the REST API and the WebSocket upgrade alike. Throws 401. */
+export async function verifyApiKey(deps: { store: Store }, key: string): Promise<AuthContext> {
+  const found = await deps.store.apiKeys.findOne({ hash: hashApiKey(key) }).lean();
+  if (!found || found.revokedAt) throw unauthorized('The API key is not valid');
+  return { workspaceId: found.workspaceId, keyId: found._id, role: found.role };
 }

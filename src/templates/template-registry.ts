@@ -6,7 +6,7 @@ import type { InboundEvent } from '../domain/inbound-event.js';
 import type { TemplateComponentDefinition, TemplateDefinition } from '../domain/template.js';
 import { AppError, conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import { templateToApi } from '../http/serializers.js';
+import { templateToApi } from '../representation/public-records.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { TemplateDoc } from '../store/models/template.js';

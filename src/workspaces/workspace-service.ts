@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { generateApiKey } from '../security/api-key.js';
 import type { Store } from '../store/index.js';
-import type { ApiKeyRole } from '../store/models/api-key.js';
+import type { ApiKeyRole } from '../domain/api-key.js';
 
 /** Creates an API key; the key is returned this once and only its hash is kept. */
 export async function createApiKey(store: Store, workspaceId: Types.ObjectId, name: string, role: ApiKeyRole) {

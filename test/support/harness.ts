@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { closeContext, createContext, type AppContext, type ContextOptions } from '../../src/app/context.js';
-import { ManualClock } from '../../src/clock.js';
+import { closeContext, createContext, realtimeDepsOf, type AppContext, type ContextOptions } from '../../src/app/context.js';
+import { ManualClock } from './manual-clock.js';
 import { createHttpApp } from '../../src/http/app.js';
-import { startWorkers, stopWorkers } from '../../src/jobs/workers.js';
+import { startWorkers, stopWorkers } from '../../src/app/workers.js';
 import { createLogger } from '../../src/logger.js';
 import { attachRealtime, type RealtimeOptions, type RealtimeServer } from '../../src/realtime/server.js';
 import { openApiValidator } from './openapi-validator.js';
@@ -63,7 +63,7 @@ export async function startHarness(
     const s = createHttpApp(ctx).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const realtime = attachRealtime(ctx, server, opts.realtime);
+  const realtime = attachRealtime(realtimeDepsOf(ctx), server, opts.realtime);
   const workers: Worker[] = opts.workers === false ? [] : startWorkers(ctx);
   if (opts.workers !== false) await ctx.pull.startAll();
   return {

@@ -5,7 +5,6 @@ import type { AppContext } from '../../app/context.js';
 import { ACTION_TYPES, AUTOMATION_TRIGGERS, CONDITION_OPERATORS, conditionProblem, FACT_FIELDS, type AutomationAction } from '../../domain/automation.js';
 import { badRequest, notFound, unprocessable } from '../../errors.js';
 import type { AutomationRuleDoc } from '../../store/models/automation-rule.js';
-import { CONVERSATION_PRIORITIES } from '../../store/models/conversation.js';
 import { generateWebhookSecret } from '../../webhooks/signature.js';
 import { isoTime, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
@@ -13,6 +12,7 @@ import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { cursorFilter, page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
+import { CONVERSATION_PRIORITIES } from '../../domain/conversation.js';
 
 const objectId = idParam.shape.id;
 const scalar = z.union([z.string().max(500), z.number(), z.boolean()]);

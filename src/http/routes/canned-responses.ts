@@ -11,7 +11,7 @@ import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { cursorFilter, page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
-import { messageToApi } from '../serializers.js';
+import { messageToApi } from '../../representation/public-records.js';
 
 const shortcut = z.string().regex(/^\/[a-z0-9_-]{1,50}$/, 'A slash and 1 to 50 of a-z, 0-9, _ and -, e.g. /thanks');
 const title = z.string().trim().min(1).max(200);

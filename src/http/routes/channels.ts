@@ -8,7 +8,7 @@ import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { createChannelBody, idParam } from '../schemas.js';
-import { channelToApi, templateToApi } from '../serializers.js';
+import { channelToApi, templateToApi } from '../../representation/public-records.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
 const templateParams = z.strictObject({ id: objectId, templateId: objectId });

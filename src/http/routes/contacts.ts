@@ -11,7 +11,7 @@ import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { cursorFilter, page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
-import { contactToApi, conversationToApi } from '../serializers.js';
+import { contactToApi, conversationToApi } from '../../representation/public-records.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
 

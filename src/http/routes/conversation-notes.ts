@@ -6,7 +6,7 @@ import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
-import { conversationToApi, messageToApi } from '../serializers.js';
+import { conversationToApi, messageToApi } from '../../representation/public-records.js';
 import { findConversation } from './conversation-view.js';
 
 export const addNoteBody = z.strictObject({ text: z.string().trim().min(1).max(10_000) });

@@ -4,7 +4,7 @@ import { replyWindow } from '../../domain/send-policy.js';
 import { notFound } from '../../errors.js';
 import { windowRuleOf } from '../../outbound/policy-check.js';
 import type { ConversationDoc } from '../../store/models/conversation.js';
-import { conversationToApi } from '../serializers.js';
+import { conversationToApi } from '../../representation/public-records.js';
 
 /** A conversation as the conversation routes show it, with what may be sent now. */
 export async function conversationWithWindow(ctx: AppContext, c: ConversationDoc) {

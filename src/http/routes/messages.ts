@@ -4,7 +4,7 @@ import { notFound } from '../../errors.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { idParam } from '../schemas.js';
-import { messageToApi } from '../serializers.js';
+import { messageToApi } from '../../representation/public-records.js';
 
 export function messageRoutes(ctx: AppContext): Router {
   const router = Router();

@@ -16,7 +16,7 @@ import { conversationResponse, messageResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { sendMessageBody } from '../schemas.js';
-import { conversationToApi, messageToApi } from '../serializers.js';
+import { conversationToApi, messageToApi } from '../../representation/public-records.js';
 
 export const startOutboundConversationBody = z.strictObject({
   channelId: z.string().regex(/^[0-9a-f]{24}$/, 'must be an id'),

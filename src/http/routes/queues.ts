@@ -9,7 +9,7 @@ import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { createQueueBody, idParam, updateQueueBody } from '../schemas.js';
-import { queueToApi } from '../serializers.js';
+import { queueToApi } from '../../representation/public-records.js';
 
 /** A queue as the API shows it, with its overflow (null when it has none). */
 const routingQueueToApi = (q: QueueDoc) => ({

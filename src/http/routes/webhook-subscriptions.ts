@@ -6,7 +6,6 @@ import type { AppContext } from '../../app/context.js';
 import { badRequest, notFound } from '../../errors.js';
 import { MAX_REPLAY_EVENTS, replayDelivery, replayRange } from '../../events/webhook-replay.js';
 import { EVENT_TYPES } from '../../events/outbox.js';
-import { DELIVERY_STATES } from '../../store/models/webhook-delivery.js';
 import { rotateSecrets } from '../../webhooks/secrets.js';
 import { generateWebhookSecret } from '../../webhooks/signature.js';
 import { authOf, requireAdmin } from '../auth.js';
@@ -15,7 +14,8 @@ import { deliveryResponse, pageOf, subscriptionResponse } from '../api-schemas.j
 import { commonErrors, type Operations } from '../operation.js';
 import { cursorFilter, page } from '../pagination.js';
 import { createSubscriptionBody, idParam, paginationQuery } from '../schemas.js';
-import { deliveryToApi, subscriptionToApi } from '../serializers.js';
+import { deliveryToApi, subscriptionToApi } from '../../representation/public-records.js';
+import { DELIVERY_STATES } from '../../domain/webhook-delivery.js';
 
 const HOUR_MS = 3600 * 1000;
 

@@ -1,10 +1,5 @@
 import { Schema, type Types } from 'mongoose';
-
-export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
-export type AgentRole = (typeof AGENT_ROLES)[number];
-/** Only `available` agents get new conversations; busy and offline ones keep what they hold. */
-export const AGENT_STATUSES = ['available', 'busy', 'offline'] as const;
-export type AgentStatus = (typeof AGENT_STATUSES)[number];
+import { AGENT_ROLES, type AgentRole, AGENT_STATUSES, type AgentStatus } from '../../domain/agent.js';
 
 export interface AgentDoc {
   _id: Types.ObjectId;

@@ -1,8 +1,7 @@
 import { Schema, type Types } from 'mongoose';
+import { API_KEY_ROLES, type ApiKeyRole } from '../../domain/api-key.js';
 
 /** automation: keys of bots and integrations; what they send is never a human agent's reply. */
-export const API_KEY_ROLES = ['admin', 'agent', 'automation'] as const;
-export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 export interface ApiKeyDoc {
   _id: Types.ObjectId;

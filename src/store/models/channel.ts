@@ -1,8 +1,6 @@
 import { Schema, type Types } from 'mongoose';
 import type { SealedSecret } from '../../security/secret-box.js';
-
-export const CHANNEL_STATES = ['active', 'disabled', 'error'] as const;
-export type ChannelState = (typeof CHANNEL_STATES)[number];
+import { CHANNEL_STATES, type ChannelState } from '../../domain/channel.js';
 
 export interface ChannelDoc {
   _id: Types.ObjectId;

@@ -1,5 +1,5 @@
 import { Schema, type Types } from 'mongoose';
-import { CONVERSATION_STATUSES, type ConversationStatus } from '../../domain/conversation.js';
+import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES, type ConversationPriority, type ConversationStatus } from '../../domain/conversation.js';
 
 export interface ConversationTransfer {
   toAgentId?: Types.ObjectId;
@@ -8,9 +8,6 @@ export interface ConversationTransfer {
   note?: string;
   at: Date;
 }
-
-export const CONVERSATION_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-export type ConversationPriority = (typeof CONVERSATION_PRIORITIES)[number];
 
 /** What a helpdesk answered to `conversation.escalated`: its ticket for this conversation. */
 export interface ConversationTicket {

@@ -1,7 +1,5 @@
 import { Schema, type Types } from 'mongoose';
-
-export const CSAT_REQUEST_STATES = ['sent', 'skipped'] as const;
-export type CsatRequestState = (typeof CSAT_REQUEST_STATES)[number];
+import { CSAT_REQUEST_STATES, type CsatRequestState } from '../../domain/csat.js';
 
 /** Where a survey and its rating belong: copied from the conversation so analytics filters need no join. */
 export interface CsatScope {

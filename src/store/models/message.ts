@@ -1,7 +1,8 @@
 import { Schema, type Types } from 'mongoose';
 import type { MessageStatus } from '../../domain/delivery-status.js';
 import type { EmailThreadHeaders, MessageContent, MessageType, ProviderErrorInfo } from '../../domain/message.js';
-import type { MessageTag } from '../../../connectors/contract.js';
+import type { MessageTag } from '../../domain/channel.js';
+import { MESSAGE_AUTHORS, type MessageAuthor } from '../../domain/message.js';
 
 export type MessageDirection = 'inbound' | 'outbound';
 
@@ -9,8 +10,6 @@ export type MessageDirection = 'inbound' | 'outbound';
  * Who wrote a message: the contact; a person using the API (agent); an automation; or the
  * business from another tool (an echo: recorded, never sent by us).
  */
-export const MESSAGE_AUTHORS = ['contact', 'agent', 'automation', 'business'] as const;
-export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
 
 export interface MessageDoc {
   _id: Types.ObjectId;

@@ -1,8 +1,6 @@
 import { Schema, type Types } from 'mongoose';
 import type { QueueRules } from '../../domain/queue-matching.js';
-
-export const ROUTING_STRATEGIES = ['manual', 'round_robin', 'least_busy'] as const;
-export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+import { ROUTING_STRATEGIES, type RoutingStrategy } from '../../domain/queue.js';
 
 export interface QueueDoc {
   _id: Types.ObjectId;

@@ -1,7 +1,5 @@
 import { Schema, type Types } from 'mongoose';
-
-export const RAW_EVENT_STATES = ['received', 'processed', 'failed'] as const;
-export type RawEventState = (typeof RAW_EVENT_STATES)[number];
+import { RAW_EVENT_STATES, type RawEventState } from '../../domain/inbound-event.js';
 
 /**
  * A provider request exactly as it arrived, recorded before it is acknowledged. The id is

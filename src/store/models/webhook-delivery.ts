@@ -1,4 +1,5 @@
 import { Schema, type Types } from 'mongoose';
+import { DELIVERY_STATES, type DeliveryState } from '../../domain/webhook-delivery.js';
 
 export interface DeliveryAttempt {
   /** The send round it belongs to: 0, then one more per manual replay. */
@@ -11,9 +12,6 @@ export interface DeliveryAttempt {
   responseExcerpt?: string;
   error?: string;
 }
-
-export const DELIVERY_STATES = ['pending', 'delivered', 'failed', 'gone'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
  * One event to one subscription; id `<eventId>--<subscriptionId>` (plus `--<replayId>` for a

@@ -7,7 +7,7 @@ import type { TemplateDoc } from '../store/models/template.js';
 import type { WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import type { ReplyWindow } from '../domain/send-policy.js';
-import { webhookUrlOf } from '../channels/webhook-url.js';
+import { webhookUrlOf } from './webhook-url.js';
 
 /** The public shapes of stored records: string ids, ISO times, no secrets, no internals. */
 

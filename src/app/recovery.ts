@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from './context.js';
 import type { ConversationStatus } from '../domain/conversation.js';
 import { enqueueDelivery } from '../events/dispatcher.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';

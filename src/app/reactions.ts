@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from './context.js';
 import { runAutomation } from '../automation/automation-service.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 

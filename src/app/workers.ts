@@ -1,11 +1,11 @@
 import { Worker, type Job } from 'bullmq';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from './context.js';
 import type { TimerJobData } from '../conversations/lifecycle-service.js';
 import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../events/dispatcher.js';
-import { reactToEvents } from '../events/reactions.js';
+import { reactToEvents } from './reactions.js';
 import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
-import { QUEUE_NAMES } from './queues.js';
+import { QUEUE_NAMES } from '../jobs/queues.js';
 
 /** Starts one BullMQ worker per queue; each processor is a thin call into its service. */
 export function startWorkers(ctx: AppContext): Worker[] {
