@@ -319,9 +319,12 @@ export class Router {
         assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
-        // Taken or changed by someone else: it no longer needs routing, and the caller gets it as it is.
-        if (err instanceof AppError) return store.conversations.findById(conversation._id).lean();
-        throw err;
+        if (!(err instanceof AppError)) throw err;
+        // Taken or changed by someone else: it no longer needs routing, and the caller gets it as it
+        // is. The slot this attempt held meanwhile may have turned other routers away from the
+        // agent; given back now, it is capacity nobody is routing to: the agent pulls waiting work.
+        await this.agentAvailable(queue.workspaceId, agentId);
+        return store.conversations.findById(conversation._id).lean();
       }
       if (queue.strategy === 'round_robin') await this.deps.cursors.moveTo(queue._id, agentId);
       return assigned;
