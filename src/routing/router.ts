@@ -3,7 +3,8 @@ import { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
 import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { pickQueue, type ConversationFacts } from '../domain/queue-matching.js';
-import { AppError, conflict, isDuplicateKeyError, notFound } from '../errors.js';
+import { AppError, conflict, notFound } from '../errors.js';
+import { insertOrFindWinner } from '../store/claim.js';
 import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, transferToApi } from '../representation/public-records.js';
 import type { Queues } from '../jobs/queues.js';
@@ -65,18 +66,11 @@ export class Router {
   async defaultQueue(workspaceId: Types.ObjectId): Promise<QueueDoc> {
     const existing = (await this.deps.workspaceQueues.of(workspaceId)).find((q) => q.isDefault);
     if (existing) return existing;
-    const { routingQueues } = this.deps.store;
     const defaultKey = String(workspaceId);
-    try {
-      const created = (await routingQueues.create({ workspaceId, name: 'Default', isDefault: true, defaultKey, priority: 0, strategy: 'manual' })).toObject();
-      await this.deps.workspaceQueues.changed(workspaceId);
-      return created;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const winner = await routingQueues.findOne({ defaultKey }).lean();
-      if (!winner) throw err;
-      return winner;
-    }
+    const record = { workspaceId, name: 'Default', isDefault: true, defaultKey, priority: 0, strategy: 'manual' as const };
+    const { doc, inserted } = await insertOrFindWinner(this.deps.store.routingQueues, record, { defaultKey });
+    if (inserted) await this.deps.workspaceQueues.changed(workspaceId);
+    return doc;
   }
 
   /** One of the workspace's queues; read from the store when this process's copy does not have it yet. */
