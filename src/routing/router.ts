@@ -305,12 +305,12 @@ export class Router {
    */
   private async offer(queue: QueueDoc, conversation: ConversationDoc, actor: LifecycleActor, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
     const { store, assignment } = this.deps;
-    for await (const agent of this.candidates(queue, exclude)) {
+    for await (const { agent, load } of this.candidates(queue, exclude)) {
       const agentId = agent._id;
       let assigned: ConversationDoc;
       try {
         // The conversation and agent as read here: assign does not read them again.
-        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation }));
+        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation, heldHint: load }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
         if (!(err instanceof AppError)) throw err;
@@ -335,7 +335,7 @@ export class Router {
    * read by id is cheap; in a large queue one of them nearly always takes the conversation), the
    * rest, if needed, in one query (`$in` reads the whole collection on FerretDB).
    */
-  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<AgentDoc> {
+  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<{ agent: AgentDoc; load: number }> {
     const { store, loads, cursors } = this.deps;
     const members = queue.agentIds.filter((id) => !exclude?.equals(id));
     const [load, cursor] = await Promise.all([loads.of(members), queue.strategy === 'round_robin' ? cursors.of(queue._id) : null]);
@@ -351,7 +351,7 @@ export class Router {
       const available = new Map((await read(batch)).map((a) => [String(a._id), a]));
       for (const id of batch) {
         const agent = available.get(String(id));
-        if (agent && loadOf(id) < agent.capacity) yield agent;
+        if (agent && loadOf(id) < agent.capacity) yield { agent, load: loadOf(id) };
       }
     }
   }
