@@ -9,7 +9,7 @@ import { isOpen } from '../domain/conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
 import { windowEnd } from '../domain/send-policy.js';
-import { isDuplicateKeyError } from '../errors.js';
+import { insertOrFindWinner } from '../store/claim.js';
 import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, messageToApi } from '../representation/public-records.js';
 import type { Queues } from '../jobs/queues.js';
@@ -172,15 +172,8 @@ export class MessageIngest {
   }
 
   private async insertMessage(fields: Partial<MessageDoc>): Promise<{ message: MessageDoc; inserted: boolean }> {
-    try {
-      const created = await this.store.messages.create(fields);
-      return { message: created.toObject(), inserted: true };
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const existing = await this.store.messages.findOne({ providerKey: fields.providerKey }).lean();
-      if (!existing) throw err;
-      return { message: existing, inserted: false };
-    }
+    const { doc, inserted } = await insertOrFindWinner(this.store.messages, fields, { providerKey: fields.providerKey });
+    return { message: doc, inserted };
   }
 
   /**

@@ -2,7 +2,6 @@ import type { Types } from 'mongoose';
 import { statusesBelow, type DeliveryStatus } from '../domain/delivery-status.js';
 import type { ProviderErrorInfo } from '../domain/message.js';
 import type { Clock } from '../clock.js';
-import { isDuplicateKeyError } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import { messageToApi } from '../representation/public-records.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
@@ -46,18 +45,15 @@ export class StatusUpdater {
   async applyCallback(change: StatusChange): Promise<void> {
     if (await this.advance({ providerKey: change.providerKey }, change)) return;
     if (await this.store.messages.exists({ providerKey: change.providerKey })) return; // stale: already further
-    try {
-      await this.store.earlyStatuses.create({
-        _id: `${change.providerKey}:${change.status}`,
-        providerKey: change.providerKey,
-        status: change.status,
-        timestamp: change.timestamp,
-        error: change.error,
-        createdAt: this.clock.now(),
-      });
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
+    // Kept once per status: a repeated callback finds it kept.
+    await claimOnce(this.store.earlyStatuses, {
+      _id: `${change.providerKey}:${change.status}`,
+      providerKey: change.providerKey,
+      status: change.status,
+      timestamp: change.timestamp,
+      error: change.error,
+      createdAt: this.clock.now(),
+    });
   }
 
   /**

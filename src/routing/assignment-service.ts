@@ -39,12 +39,13 @@ export class AssignmentService {
   /**
    * `opts.agent` and `opts.conversation`: the documents as the caller (routing) has just read them,
    * used instead of reading them again; the claims below decide whatever changed since.
+   * `opts.heldHint`: how many slots the agent's load hint says it holds, where the slot claim starts.
    */
   async assign(
     workspaceId: Types.ObjectId,
     conversationId: Id,
     agentId: Id,
-    opts: { actor: LifecycleActor; agent?: AgentDoc; conversation?: ConversationDoc },
+    opts: { actor: LifecycleActor; agent?: AgentDoc; conversation?: ConversationDoc; heldHint?: number },
   ): Promise<ConversationDoc> {
     const { store, lifecycle } = this.deps;
     const agent = givenOr(opts.agent, agentId, workspaceId) ?? (await store.agents.findOne({ _id: agentId, workspaceId }).lean());
@@ -55,7 +56,7 @@ export class AssignmentService {
     // Checked again by the lifecycle claim; this only spares a slot claim that cannot succeed.
     if (conversation.status !== 'queued') throw refusal(conversation);
 
-    const slotId = await this.takeSlot(agent, conversation._id);
+    const slotId = await this.takeSlot(agent, conversation._id, opts.heldHint ?? 0);
     let assigned: ConversationDoc;
     try {
       // The status was read before the claim: an agent that went busy or offline meanwhile gets nothing new.
@@ -127,14 +128,17 @@ export class AssignmentService {
   }
 
   /**
-   * Claims the first free slot of the agent among 0..capacity-1. Slots above a lowered capacity
-   * stay held until their conversations let go, so the agent's slot count is checked after the
-   * claim too: over capacity, the claim is given back.
+   * Claims a free slot of the agent among 0..capacity-1, trying from `from` on (the held count its
+   * load hint gives: with slots taken lowest first, that is usually the first free one, so a busy
+   * agent is not probed from 0 up) and round to the start. Slots above a lowered capacity stay held
+   * until their conversations let go, so the agent's slot count is checked after the claim too:
+   * over capacity, the claim is given back.
    */
-  private async takeSlot(agent: AgentDoc, conversationId: Types.ObjectId): Promise<string> {
+  private async takeSlot(agent: AgentDoc, conversationId: Types.ObjectId, from: number): Promise<string> {
     const { store, clock } = this.deps;
-    for (let index = 0; index < agent.capacity; index++) {
-      const slotId = `${String(agent._id)}:${index}`;
+    const start = Math.min(Math.max(0, Math.floor(from)), Math.max(0, agent.capacity - 1));
+    for (let tried = 0; tried < agent.capacity; tried++) {
+      const slotId = `${String(agent._id)}:${(start + tried) % agent.capacity}`;
       const record = { _id: slotId, workspaceId: agent.workspaceId, agentId: agent._id, conversationId, at: clock.now() };
       if (!(await claimOnce(store.agentSlots, record))) continue;
       const held = await this.deps.loads

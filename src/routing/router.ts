@@ -3,7 +3,8 @@ import { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
 import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
 import { pickQueue, type ConversationFacts } from '../domain/queue-matching.js';
-import { AppError, conflict, isDuplicateKeyError, notFound } from '../errors.js';
+import { AppError, conflict, notFound } from '../errors.js';
+import { insertOrFindWinner } from '../store/claim.js';
 import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, transferToApi } from '../representation/public-records.js';
 import type { Queues } from '../jobs/queues.js';
@@ -65,18 +66,11 @@ export class Router {
   async defaultQueue(workspaceId: Types.ObjectId): Promise<QueueDoc> {
     const existing = (await this.deps.workspaceQueues.of(workspaceId)).find((q) => q.isDefault);
     if (existing) return existing;
-    const { routingQueues } = this.deps.store;
     const defaultKey = String(workspaceId);
-    try {
-      const created = (await routingQueues.create({ workspaceId, name: 'Default', isDefault: true, defaultKey, priority: 0, strategy: 'manual' })).toObject();
-      await this.deps.workspaceQueues.changed(workspaceId);
-      return created;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const winner = await routingQueues.findOne({ defaultKey }).lean();
-      if (!winner) throw err;
-      return winner;
-    }
+    const record = { workspaceId, name: 'Default', isDefault: true, defaultKey, priority: 0, strategy: 'manual' as const };
+    const { doc, inserted } = await insertOrFindWinner(this.deps.store.routingQueues, record, { defaultKey });
+    if (inserted) await this.deps.workspaceQueues.changed(workspaceId);
+    return doc;
   }
 
   /** One of the workspace's queues; read from the store when this process's copy does not have it yet. */
@@ -311,12 +305,12 @@ export class Router {
    */
   private async offer(queue: QueueDoc, conversation: ConversationDoc, actor: LifecycleActor, exclude?: Types.ObjectId): Promise<ConversationDoc | null> {
     const { store, assignment } = this.deps;
-    for await (const agent of this.candidates(queue, exclude)) {
+    for await (const { agent, load } of this.candidates(queue, exclude)) {
       const agentId = agent._id;
       let assigned: ConversationDoc;
       try {
         // The conversation and agent as read here: assign does not read them again.
-        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation }));
+        assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation, heldHint: load }));
       } catch (err) {
         if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
         if (!(err instanceof AppError)) throw err;
@@ -341,7 +335,7 @@ export class Router {
    * read by id is cheap; in a large queue one of them nearly always takes the conversation), the
    * rest, if needed, in one query (`$in` reads the whole collection on FerretDB).
    */
-  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<AgentDoc> {
+  private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<{ agent: AgentDoc; load: number }> {
     const { store, loads, cursors } = this.deps;
     const members = queue.agentIds.filter((id) => !exclude?.equals(id));
     const [load, cursor] = await Promise.all([loads.of(members), queue.strategy === 'round_robin' ? cursors.of(queue._id) : null]);
@@ -357,7 +351,7 @@ export class Router {
       const available = new Map((await read(batch)).map((a) => [String(a._id), a]));
       for (const id of batch) {
         const agent = available.get(String(id));
-        if (agent && loadOf(id) < agent.capacity) yield agent;
+        if (agent && loadOf(id) < agent.capacity) yield { agent, load: loadOf(id) };
       }
     }
   }
