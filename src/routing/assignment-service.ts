@@ -130,29 +130,36 @@ export class AssignmentService {
   /**
    * Claims a free slot of the agent among 0..capacity-1, trying from `from` on (the held count its
    * load hint gives: with slots taken lowest first, that is usually the first free one, so a busy
-   * agent is not probed from 0 up) and round to the start. Slots above a lowered capacity stay held
-   * until their conversations let go, so the agent's slot count is checked after the claim too:
-   * over capacity, the claim is given back.
+   * agent is not probed from 0 up) and round to the start. When that first try finds the slot
+   * held, the agent's slots are counted before probing on: a full agent (its hint behind
+   * concurrent claims) costs one count, not a failed insert per slot. Slots above a lowered
+   * capacity stay held until their conversations let go, so the count is checked after the claim
+   * too: over capacity, the claim is given back.
    */
   private async takeSlot(agent: AgentDoc, conversationId: Types.ObjectId, from: number): Promise<string> {
     const { store, clock } = this.deps;
+    const full = () => conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
+    const held = () => store.agentSlots.countDocuments({ agentId: agent._id });
     const start = Math.min(Math.max(0, Math.floor(from)), Math.max(0, agent.capacity - 1));
     for (let tried = 0; tried < agent.capacity; tried++) {
       const slotId = `${String(agent._id)}:${(start + tried) % agent.capacity}`;
       const record = { _id: slotId, workspaceId: agent.workspaceId, agentId: agent._id, conversationId, at: clock.now() };
-      if (!(await claimOnce(store.agentSlots, record))) continue;
-      const held = await this.deps.loads
+      if (!(await claimOnce(store.agentSlots, record))) {
+        if (tried === 0 && (await held()) >= agent.capacity) throw full();
+        continue;
+      }
+      const holding = await this.deps.loads
         .taken(agent._id)
-        .then(() => store.agentSlots.countDocuments({ agentId: agent._id }))
+        .then(held)
         .catch(async (err: unknown) => {
           await this.giveBack(agent, slotId);
           throw err;
         });
-      if (held <= agent.capacity) return slotId;
+      if (holding <= agent.capacity) return slotId;
       await this.giveBack(agent, slotId);
       break;
     }
-    throw conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
+    throw full();
   }
 
   /**
