@@ -40,6 +40,8 @@ import { createActiveSubscriptions, type ActiveSubscriptions } from '../events/a
 import { createEnabledRules, type EnabledRules } from '../automation/enabled-rules.js';
 import { createWorkspaceQueues, type WorkspaceQueues } from '../routing/workspace-queues.js';
 import { RoundRobinCursors } from '../routing/round-robin-cursors.js';
+import { QueueService } from '../routing/queue-service.js';
+import { AgentService } from '../agents/agent-service.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -81,6 +83,8 @@ export interface AppContext {
   subscriptions: ActiveSubscriptions;
   rules: EnabledRules;
   workspaceQueues: WorkspaceQueues;
+  queueService: QueueService;
+  agentService: AgentService;
 }
 
 export interface ContextOptions {
@@ -127,6 +131,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const subscriptions = createActiveSubscriptions(store, cache);
   const workspaceQueues = createWorkspaceQueues(store, cache);
   const cursors = new RoundRobinCursors(redis, config.QUEUE_PREFIX);
+  const router = new Router({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger });
   return {
     cache,
     workspaceSettings,
@@ -149,7 +154,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     recorder,
     lifecycle,
     assignment,
-    router: new Router({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger }),
+    router,
+    queueService: new QueueService({ store, router, workspaceQueues }),
+    agentService: new AgentService({ store, router, workspaceQueues }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { AppContext } from '../app/context.js';
+import type { Store } from '../store/index.js';
 import { badRequest, conflict, isDuplicateKeyError, unprocessable } from '../errors.js';
 import { authOf } from './auth.js';
 
@@ -15,7 +15,7 @@ export interface HandlerResult {
  * concurrent duplicate gets 409) and released if the work fails, so the client may retry.
  */
 export function idempotent(
-  ctx: AppContext,
+  records: Store['idempotencyRecords'],
   handler: (req: Request, res: Response) => Promise<HandlerResult>,
   /** Whose keys these are: the caller's workspace, or the instance for admin routes. */
   scopeOf: (res: Response) => string = (res) => String(authOf(res).workspaceId),
@@ -30,7 +30,6 @@ export function idempotent(
     if (key.length === 0 || key.length > 255) throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
     const id = `${scopeOf(res)}:${key}`;
     const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
-    const records = ctx.store.idempotencyRecords;
     try {
       await records.create({ _id: id, fingerprint, state: 'in_progress' });
     } catch (err) {

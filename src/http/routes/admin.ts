@@ -12,7 +12,7 @@ export function adminRoutes(ctx: AppContext): Router {
   router.post(
     '/workspaces',
     idempotent(
-      ctx,
+      ctx.store.idempotencyRecords,
       async (req) => {
         const { name } = createWorkspaceBody.parse(req.body);
         const { workspace, apiKey } = await createWorkspace(ctx.store, name);

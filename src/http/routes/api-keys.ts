@@ -37,7 +37,7 @@ export function apiKeyRoutes(ctx: AppContext): Router {
   router.post(
     '/api-keys',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { name, role } = createApiKeyBody.parse(req.body);
       return { status: 201, body: await createApiKey(ctx.store, authOf(res).workspaceId, name, role) };
     }),

@@ -169,7 +169,7 @@ export function automationRuleRoutes(ctx: AppContext): Router {
   router.post(
     '/automation-rules',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const body = createAutomationRuleBody.parse(req.body);
       const { workspaceId, keyId } = authOf(res);
       await checkActions(workspaceId, body.actions);

@@ -97,7 +97,7 @@ export function cannedResponseRoutes(ctx: AppContext): Router {
   router.post(
     '/canned-responses',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const body = createCannedResponseBody.parse(req.body);
       checkVariables(body.text);
       const created = await stored(() => ctx.store.cannedResponses.create({ ...body, workspaceId: authOf(res).workspaceId }));
@@ -142,7 +142,7 @@ export function cannedResponseRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/canned',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = sendCannedBody.parse(req.body);
       const { workspaceId, keyId, role } = authOf(res);

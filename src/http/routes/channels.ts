@@ -109,7 +109,7 @@ export function channelRoutes(ctx: AppContext): Router {
   router.post(
     '/channels',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const body = createChannelBody.parse(req.body);
       const { view: created } = await connectChannel(ctx, authOf(res).workspaceId, body);
       return { status: 201, body: created };
@@ -143,7 +143,7 @@ export function channelRoutes(ctx: AppContext): Router {
   router.post(
     '/channels/:id/templates',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = submitTemplateBody.parse(req.body);
       const channel = await ctx.channels.get(authOf(res).workspaceId, id);

@@ -150,7 +150,7 @@ export function contactRoutes(ctx: AppContext): Router {
 
   router.post(
     '/contacts/:id/merge',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { contactId } = mergeContactBody.parse(req.body);
       const result = await ctx.contactMerger.merge(authOf(res).workspaceId, id, contactId);

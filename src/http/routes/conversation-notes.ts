@@ -33,7 +33,7 @@ export function conversationNoteRoutes(ctx: AppContext): Router {
    */
   router.post(
     '/conversations/:id/notes',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { text } = addNoteBody.parse(req.body);
       const { workspaceId, keyId } = authOf(res);

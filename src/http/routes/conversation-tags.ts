@@ -57,7 +57,7 @@ export function conversationTagRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/tags',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { tags } = addTagsBody.parse(req.body);
       const { workspaceId } = authOf(res);
@@ -78,7 +78,7 @@ export function conversationTagRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/labels',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { labelId } = applyLabelBody.parse(req.body);
       const { workspaceId } = authOf(res);

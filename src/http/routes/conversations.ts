@@ -117,7 +117,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/messages',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = sendMessageBody.parse(req.body);
       const { workspaceId, keyId, role } = authOf(res);
@@ -132,7 +132,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/status',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = changeStatusBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
@@ -144,7 +144,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/assign',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { agentId } = assignBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
@@ -155,7 +155,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/unassign',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { workspaceId, role } = authOf(res);
       // Routed again at once: an automatic queue hands it to another available member.
@@ -166,7 +166,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/accept',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { workspaceId, keyId } = authOf(res);
       return { status: 200, body: await withWindow(await ctx.assignment.accept(workspaceId, id, keyId)) };
@@ -175,7 +175,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/transfer',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = transferBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
@@ -187,7 +187,7 @@ export function conversationRoutes(ctx: AppContext): Router {
   for (const [action, archived] of [['archive', true], ['unarchive', false]] as const) {
     router.post(
       `/conversations/:id/${action}`,
-      idempotent(ctx, async (req, res) => {
+      idempotent(ctx.store.idempotencyRecords, async (req, res) => {
         const { id } = idParam.parse(req.params);
         const updated = await updateConversation(ctx, authOf(res).workspaceId, id, ['archived'], { $set: { archived } });
         return { status: 200, body: await withWindow(updated) };
@@ -204,7 +204,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/read',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const updated = await updateConversation(ctx, authOf(res).workspaceId, id, ['unreadCount', 'lastReadAt'], markReadUpdate(ctx.clock.now()));
       return { status: 200, body: await withWindow(updated) };
@@ -213,7 +213,7 @@ export function conversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/conversations/:id/snooze',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { until } = snoozeBody.parse(req.body);
       const { workspaceId, role } = authOf(res);

@@ -101,7 +101,7 @@ export function csatRoutes(ctx: AppContext): Router {
   router.post(
     '/:token',
     idempotent(
-      ctx,
+      ctx.store.idempotencyRecords,
       async (req) => {
         const { rating, created } = await ctx.csat.rate(tokenOf(req), csatRatingBody.parse(req.body));
         return { status: created ? 201 : 200, body: ratingToApi(rating) };

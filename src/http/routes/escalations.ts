@@ -37,7 +37,7 @@ export function escalationRoutes(ctx: AppContext): Router {
   const router = Router();
   router.post(
     '/conversations/:id/escalate',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = escalateBody.parse(req.body ?? {});
       const { workspaceId } = authOf(res);

@@ -72,7 +72,7 @@ export function labelRoutes(ctx: AppContext): Router {
   router.post(
     '/labels',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const body = createLabelBody.parse(req.body);
       const created = await stored(() => ctx.store.labels.create({ ...body, nameKey: body.name.toLowerCase(), workspaceId: authOf(res).workspaceId }));
       return { status: 201, body: labelToApi(created.toObject()) };

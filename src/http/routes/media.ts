@@ -11,7 +11,7 @@ export function mediaRoutes(ctx: AppContext): Router {
   router.post(
     '/media',
     express.raw({ type: () => true, limit: ctx.config.MAX_BODY_BYTES }),
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const mimeType = req.get('content-type');
       if (!mimeType || !Buffer.isBuffer(req.body) || req.body.length === 0) {
         throw badRequest('invalid_media', 'Send the file as the raw body with its Content-Type');

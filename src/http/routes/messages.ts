@@ -16,7 +16,7 @@ export function messageRoutes(ctx: AppContext): Router {
   });
   router.post(
     '/messages/:id/retry',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       return { status: 202, body: messageToApi(await ctx.sender.retry(authOf(res).workspaceId, id)) };
     }),

@@ -60,7 +60,7 @@ export function outboundConversationRoutes(ctx: AppContext): Router {
 
   router.post(
     '/outbound-conversations',
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const body = startOutboundConversationBody.parse(req.body);
       const { workspaceId, keyId, role } = authOf(res);
       const sender: MessageSender = { keyId, author: role === 'automation' ? 'automation' : 'agent' };

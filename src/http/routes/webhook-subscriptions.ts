@@ -135,7 +135,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
   router.post(
     '/webhook-subscriptions',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const body = createSubscriptionBody.parse(req.body);
       checkEvents(body.events);
       await checkUrl(body.url, res);
@@ -200,7 +200,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
   router.post(
     '/webhook-subscriptions/:id/rotate-secret',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const sub = await findSubscription(id, res);
       const { secret, update } = rotateSecrets(ctx.secretBox, sub, ctx.clock.now(), ctx.config.WEBHOOK_SECRET_ROTATION_HOURS * HOUR_MS);
@@ -228,7 +228,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
   router.post(
     '/webhook-subscriptions/:id/replay',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = replayRangeBody.parse(req.body);
       const sub = await findSubscription(id, res);
@@ -249,7 +249,7 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
   router.post(
     '/webhook-deliveries/:id/replay',
     requireAdmin,
-    idempotent(ctx, async (req, res) => {
+    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
       const { id } = deliveryIdParam.parse(req.params);
       const replayed = await replayDelivery({ store: ctx.store, deliverer: ctx.webhookDeliverer }, authOf(res).workspaceId, id);
       return { status: 202, body: deliveryToApi(replayed) };
