@@ -11,13 +11,13 @@
  * That is 1 insert + 1 queue add per request and 4 store commands + 1 POST per message.
  * Prints `{"port": N}` once it can take requests.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { isDuplicateKeyError } from '../src/errors.js';
 import { signWebhook } from '../src/webhooks/signature.js';
+import { serveSignedWebhooks } from './bare-server.js';
 
 const { MONGODB_URI, REDIS_URL, APP_SECRET, HELPDESK_URL, HELPDESK_SECRET, PORT = '0', QUEUE_PREFIX = 'bench-e2e-baseline', QUEUE_NAME = 'e2e-baseline' } = process.env;
 if (!MONGODB_URI || !REDIS_URL || !APP_SECRET || !HELPDESK_URL || !HELPDESK_SECRET) {
@@ -154,40 +154,26 @@ const worker = new Worker<InboundMessage>(QUEUE_NAME, (job) => processMessage(jo
 worker.on('failed', (job, err) => console.error(`baseline job ${job?.id ?? '?'} failed: ${err.message}`));
 await worker.waitUntilReady();
 
-const server = http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', async () => {
-    const body = Buffer.concat(chunks);
-    const expected = Buffer.from(`sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`);
-    const given = Buffer.from(String(req.headers['x-hub-signature-256'] ?? ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.writeHead(401).end();
-      return;
-    }
-    let parsed: InboundMessage[];
+serveSignedWebhooks(APP_SECRET, Number(PORT), async (body, res) => {
+  let parsed: InboundMessage[];
+  try {
+    parsed = messagesOf(JSON.parse(body.toString('utf8')) as CloudWebhook);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  try {
+    const id = createHash('sha256').update(body).digest('hex');
     try {
-      parsed = messagesOf(JSON.parse(body.toString('utf8')) as CloudWebhook);
-    } catch {
-      res.writeHead(400).end();
-      return;
+      await rawEvents.insertOne({ _id: id, body, receivedAt: new Date() });
+    } catch (err) {
+      // Recorded already: the provider retried. Queue again all the same, in case the first
+      // attempt failed after the insert; the job id and the message's unique key dedupe.
+      if (!isDuplicateKeyError(err)) throw err;
     }
-    try {
-      const id = createHash('sha256').update(body).digest('hex');
-      try {
-        await rawEvents.insertOne({ _id: id, body, receivedAt: new Date() });
-      } catch (err) {
-        // Recorded already: the provider retried. Queue again all the same, in case the first
-        // attempt failed after the insert; the job id and the message's unique key dedupe.
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-      await Promise.all(parsed.map((m, i) => queue.add('message', m, { jobId: `${id}-${i}`, removeOnComplete: true })));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
-    } catch {
-      res.writeHead(503).end();
-    }
-  });
-});
-server.listen(Number(PORT), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
+    await Promise.all(parsed.map((m, i) => queue.add('message', m, { jobId: `${id}-${i}`, removeOnComplete: true })));
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+  } catch {
+    res.writeHead(503).end();
+  }
 });

@@ -41,3 +41,16 @@ export function isOnlyDuplicateKeys(err: unknown): boolean {
   if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every(isDuplicateKeyError);
   return isDuplicateKeyError(err);
 }
+
+/**
+ * Runs a write that a unique index may refuse, and names the clash: the index decides (whatever
+ * any check before the write saw), `refusal` tells the caller which record already exists.
+ */
+export async function unlessTaken<T>(write: () => Promise<T>, refusal: () => AppError): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isDuplicateKeyError(err)) throw refusal();
+    throw err;
+  }
+}

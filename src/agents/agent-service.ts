@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { AgentRole, AgentStatus } from '../domain/agent.js';
 import type { ApiKeyRole } from '../domain/api-key.js';
-import { conflict, forbidden, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
+import { conflict, forbidden, notFound, unlessTaken, unprocessable } from '../errors.js';
 import type { Router } from '../routing/router.js';
 import type { WorkspaceQueues } from '../routing/workspace-queues.js';
 import type { Store } from '../store/index.js';
@@ -36,7 +36,7 @@ export class AgentService {
 
   async create(workspaceId: Types.ObjectId, input: Omit<AgentInput, 'apiKeyId'> & { name: string; email: string; apiKeyId?: string }): Promise<AgentDoc> {
     if (input.apiKeyId) await this.checkKey(workspaceId, input.apiKeyId);
-    const agent = await stored(() => this.deps.store.agents.create({ ...input, workspaceId }));
+    const agent = await unlessTaken(() => this.deps.store.agents.create({ ...input, workspaceId }), agentExists);
     return agent.toObject();
   }
 
@@ -71,7 +71,7 @@ export class AgentService {
       $set: { ...fields, ...(apiKeyId && { apiKeyId }) },
       ...(apiKeyId === null && { $unset: { apiKeyId: '' } }),
     };
-    const updated = await stored(() => store.agents.findOneAndUpdate({ _id: id, workspaceId }, update, { returnDocument: 'after', runValidators: true }).lean());
+    const updated = await unlessTaken(() => store.agents.findOneAndUpdate({ _id: id, workspaceId }, update, { returnDocument: 'after', runValidators: true }).lean(), agentExists);
     if (!updated) throw notFound('Agent');
     // Routing follows the new status: work waiting in the agent's queues, or work it leaves.
     if (updated.status !== agent.status && updated.status === 'available') await router.agentAvailable(workspaceId, updated._id);
@@ -120,12 +120,5 @@ export class AgentService {
   }
 }
 
-/** Unique email per workspace and one agent per key; the indexes decide, this names the clash. */
-async function stored<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (isDuplicateKeyError(err)) throw conflict('agent_exists', 'An agent with this email or API key exists');
-    throw err;
-  }
-}
+/** Unique email per workspace and one agent per key. */
+const agentExists = () => conflict('agent_exists', 'An agent with this email or API key exists');

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { ChannelAccess, Connector } from '../../connectors/contract.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import { ENDED_STATUSES } from '../domain/conversation.js';
-import { AppError, badRequest, conflict, isDuplicateKeyError, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound, unlessTaken } from '../errors.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
@@ -42,7 +42,7 @@ export class ChannelService {
       throw badRequest('unknown_channel_type', `Unknown channel type "${input.type}"`, { known: this.connectors.types() });
     }
     const fields = this.providerFields(connector, input.type, workspaceId, input.settings, input.secrets);
-    return this.stored(() => this.store.channels.create({ workspaceId, type: input.type, name: input.name, ...fields }));
+    return unlessTaken(() => this.store.channels.create({ workspaceId, type: input.type, name: input.name, ...fields }), channelExists);
   }
 
   /**
@@ -59,8 +59,9 @@ export class ChannelService {
     const fields = providerChange
       ? this.providerFields(connector, doc.type, workspaceId, { ...doc.settings, ...patch.settings }, { ...this.secretBox.open<Record<string, unknown>>(doc.secrets), ...patch.secrets })
       : {};
-    const updated = await this.stored(() =>
+    const updated = await unlessTaken(() =>
       this.store.channels.findOneAndUpdate({ _id: doc._id, workspaceId }, { $set: { ...(patch.name !== undefined && { name: patch.name }), ...fields } }, { returnDocument: 'after' }).lean(),
+      channelExists,
     );
     this.cache.delete(String(doc._id));
     if (!updated) throw notFound('Channel');
@@ -98,16 +99,6 @@ export class ChannelService {
       settings: settings.data as Record<string, unknown>,
       secrets: this.secretBox.seal(secrets.data),
     };
-  }
-
-  /** One channel per provider account and workspace: the unique index decides, this names the clash. */
-  private async stored<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict('channel_exists', 'A channel for this provider account already exists');
-      throw err;
-    }
   }
 
   /** A channel of the workspace, or 404 (also for another workspace's id). */
@@ -170,3 +161,6 @@ export class ChannelService {
     };
   }
 }
+
+/** One channel per provider account and workspace. */
+const channelExists = () => conflict('channel_exists', 'A channel for this provider account already exists');

@@ -4,7 +4,7 @@ import { loadTemplateDefinitions } from '../../templates/loader.js';
 import type { ResolvedChannel } from '../channels/channel-service.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import type { TemplateComponentDefinition, TemplateDefinition } from '../domain/template.js';
-import { AppError, conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
+import { AppError, conflict, notFound, unlessTaken, unprocessable } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import { templateToApi } from '../representation/public-records.js';
 import type { Store } from '../store/index.js';
@@ -73,22 +73,13 @@ export class TemplateRegistry {
    */
   async submit({ doc: channel, connector, access }: ResolvedChannel, template: TemplateSubmission): Promise<TemplateDoc> {
     if (!connector.submitTemplate) throw unprocessable('templates_not_submittable', `Templates of ${channel.type} channels cannot be submitted through the gateway`);
-    let claimed: TemplateDoc;
-    try {
-      claimed = (
-        await this.store.templates.create({
-          ...template,
-          components: storable(template.components),
-          workspaceId: channel.workspaceId,
-          channelId: channel._id,
-          status: 'PENDING',
-          source: 'provider',
-        })
-      ).toObject();
-    } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict('template_exists', 'The channel has a template with this name and language');
-      throw err;
-    }
+    const record = { ...template, components: storable(template.components), workspaceId: channel.workspaceId, channelId: channel._id, status: 'PENDING' as const, source: 'provider' as const };
+    const claimed: TemplateDoc = (
+      await unlessTaken(
+        () => this.store.templates.create(record),
+        () => conflict('template_exists', 'The channel has a template with this name and language'),
+      )
+    ).toObject();
     try {
       const { providerTemplateId, status } = await connector.submitTemplate(template, access);
       const updated = await this.store.templates.findByIdAndUpdate(claimed._id, { $set: { providerTemplateId, status } }, { returnDocument: 'after' }).lean();
