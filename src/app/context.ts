@@ -42,6 +42,8 @@ import { createWorkspaceQueues, type WorkspaceQueues } from '../routing/workspac
 import { RoundRobinCursors } from '../routing/round-robin-cursors.js';
 import { QueueService } from '../routing/queue-service.js';
 import { AgentService } from '../agents/agent-service.js';
+import { SubscriptionService } from '../events/subscription-service.js';
+import { RuleService } from '../automation/rule-service.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -85,6 +87,8 @@ export interface AppContext {
   workspaceQueues: WorkspaceQueues;
   queueService: QueueService;
   agentService: AgentService;
+  subscriptionService: SubscriptionService;
+  ruleService: RuleService;
 }
 
 export interface ContextOptions {
@@ -132,11 +136,25 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const workspaceQueues = createWorkspaceQueues(store, cache);
   const cursors = new RoundRobinCursors(redis, config.QUEUE_PREFIX);
   const router = new Router({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger });
+  const rules = createEnabledRules(store, cache);
+  const webhookDeliverer = new WebhookDeliverer({
+    store,
+    queues,
+    outbox,
+    secretBox,
+    http: axios.create(),
+    clock,
+    logger,
+    slots: new EndpointSlots(redis, config.QUEUE_PREFIX, config.WEBHOOK_MAX_IN_FLIGHT),
+    targets: webhookTargets,
+    subscriptions,
+    disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
+  });
   return {
     cache,
     workspaceSettings,
     subscriptions,
-    rules: createEnabledRules(store, cache),
+    rules,
     workspaceQueues,
     webhookTargets,
     config,
@@ -157,6 +175,19 @@ export async function createContext(config: Config, options: ContextOptions = {}
     router,
     queueService: new QueueService({ store, router, workspaceQueues }),
     agentService: new AgentService({ store, router, workspaceQueues }),
+    subscriptionService: new SubscriptionService({
+      store,
+      queues,
+      redis,
+      keyPrefix: config.QUEUE_PREFIX,
+      subscriptions,
+      targets: webhookTargets,
+      secretBox,
+      deliverer: webhookDeliverer,
+      clock,
+      secretRotationHours: config.WEBHOOK_SECRET_ROTATION_HOURS,
+    }),
+    ruleService: new RuleService({ store, rules, targets: webhookTargets, secretBox }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
@@ -178,19 +209,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       logger,
     }),
     mediaFetcher: new MediaFetcher({ store, channels, logger }),
-    webhookDeliverer: new WebhookDeliverer({
-      store,
-      queues,
-      outbox,
-      secretBox,
-      http: axios.create(),
-      clock,
-      logger,
-      slots: new EndpointSlots(redis, config.QUEUE_PREFIX, config.WEBHOOK_MAX_IN_FLIGHT),
-      targets: webhookTargets,
-      subscriptions,
-      disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
-    }),
+    webhookDeliverer,
   };
 }
 

@@ -78,11 +78,11 @@ export function createHttpApp(ctx: AppContext): Express {
     labelRoutes(ctx),
     messageRoutes(ctx),
     queueRoutes({ queueService: ctx.queueService, idempotencyRecords: ctx.store.idempotencyRecords }),
-    webhookSubscriptionRoutes(ctx),
+    webhookSubscriptionRoutes({ subscriptionService: ctx.subscriptionService, idempotencyRecords: ctx.store.idempotencyRecords }),
     escalationRoutes(ctx),
     cannedResponseRoutes(ctx),
     outboundConversationRoutes(ctx),
-    automationRuleRoutes(ctx),
+    automationRuleRoutes({ ruleService: ctx.ruleService, idempotencyRecords: ctx.store.idempotencyRecords }),
     analyticsRoutes(ctx),
   );
   app.use(notFoundHandler);

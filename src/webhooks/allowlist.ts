@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { z } from 'zod';
+import { badRequest } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { assertPublicUrl, ForbiddenWebhookUrlError, isValidAllowlistEntry } from './url-guard.js';
 
@@ -33,5 +34,15 @@ export class WebhookTargetGuard {
       if (own.length === 0) throw err;
       await assertPublicUrl(url, { allowlist: [...this.instanceHosts, ...own] });
     }
+  }
+
+  /**
+   * assertAllowed for a URL an admin is configuring (a subscription, a rule's webhook action):
+   * any failure, a name that does not resolve included, is the caller's to fix, so it is a 400.
+   */
+  async assertConfigurable(workspaceId: Types.ObjectId, url: string): Promise<void> {
+    await this.assertAllowed(workspaceId, url).catch((err: Error) => {
+      throw badRequest('webhook_url_forbidden', err.message);
+    });
   }
 }

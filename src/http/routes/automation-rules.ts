@@ -1,16 +1,14 @@
 import { Router } from 'express';
-import type { Types } from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { ACTION_TYPES, AUTOMATION_TRIGGERS, CONDITION_OPERATORS, conditionProblem, FACT_FIELDS, type AutomationAction } from '../../domain/automation.js';
-import { badRequest, notFound, unprocessable } from '../../errors.js';
+import type { RuleService } from '../../automation/rule-service.js';
+import { ACTION_TYPES, AUTOMATION_TRIGGERS, CONDITION_OPERATORS, conditionProblem, FACT_FIELDS } from '../../domain/automation.js';
+import type { Store } from '../../store/index.js';
 import type { AutomationRuleDoc } from '../../store/models/automation-rule.js';
-import { generateWebhookSecret } from '../../webhooks/signature.js';
 import { isoTime, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
-import { cursorFilter, page } from '../pagination.js';
+import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import { CONVERSATION_PRIORITIES } from '../../domain/conversation.js';
 
@@ -141,86 +139,40 @@ function ruleToApi(r: AutomationRuleDoc) {
   };
 }
 
-export function automationRuleRoutes(ctx: AppContext): Router {
+export function automationRuleRoutes(deps: { ruleService: RuleService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
-
-  /**
-   * What actions name must exist in the workspace now: agents and queues (a template is looked
-   * up on the conversation's channel when the rule runs); webhook targets must be public.
-   */
-  const checkActions = async (workspaceId: Types.ObjectId, actions: AutomationAction[]) => {
-    const agentIds = new Set(actions.flatMap((a) => (a.type === 'assign_agent' ? [a.agentId] : [])));
-    const queueIds = new Set(actions.flatMap((a) => (a.type === 'assign_queue' ? [a.queueId] : [])));
-    if ((await ctx.store.agents.countDocuments({ workspaceId, _id: { $in: [...agentIds] } })) !== agentIds.size) {
-      throw unprocessable('agent_not_found', 'An assign_agent action names an agent this workspace does not have');
-    }
-    if ((await ctx.store.routingQueues.countDocuments({ workspaceId, _id: { $in: [...queueIds] } })) !== queueIds.size) {
-      throw unprocessable('queue_not_found', 'An assign_queue action names a queue this workspace does not have');
-    }
-    const urls = actions.flatMap((a) => (a.type === 'webhook' ? [a.url] : []));
-    if (urls.length === 0) return;
-    for (const url of urls) {
-      await ctx.webhookTargets.assertAllowed(workspaceId, url).catch((err: Error) => {
-        throw badRequest('webhook_url_forbidden', err.message);
-      });
-    }
-  };
+  const { ruleService } = deps;
 
   router.post(
     '/automation-rules',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const body = createAutomationRuleBody.parse(req.body);
       const { workspaceId, keyId } = authOf(res);
-      await checkActions(workspaceId, body.actions);
-      const last = await ctx.store.automationRules.findOne({ workspaceId, trigger: body.trigger }, { position: 1 }).sort({ position: -1 }).lean();
-      const webhookSecret = generateWebhookSecret();
-      const rule = await ctx.store.automationRules.create({
-        ...body,
-        position: body.position ?? (last ? last.position + 1 : 0),
-        workspaceId,
-        webhookSecret: ctx.secretBox.seal(webhookSecret),
-        createdBy: keyId,
-      });
-      await ctx.rules.changed(workspaceId);
-      return { status: 201, body: { ...ruleToApi(rule.toObject()), webhookSecret } };
+      const { rule, webhookSecret } = await ruleService.create(workspaceId, body, keyId);
+      return { status: 201, body: { ...ruleToApi(rule), webhookSecret } };
     }),
   );
 
   router.get('/automation-rules', async (req, res) => {
     const q = listAutomationRulesQuery.parse(req.query);
-    const docs = await ctx.store.automationRules
-      .find({ workspaceId: authOf(res).workspaceId, ...(q.trigger && { trigger: q.trigger }), ...cursorFilter(q.cursor) })
-      .sort({ _id: -1 })
-      .limit(q.limit + 1)
-      .lean();
-    res.json(page(docs, q.limit, ruleToApi));
+    res.json(page(await ruleService.list(authOf(res).workspaceId, q), q.limit, ruleToApi));
   });
 
   router.get('/automation-rules/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const rule = await ctx.store.automationRules.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
-    if (!rule) throw notFound('Automation rule');
-    res.json(ruleToApi(rule));
+    res.json(ruleToApi(await ruleService.get(authOf(res).workspaceId, id)));
   });
 
   router.patch('/automation-rules/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
     const body = updateAutomationRuleBody.parse(req.body);
-    const { workspaceId } = authOf(res);
-    if (!(await ctx.store.automationRules.exists({ _id: id, workspaceId }))) throw notFound('Automation rule');
-    if (body.actions) await checkActions(workspaceId, body.actions);
-    const updated = await ctx.store.automationRules.findOneAndUpdate({ _id: id, workspaceId }, { $set: body }, { returnDocument: 'after', runValidators: true }).lean();
-    if (!updated) throw notFound('Automation rule');
-    await ctx.rules.changed(workspaceId);
-    res.json(ruleToApi(updated));
+    res.json(ruleToApi(await ruleService.update(authOf(res).workspaceId, id, body)));
   });
 
   router.delete('/automation-rules/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const { deletedCount } = await ctx.store.automationRules.deleteOne({ _id: id, workspaceId: authOf(res).workspaceId });
-    if (deletedCount === 0) throw notFound('Automation rule');
-    await ctx.rules.changed(authOf(res).workspaceId);
+    await ruleService.delete(authOf(res).workspaceId, id);
     res.status(204).end();
   });
   return router;

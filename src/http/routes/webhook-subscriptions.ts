@@ -1,23 +1,16 @@
-import { createHash } from 'node:crypto';
-import { Router, type Response } from 'express';
-import { Types } from 'mongoose';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { badRequest, notFound } from '../../errors.js';
-import { MAX_REPLAY_EVENTS, replayDelivery, replayRange } from '../../events/webhook-replay.js';
-import { EVENT_TYPES } from '../../events/outbox.js';
-import { rotateSecrets } from '../../webhooks/secrets.js';
-import { generateWebhookSecret } from '../../webhooks/signature.js';
+import type { SubscriptionService } from '../../events/subscription-service.js';
+import { MAX_REPLAY_EVENTS } from '../../events/webhook-replay.js';
+import type { Store } from '../../store/index.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { deliveryResponse, pageOf, subscriptionResponse } from '../api-schemas.js';
 import { commonErrors, type Operations } from '../operation.js';
-import { cursorFilter, page } from '../pagination.js';
+import { page } from '../pagination.js';
 import { createSubscriptionBody, idParam, paginationQuery } from '../schemas.js';
 import { deliveryToApi, subscriptionToApi } from '../../representation/public-records.js';
 import { DELIVERY_STATES } from '../../domain/webhook-delivery.js';
-
-const HOUR_MS = 3600 * 1000;
 
 const eventFilter = z.array(z.string().min(1)).min(1);
 export const updateSubscriptionBody = z
@@ -113,113 +106,51 @@ export const webhookSubscriptionOperations: Operations = {
 };
 
 /** Helpdesk endpoints that receive the workspace's events, signed the Standard Webhooks way. */
-export function webhookSubscriptionRoutes(ctx: AppContext): Router {
+export function webhookSubscriptionRoutes(deps: { subscriptionService: SubscriptionService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
-  const dispatchDeps = { store: ctx.store, queues: ctx.queues, redis: ctx.redis, keyPrefix: ctx.config.QUEUE_PREFIX };
-
-  const checkEvents = (events: string[]) => {
-    const unknown = events.filter((e) => e !== '*' && !(EVENT_TYPES as readonly string[]).includes(e));
-    if (unknown.length > 0) throw badRequest('unknown_event_type', `Unknown event types: ${unknown.join(', ')}`, { known: EVENT_TYPES });
-  };
-  const checkUrl = async (url: string, res: Response) => {
-    await ctx.webhookTargets.assertAllowed(authOf(res).workspaceId, url).catch((err: Error) => {
-      throw badRequest('webhook_url_forbidden', err.message);
-    });
-  };
-  const findSubscription = async (id: string, res: Response) => {
-    const sub = await ctx.store.webhookSubscriptions.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
-    if (!sub) throw notFound('Webhook subscription');
-    return sub;
-  };
+  const { subscriptionService } = deps;
 
   router.post(
     '/webhook-subscriptions',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
-      const body = createSubscriptionBody.parse(req.body);
-      checkEvents(body.events);
-      await checkUrl(body.url, res);
-      const secret = generateWebhookSecret();
-      const sub = await ctx.store.webhookSubscriptions.create({
-        workspaceId: authOf(res).workspaceId,
-        url: body.url,
-        events: body.events,
-        description: body.description,
-        secrets: ctx.secretBox.seal([secret]),
-      });
-      await ctx.subscriptions.changed(sub.workspaceId);
-      // The signing secret is shown once, at creation (and at each rotation).
-      return { status: 201, body: { ...subscriptionToApi(sub.toObject()), secret } };
+    idempotent(deps.idempotencyRecords, async (req, res) => {
+      const { subscription, secret } = await subscriptionService.create(authOf(res).workspaceId, createSubscriptionBody.parse(req.body));
+      return { status: 201, body: { ...subscriptionToApi(subscription), secret } };
     }),
   );
   router.get('/webhook-subscriptions', async (req, res) => {
     const q = paginationQuery.parse(req.query);
-    const subs = await ctx.store.webhookSubscriptions
-      .find({ workspaceId: authOf(res).workspaceId, ...cursorFilter(q.cursor) })
-      .sort({ _id: -1 })
-      .limit(q.limit + 1)
-      .lean();
-    res.json(page(subs, q.limit, subscriptionToApi));
+    res.json(page(await subscriptionService.list(authOf(res).workspaceId, q), q.limit, subscriptionToApi));
   });
   router.get('/webhook-subscriptions/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    res.json(subscriptionToApi(await findSubscription(id, res)));
+    res.json(subscriptionToApi(await subscriptionService.get(authOf(res).workspaceId, id)));
   });
   router.patch('/webhook-subscriptions/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
     const body = updateSubscriptionBody.parse(req.body);
-    const sub = await findSubscription(id, res);
-    if (body.events) checkEvents(body.events);
-    if (body.url) await checkUrl(body.url, res);
-    const $set: Record<string, unknown> = {};
-    const $unset: Record<string, 1> = {};
-    if (body.url !== undefined) $set.url = body.url;
-    if (body.events !== undefined) $set.events = body.events;
-    if (body.description === null) $unset.description = 1;
-    else if (body.description !== undefined) $set.description = body.description;
-    if (body.enabled === false && sub.enabled) Object.assign($set, { enabled: false, disabledReason: 'Disabled through the API', disabledAt: ctx.clock.now() });
-    // Re-enabling starts afresh: the reason goes, and so does the failure streak that may have caused it.
-    if (body.enabled === true && !sub.enabled) {
-      $set.enabled = true;
-      Object.assign($unset, { disabledReason: 1, disabledAt: 1, failingSince: 1 });
-    }
-    const update = { ...(Object.keys($set).length > 0 && { $set }), ...(Object.keys($unset).length > 0 && { $unset }) };
-    const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, update, { returnDocument: 'after' }).lean();
-    if (!updated) throw notFound('Webhook subscription');
-    await ctx.subscriptions.changed(sub.workspaceId);
-    res.json(subscriptionToApi(updated));
+    res.json(subscriptionToApi(await subscriptionService.update(authOf(res).workspaceId, id, body)));
   });
   router.delete('/webhook-subscriptions/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const deleted = await ctx.store.webhookSubscriptions.deleteOne({ _id: id, workspaceId: authOf(res).workspaceId });
-    if (deleted.deletedCount === 0) throw notFound('Webhook subscription');
-    await ctx.subscriptions.changed(authOf(res).workspaceId);
+    await subscriptionService.delete(authOf(res).workspaceId, id);
     res.status(204).end();
   });
 
   router.post(
     '/webhook-subscriptions/:id/rotate-secret',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
-      const sub = await findSubscription(id, res);
-      const { secret, update } = rotateSecrets(ctx.secretBox, sub, ctx.clock.now(), ctx.config.WEBHOOK_SECRET_ROTATION_HOURS * HOUR_MS);
-      const updated = await ctx.store.webhookSubscriptions.findOneAndUpdate({ _id: sub._id, workspaceId: sub.workspaceId }, { $set: update }, { returnDocument: 'after' }).lean();
-      if (!updated) throw notFound('Webhook subscription');
-      await ctx.subscriptions.changed(sub.workspaceId);
-      return { status: 200, body: { ...subscriptionToApi(updated), secret } };
+      const { subscription, secret } = await subscriptionService.rotateSecret(authOf(res).workspaceId, id);
+      return { status: 200, body: { ...subscriptionToApi(subscription), secret } };
     }),
   );
 
   router.get('/webhook-subscriptions/:id/deliveries', async (req, res) => {
     const { id } = idParam.parse(req.params);
     const q = listDeliveriesQuery.parse(req.query);
-    const sub = await findSubscription(id, res);
-    const deliveries = await ctx.store.webhookDeliveries
-      .find({ subscriptionId: sub._id, ...(q.state && { state: q.state }), ...(q.cursor && { orderKey: { $lt: q.cursor } }) })
-      .sort({ orderKey: -1 })
-      .limit(q.limit + 1)
-      .lean();
+    const deliveries = await subscriptionService.deliveries(authOf(res).workspaceId, id, q);
     const items = deliveries.slice(0, q.limit);
     const last = items[items.length - 1];
     res.json({ data: items.map(deliveryToApi), nextCursor: deliveries.length > q.limit && last ? last.orderKey : null });
@@ -228,31 +159,25 @@ export function webhookSubscriptionRoutes(ctx: AppContext): Router {
   router.post(
     '/webhook-subscriptions/:id/replay',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = replayRangeBody.parse(req.body);
-      const sub = await findSubscription(id, res);
-      // Named after the Idempotency-Key when there is one, so a retried request re-creates the same deliveries.
-      const key = req.get('idempotency-key');
-      const replayId = key ? createHash('sha256').update(key).digest('hex').slice(0, 24) : String(new Types.ObjectId());
-      const deliveries = await replayRange(dispatchDeps, sub, { from: new Date(body.from), to: new Date(body.to) }, replayId);
-      return { status: 202, body: { replayId, deliveries } };
+      const range = { from: new Date(body.from), to: new Date(body.to) };
+      const replay = await subscriptionService.replay(authOf(res).workspaceId, id, range, req.get('idempotency-key'));
+      return { status: 202, body: replay };
     }),
   );
 
   router.get('/webhook-deliveries/:id', async (req, res) => {
     const { id } = deliveryIdParam.parse(req.params);
-    const delivery = await ctx.store.webhookDeliveries.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
-    if (!delivery) throw notFound('Webhook delivery');
-    res.json(deliveryToApi(delivery));
+    res.json(deliveryToApi(await subscriptionService.getDelivery(authOf(res).workspaceId, id)));
   });
   router.post(
     '/webhook-deliveries/:id/replay',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = deliveryIdParam.parse(req.params);
-      const replayed = await replayDelivery({ store: ctx.store, deliverer: ctx.webhookDeliverer }, authOf(res).workspaceId, id);
-      return { status: 202, body: deliveryToApi(replayed) };
+      return { status: 202, body: deliveryToApi(await subscriptionService.replayDelivery(authOf(res).workspaceId, id)) };
     }),
   );
   return router;
