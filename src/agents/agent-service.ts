@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import type { AgentRole, AgentStatus } from '../domain/agent.js';
 import type { ApiKeyRole } from '../domain/api-key.js';
 import { conflict, forbidden, notFound, unlessTaken, unprocessable } from '../errors.js';
-import type { Router } from '../routing/router.js';
+import type { ConversationRouter } from '../routing/router.js';
 import type { WorkspaceQueues } from '../routing/workspace-queues.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
@@ -32,7 +32,7 @@ export interface AgentWithLoad {
  * hands on what its queues say to redistribute.
  */
 export class AgentService {
-  constructor(private readonly deps: { store: Store; router: Router; workspaceQueues: WorkspaceQueues }) {}
+  constructor(private readonly deps: { store: Store; router: ConversationRouter; workspaceQueues: WorkspaceQueues }) {}
 
   async create(workspaceId: Types.ObjectId, input: Omit<AgentInput, 'apiKeyId'> & { name: string; email: string; apiKeyId?: string }): Promise<AgentDoc> {
     if (input.apiKeyId) await this.checkKey(workspaceId, input.apiKeyId);

@@ -28,7 +28,7 @@ import { RealtimePublisher } from '../realtime/publisher.js';
 import type { RealtimeDeps } from '../realtime/connection.js';
 import { AssignmentService } from '../routing/assignment-service.js';
 import { LoadHints } from '../routing/load-hints.js';
-import { Router } from '../routing/router.js';
+import { ConversationRouter } from '../routing/router.js';
 import { SendService } from '../outbound/send-service.js';
 import { SendWorker } from '../outbound/send-worker.js';
 import { SecretBox } from '../security/secret-box.js';
@@ -73,7 +73,7 @@ export interface AppContext {
   webhookTargets: WebhookTargetGuard;
   lifecycle: LifecycleService;
   assignment: AssignmentService;
-  router: Router;
+  router: ConversationRouter;
   conversationDeleter: ConversationDeleter;
   contactMerger: ContactMerger;
   realtime: RealtimePublisher;
@@ -135,7 +135,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const subscriptions = createActiveSubscriptions(store, cache);
   const workspaceQueues = createWorkspaceQueues(store, cache);
   const cursors = new RoundRobinCursors(redis, config.QUEUE_PREFIX);
-  const router = new Router({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger });
+  const router = new ConversationRouter({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger });
   const rules = createEnabledRules(store, cache);
   const webhookDeliverer = new WebhookDeliverer({
     store,

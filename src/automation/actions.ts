@@ -14,7 +14,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { Logger } from '../logger.js';
 import type { SendService } from '../outbound/send-service.js';
 import type { AssignmentService } from '../routing/assignment-service.js';
-import type { Router } from '../routing/router.js';
+import type { ConversationRouter } from '../routing/router.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
@@ -23,7 +23,7 @@ export interface ActionDeps {
   store: Store;
   outbox: Outbox;
   assignment: AssignmentService;
-  router: Router;
+  router: ConversationRouter;
   sender: SendService;
   secretBox: SecretBox;
   clock: Clock;

@@ -4,7 +4,7 @@ import type { RoutingStrategy } from '../domain/queue.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Store } from '../store/index.js';
 import type { QueueDoc } from '../store/models/queue.js';
-import type { Router } from './router.js';
+import type { ConversationRouter } from './router.js';
 import type { WorkspaceQueues } from './workspace-queues.js';
 
 /** A queue's settable fields as the API takes them: ids as strings; null removes maxWaitSeconds or overflowQueueId. */
@@ -24,7 +24,7 @@ export interface QueueInput {
  * (WorkspaceQueues), so routing in every process sees it.
  */
 export class QueueService {
-  constructor(private readonly deps: { store: Store; router: Router; workspaceQueues: WorkspaceQueues }) {}
+  constructor(private readonly deps: { store: Store; router: ConversationRouter; workspaceQueues: WorkspaceQueues }) {}
 
   /** The default queue is made by the router on first use; created ones are never the default. */
   async create(workspaceId: Types.ObjectId, input: QueueInput & { name: string }): Promise<QueueDoc> {

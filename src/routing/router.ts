@@ -44,7 +44,7 @@ export interface TransferTarget {
  * Nothing inbound is refused: a conversation nobody can take stays queued until an agent of its
  * queue turns available or an agent accepts it.
  */
-export class Router {
+export class ConversationRouter {
   constructor(
     private readonly deps: {
       store: Store;
@@ -366,7 +366,7 @@ export class Router {
   }
 }
 
-/** The members in the order to try them (see Router.candidates). */
+/** The members in the order to try them (see ConversationRouter.candidates). */
 function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number, cursor: string | null): Types.ObjectId[] {
   if (queue.strategy === 'least_busy') {
     const start = randomInt(Math.max(1, members.length));
