@@ -6,6 +6,7 @@ import type { ConversationRouter } from '../routing/router.js';
 import type { WorkspaceQueues } from '../routing/workspace-queues.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
+import { newestFirst, type PageRequest } from '../store/newest-first.js';
 
 /** An agent's settable fields as the API takes them; `apiKeyId` links the key `accept` acts with (null unlinks it). */
 export interface AgentInput {
@@ -40,13 +41,8 @@ export class AgentService {
     return agent.toObject();
   }
 
-  /** Newest first, `limit + 1` of them, so the caller can tell whether a next page exists. */
-  async list(workspaceId: Types.ObjectId, opts: { cursor?: string; limit: number }): Promise<AgentDoc[]> {
-    return this.deps.store.agents
-      .find({ workspaceId, ...(opts.cursor && { _id: { $lt: opts.cursor } }) })
-      .sort({ _id: -1 })
-      .limit(opts.limit + 1)
-      .lean();
+  async list(workspaceId: Types.ObjectId, page: PageRequest): Promise<AgentDoc[]> {
+    return newestFirst(this.deps.store.agents, { workspaceId }, page);
   }
 
   async get(workspaceId: Types.ObjectId, id: string): Promise<AgentWithLoad> {

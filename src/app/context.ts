@@ -44,6 +44,10 @@ import { QueueService } from '../routing/queue-service.js';
 import { AgentService } from '../agents/agent-service.js';
 import { SubscriptionService } from '../events/subscription-service.js';
 import { RuleService } from '../automation/rule-service.js';
+import { LabelService } from '../conversations/label-service.js';
+import { ContactService } from '../contacts/contact-service.js';
+import { CannedResponses } from '../canned/canned-responses.js';
+import { ApiKeyService } from '../security/api-key-service.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -89,6 +93,10 @@ export interface AppContext {
   agentService: AgentService;
   subscriptionService: SubscriptionService;
   ruleService: RuleService;
+  labelService: LabelService;
+  contactService: ContactService;
+  cannedResponses: CannedResponses;
+  apiKeyService: ApiKeyService;
 }
 
 export interface ContextOptions {
@@ -188,6 +196,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
       secretRotationHours: config.WEBHOOK_SECRET_ROTATION_HOURS,
     }),
     ruleService: new RuleService({ store, rules, targets: webhookTargets, secretBox }),
+    labelService: new LabelService({ store }),
+    contactService: new ContactService({ store, outbox }),
+    cannedResponses: new CannedResponses({ store, sender }),
+    apiKeyService: new ApiKeyService({ store, clock }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),

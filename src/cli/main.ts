@@ -5,8 +5,9 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import { closeContext, createContext, type AppContext } from '../app/context.js';
 import { connectChannel } from '../channels/connect-channel.js';
 import { channelToApi } from '../representation/public-records.js';
+import { createApiKey } from '../security/api-key.js';
 import type { ChannelDoc } from '../store/models/channel.js';
-import { createApiKey, createWorkspace } from '../workspaces/workspace-service.js';
+import { createWorkspace } from '../workspaces/workspace-service.js';
 
 const USAGE = `Usage: npm run omnigate -- <command> [options]
 

@@ -18,6 +18,13 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** Creates an API key; the key is returned this once and only its hash is kept. */
+export async function createApiKey(store: Store, workspaceId: Types.ObjectId, name: string, role: ApiKeyRole) {
+  const { key, hash, prefix } = generateApiKey();
+  const doc = await store.apiKeys.create({ workspaceId, name, hash, prefix, role });
+  return { id: String(doc._id), name, role, prefix, key };
+}
+
 /** Who a request acts for: the key's workspace, the key itself, and its role. */
 export interface AuthContext {
   workspaceId: Types.ObjectId;

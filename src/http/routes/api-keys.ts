@@ -1,8 +1,7 @@
 import { Router } from 'express';
-import type { AppContext } from '../../app/context.js';
-import { conflict, notFound } from '../../errors.js';
+import type { ApiKeyService } from '../../security/api-key-service.js';
+import type { Store } from '../../store/index.js';
 import type { ApiKeyDoc } from '../../store/models/api-key.js';
-import { createApiKey } from '../../workspaces/workspace-service.js';
 import { apiKeyResponse, createdApiKeyResponse, listOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
@@ -32,28 +31,21 @@ export const apiKeyOperations: Operations = {
 
 const apiKeyToApi = (k: ApiKeyDoc) => ({ id: String(k._id), name: k.name, role: k.role, prefix: k.prefix, revoked: Boolean(k.revokedAt) });
 
-export function apiKeyRoutes(ctx: AppContext): Router {
+export function apiKeyRoutes(deps: { apiKeyService: ApiKeyService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
+  const { apiKeyService } = deps;
   router.post(
     '/api-keys',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
-      const { name, role } = createApiKeyBody.parse(req.body);
-      return { status: 201, body: await createApiKey(ctx.store, authOf(res).workspaceId, name, role) };
-    }),
+    idempotent(deps.idempotencyRecords, async (req, res) => ({ status: 201, body: await apiKeyService.create(authOf(res).workspaceId, createApiKeyBody.parse(req.body)) })),
   );
   router.get('/api-keys', requireAdmin, async (_req, res) => {
-    const keys = await ctx.store.apiKeys.find({ workspaceId: authOf(res).workspaceId }).sort({ _id: -1 }).lean();
-    res.json({ data: keys.map(apiKeyToApi) });
+    res.json({ data: (await apiKeyService.list(authOf(res).workspaceId)).map(apiKeyToApi) });
   });
-  // A key cannot revoke itself, so a workspace always keeps the admin key that revoked the others.
   router.delete('/api-keys/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
     const { workspaceId, keyId } = authOf(res);
-    if (id === String(keyId)) throw conflict('cannot_revoke_own_key', 'An API key cannot revoke itself; use another admin key');
-    const key = await ctx.store.apiKeys.findOne({ _id: id, workspaceId }).lean();
-    if (!key) throw notFound('API key');
-    if (!key.revokedAt) await ctx.store.apiKeys.updateOne({ _id: key._id, revokedAt: { $exists: false } }, { $set: { revokedAt: ctx.clock.now() } });
+    await apiKeyService.revoke(workspaceId, id, keyId);
     res.status(204).end();
   });
   return router;

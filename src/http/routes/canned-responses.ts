@@ -1,15 +1,13 @@
 import type { Operations } from '../operation.js';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { sendCanned } from '../../canned/canned-service.js';
-import { unknownVariables } from '../../canned/render.js';
-import { conflict, isDuplicateKeyError, notFound, unprocessable } from '../../errors.js';
+import type { CannedResponses } from '../../canned/canned-responses.js';
+import type { Store } from '../../store/index.js';
 import type { CannedResponseDoc } from '../../store/models/canned-response.js';
 import { isoTime, messageResponse, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { cursorFilter, page } from '../pagination.js';
+import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import { messageToApi } from '../../representation/public-records.js';
 
@@ -75,78 +73,47 @@ function cannedToApi(c: CannedResponseDoc) {
   };
 }
 
-/** Unknown variables are refused when saved, so a typo shows up before an agent sends it. */
-function checkVariables(value: string | undefined): void {
-  const unknown = value === undefined ? [] : unknownVariables(value);
-  if (unknown.length > 0) throw unprocessable('canned_unknown_variable', `Unknown variables: ${unknown.join(', ')}`, { variables: unknown });
-}
-
-export function cannedResponseRoutes(ctx: AppContext): Router {
+export function cannedResponseRoutes(deps: { cannedResponses: CannedResponses; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
-
-  /** The unique (workspace, shortcut) index decides; this names the clash. */
-  const stored = async <T>(write: () => Promise<T>): Promise<T> => {
-    try {
-      return await write();
-    } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict('canned_response_exists', 'A canned response with this shortcut exists');
-      throw err;
-    }
-  };
+  const { cannedResponses } = deps;
 
   router.post(
     '/canned-responses',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
-      const body = createCannedResponseBody.parse(req.body);
-      checkVariables(body.text);
-      const created = await stored(() => ctx.store.cannedResponses.create({ ...body, workspaceId: authOf(res).workspaceId }));
-      return { status: 201, body: cannedToApi(created.toObject()) };
+    idempotent(deps.idempotencyRecords, async (req, res) => {
+      const created = await cannedResponses.create(authOf(res).workspaceId, createCannedResponseBody.parse(req.body));
+      return { status: 201, body: cannedToApi(created) };
     }),
   );
 
   router.get('/canned-responses', async (req, res) => {
     const q = paginationQuery.parse(req.query);
-    const docs = await ctx.store.cannedResponses
-      .find({ workspaceId: authOf(res).workspaceId, ...cursorFilter(q.cursor) })
-      .sort({ _id: -1 })
-      .limit(q.limit + 1)
-      .lean();
-    res.json(page(docs, q.limit, cannedToApi));
+    res.json(page(await cannedResponses.list(authOf(res).workspaceId, q), q.limit, cannedToApi));
   });
 
   router.get('/canned-responses/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const found = await ctx.store.cannedResponses.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
-    if (!found) throw notFound('Canned response');
-    res.json(cannedToApi(found));
+    res.json(cannedToApi(await cannedResponses.get(authOf(res).workspaceId, id)));
   });
 
   router.patch('/canned-responses/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const body = updateCannedResponseBody.parse(req.body);
-    checkVariables(body.text);
-    const updated = await stored(() =>
-      ctx.store.cannedResponses.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, { $set: body }, { returnDocument: 'after', runValidators: true }).lean(),
-    );
-    if (!updated) throw notFound('Canned response');
-    res.json(cannedToApi(updated));
+    res.json(cannedToApi(await cannedResponses.update(authOf(res).workspaceId, id, updateCannedResponseBody.parse(req.body))));
   });
 
   router.delete('/canned-responses/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const { deletedCount } = await ctx.store.cannedResponses.deleteOne({ _id: id, workspaceId: authOf(res).workspaceId });
-    if (deletedCount === 0) throw notFound('Canned response');
+    await cannedResponses.delete(authOf(res).workspaceId, id);
     res.status(204).end();
   });
 
   router.post(
     '/conversations/:id/canned',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = sendCannedBody.parse(req.body);
       const { workspaceId, keyId, role } = authOf(res);
-      const message = await sendCanned(ctx, workspaceId, id, body.shortcut, { keyId, author: role === 'automation' ? 'automation' : 'agent' });
+      const message = await cannedResponses.send(workspaceId, id, body.shortcut, { keyId, author: role === 'automation' ? 'automation' : 'agent' });
       return { status: 202, body: messageToApi(message) };
     }),
   );

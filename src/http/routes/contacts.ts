@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { contactMatch } from '../../search/text-search.js';
-import { notFound } from '../../errors.js';
+import type { ContactMerger } from '../../contacts/contact-merger.js';
+import type { ContactService } from '../../contacts/contact-service.js';
+import type { Store } from '../../store/index.js';
 import type { ContactIdentityDoc } from '../../store/models/contact-identity.js';
 import { contactResponse, conversationResponse, pageOf } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
-import { cursorFilter, page } from '../pagination.js';
+import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import { contactToApi, conversationToApi } from '../../representation/public-records.js';
 
@@ -92,75 +91,35 @@ function identityToApi(i: ContactIdentityDoc) {
   return { channelId: String(i.channelId), externalId: i.externalId, phone: i.phone ?? null, displayName: i.displayName ?? null, username: i.username ?? null };
 }
 
-export function contactRoutes(ctx: AppContext): Router {
+export function contactRoutes(deps: { contactService: ContactService; contactMerger: ContactMerger; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
+  const { contactService } = deps;
 
   router.get('/contacts', async (req, res) => {
     const q = listContactsQuery.parse(req.query);
-    const { workspaceId } = authOf(res);
-    const filter = { workspaceId, ...cursorFilter(q.cursor), ...(q.q && (await contactMatch(ctx.store, workspaceId, q.q))) };
-    const docs = await ctx.store.contacts.find(filter).sort({ _id: -1 }).limit(q.limit + 1).lean();
-    res.json(page(docs, q.limit, contactToApi));
+    res.json(page(await contactService.list(authOf(res).workspaceId, q), q.limit, contactToApi));
   });
 
   router.get('/contacts/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
     const q = paginationQuery.parse(req.query);
-    const { workspaceId } = authOf(res);
-    const contact = await ctx.store.contacts.findOne({ _id: id, workspaceId }).lean();
-    if (!contact) throw notFound('Contact');
-    const [identities, conversations] = await Promise.all([
-      ctx.store.contactIdentities.find({ workspaceId, contactId: contact._id }).sort({ _id: 1 }).lean(),
-      ctx.store.conversations
-        .find({ workspaceId, contactId: contact._id, ...cursorFilter(q.cursor) })
-        .sort({ _id: -1 })
-        .limit(q.limit + 1)
-        .lean(),
-    ]);
+    const { contact, identities, conversations } = await contactService.get(authOf(res).workspaceId, id, q);
     res.json({ ...contactToApi(contact), identities: identities.map(identityToApi), conversations: page(conversations, q.limit, (c) => conversationToApi(c)) });
   });
 
   router.patch('/contacts/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const body = updateContactBody.parse(req.body);
-    const { workspaceId } = authOf(res);
-    const set: Record<string, unknown> = {};
-    const unset: Record<string, ''> = {};
-    for (const field of ['name', 'email', 'phone'] as const) {
-      if (body[field] === null) unset[field] = '';
-      else if (body[field] !== undefined) set[field] = body[field];
-    }
-    // One path per attribute: other attributes, and concurrent changes of them, are left alone.
-    for (const [key, value] of Object.entries(body.attributes ?? {})) {
-      if (value === null) unset[`attributes.${key}`] = '';
-      else set[`attributes.${key}`] = value;
-    }
-    const updated = await ctx.store.contacts
-      .findOneAndUpdate({ _id: id, workspaceId }, { ...(Object.keys(set).length > 0 && { $set: set }), ...(Object.keys(unset).length > 0 && { $unset: unset }) }, { returnDocument: 'after' })
-      .lean();
-    if (!updated) throw notFound('Contact');
-    await ctx.outbox.emit({
-      type: 'contact.updated',
-      workspaceId,
-      key: `${id}-${updated.updatedAt.getTime()}-${changeDigest(body)}`,
-      data: { contact: contactToApi(updated), changed: Object.keys(body) },
-    });
-    res.json(contactToApi(updated));
+    res.json(contactToApi(await contactService.update(authOf(res).workspaceId, id, updateContactBody.parse(req.body))));
   });
 
   router.post(
     '/contacts/:id/merge',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { contactId } = mergeContactBody.parse(req.body);
-      const result = await ctx.contactMerger.merge(authOf(res).workspaceId, id, contactId);
+      const result = await deps.contactMerger.merge(authOf(res).workspaceId, id, contactId);
       return { status: 200, body: { ...result, contact: contactToApi(result.contact) } };
     }),
   );
   return router;
-}
-
-/** Two different changes made in the same millisecond still get two events. */
-function changeDigest(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
 }

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { conflict, isDuplicateKeyError, notFound } from '../../errors.js';
+import type { LabelService } from '../../conversations/label-service.js';
+import type { Store } from '../../store/index.js';
 import type { LabelDoc } from '../../store/models/label.js';
 import { pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
-import { cursorFilter, page } from '../pagination.js';
+import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 
 const name = z.string().trim().min(1).max(50);
@@ -56,65 +56,37 @@ export const labelOperations: Operations = {
   },
 };
 
-export function labelRoutes(ctx: AppContext): Router {
+export function labelRoutes(deps: { labelService: LabelService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
-
-  /** The unique (workspace, lower-cased name) index decides; this names the clash. */
-  const stored = async <T>(write: () => Promise<T>): Promise<T> => {
-    try {
-      return await write();
-    } catch (err) {
-      if (isDuplicateKeyError(err)) throw conflict('label_exists', 'A label with this name exists');
-      throw err;
-    }
-  };
+  const { labelService } = deps;
 
   router.post(
     '/labels',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
-      const body = createLabelBody.parse(req.body);
-      const created = await stored(() => ctx.store.labels.create({ ...body, nameKey: body.name.toLowerCase(), workspaceId: authOf(res).workspaceId }));
-      return { status: 201, body: labelToApi(created.toObject()) };
+    idempotent(deps.idempotencyRecords, async (req, res) => {
+      const created = await labelService.create(authOf(res).workspaceId, createLabelBody.parse(req.body));
+      return { status: 201, body: labelToApi(created) };
     }),
   );
 
   router.get('/labels', async (req, res) => {
     const q = paginationQuery.parse(req.query);
-    const docs = await ctx.store.labels
-      .find({ workspaceId: authOf(res).workspaceId, ...cursorFilter(q.cursor) })
-      .sort({ _id: -1 })
-      .limit(q.limit + 1)
-      .lean();
-    res.json(page(docs, q.limit, labelToApi));
+    res.json(page(await labelService.list(authOf(res).workspaceId, q), q.limit, labelToApi));
   });
 
   router.get('/labels/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const found = await ctx.store.labels.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
-    if (!found) throw notFound('Label');
-    res.json(labelToApi(found));
+    res.json(labelToApi(await labelService.get(authOf(res).workspaceId, id)));
   });
 
   router.patch('/labels/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const { description: newDescription, ...body } = updateLabelBody.parse(req.body);
-    const update = {
-      $set: { ...body, ...(body.name && { nameKey: body.name.toLowerCase() }), ...(newDescription && { description: newDescription }) },
-      ...(newDescription === null && { $unset: { description: '' } }),
-    };
-    const updated = await stored(() => ctx.store.labels.findOneAndUpdate({ _id: id, workspaceId: authOf(res).workspaceId }, update, { returnDocument: 'after' }).lean());
-    if (!updated) throw notFound('Label');
-    res.json(labelToApi(updated));
+    res.json(labelToApi(await labelService.update(authOf(res).workspaceId, id, updateLabelBody.parse(req.body))));
   });
 
   router.delete('/labels/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const { workspaceId } = authOf(res);
-    const { deletedCount } = await ctx.store.labels.deleteOne({ _id: id, workspaceId });
-    if (deletedCount === 0) throw notFound('Label');
-    // After the label is gone: from now on applying it is refused, so nothing adds it back.
-    await ctx.store.conversations.updateMany({ workspaceId, labelIds: id }, { $pull: { labelIds: id } });
+    await labelService.delete(authOf(res).workspaceId, id);
     res.status(204).end();
   });
   return router;
