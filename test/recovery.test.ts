@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
 import { timerJobId } from '../src/conversations/lifecycle-service.js';
-import { recoverPendingWork } from '../src/app/recovery.js';
+import { recoverPendingWork, RECOVERY_SWEEP } from '../src/app/recovery.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
 
@@ -35,6 +35,28 @@ describe('recovery after a crash between a write and its queue add', () => {
 
     // A second sweep finds nothing left to do.
     expect((await recoverPendingWork(h.ctx)).rawEvents).toBe(0);
+  });
+
+  it('while the workers run, the minute sweep picks up an acknowledged webhook whose job is gone: no restart needed', async () => {
+    await recoverPendingWork(h.ctx);
+    const sweep = await h.ctx.queues.timers.getJobScheduler(RECOVERY_SWEEP);
+    expect(sweep?.every).toBe(60_000);
+    // As if its inbound job had run out of retries while the store was away.
+    const body = Buffer.from(JSON.stringify(textMessage(wa.phoneNumberId, { id: 'wamid.STRANDED', from: '15556660009', timestamp: unix(h.clock.now()), text: 'still there?' })));
+    await h.ctx.store.rawEvents.create({
+      _id: `${wa.channelId}-stranded`,
+      workspaceId: new Types.ObjectId(wa.workspaceId),
+      channelId: new Types.ObjectId(wa.channelId),
+      connector: 'whatsapp-cloud',
+      contentType: 'application/json',
+      body,
+      state: 'received',
+      receivedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
+    });
+    // The sweep's job as its scheduler adds it each minute, taken by the running timers worker.
+    await h.ctx.queues.timers.add(RECOVERY_SWEEP, { kind: RECOVERY_SWEEP });
+    await eventually(async () => (await h.ctx.store.rawEvents.findById(`${wa.channelId}-stranded`).lean())?.state === 'processed');
+    expect(await h.ctx.store.messages.countDocuments({ providerMessageId: 'wamid.STRANDED' })).toBe(1);
   });
 
   it('re-schedules domain events that were written but never fanned out', async () => {

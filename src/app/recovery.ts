@@ -11,19 +11,26 @@ const STALE_MS = 60_000;
 /** Statuses that have timers (src/domain/lifecycle.ts timerFor). */
 const TIMED: readonly ConversationStatus[] = ['snoozed', 'queued', 'active', 'pending'];
 
+/** The repeatable job on the `timers` queue that re-queues stale work while the workers run. */
+export const RECOVERY_SWEEP = 'recovery-sweep';
+const SWEEP_EVERY_MS = 60_000;
+
+export interface StaleWork {
+  rawEvents: number;
+  messages: number;
+  events: number;
+  deliveries: number;
+}
+
 /**
- * Re-queues work that was recorded in MongoDB but whose job may have been lost (a crash between
- * the write and the queue add, or Redis data lost): raw events, queued messages, undispatched
- * events and pending webhook deliveries. Job ids are deterministic, so work that is
- * still queued is not doubled. Also frees agent slots no conversation holds (a crash inside an
- * assignment or its release) and schedules the timers of every conversation in a timed status
- * again (a crash between a status change and its timer add, or Redis data lost), queue overflow
- * timers included: a timer still waiting has the same job id and is not doubled. Run when workers
- * start; slot reconciliation then repeats every minute.
+ * Re-queues work recorded in the store more than a minute ago whose job may have been lost (a
+ * crash between the write and the queue add, Redis data lost, or a job that ran out of retries
+ * while the store or Redis was away): raw events, queued messages, undispatched events and
+ * pending webhook deliveries. Job ids are deterministic, so work still queued is not doubled.
+ * Runs when workers start and then every minute (RECOVERY_SWEEP), so nothing acknowledged waits
+ * for a restart.
  */
-export async function recoverPendingWork(
-  ctx: AppContext,
-): Promise<{ rawEvents: number; messages: number; events: number; deliveries: number; slots: number; timers: number }> {
+export async function requeueStaleWork(ctx: AppContext): Promise<StaleWork> {
   const before = new Date(ctx.clock.now().getTime() - STALE_MS);
   const rawEvents = await ctx.store.rawEvents.find({ state: 'received', receivedAt: { $lt: before } }, { _id: 1 }).lean();
   for (const r of rawEvents) await ctx.queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
@@ -34,9 +41,24 @@ export async function recoverPendingWork(
   // A delivery's next attempt has a deterministic job id: one still waiting is not doubled.
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
+  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length };
+  if (Object.values(counts).some((n) => n > 0)) ctx.logger.info(counts, 'stale work re-queued');
+  return counts;
+}
+
+/**
+ * What workers do when they start: re-queue stale work (requeueStaleWork) and schedule its sweep
+ * every minute; free agent slots no conversation holds (a crash inside an assignment or its
+ * release) and schedule that every minute too; and schedule the timers of every conversation in a
+ * timed status again (a crash between a status change and its timer add, or Redis data lost),
+ * queue overflow timers included: a timer still waiting has the same job id and is not doubled.
+ */
+export async function recoverPendingWork(ctx: AppContext): Promise<StaleWork & { slots: number; timers: number }> {
+  const stale = await requeueStaleWork(ctx);
   const slots = await ctx.assignment.reconcileSlots();
   // And every minute after, in whichever worker takes the job: one scheduler, whoever upserts it.
   await ctx.queues.timers.upsertJobScheduler(RECONCILE_TIMER, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_TIMER, data: { kind: RECONCILE_TIMER } });
+  await ctx.queues.timers.upsertJobScheduler(RECOVERY_SWEEP, { every: SWEEP_EVERY_MS }, { name: RECOVERY_SWEEP, data: { kind: RECOVERY_SWEEP } });
   // Every timed conversation, not only stale ones: a timer is lost with Redis whatever its age.
   let timers = 0;
   // Queue overflow timers too; each queue is read once.
@@ -50,7 +72,6 @@ export async function recoverPendingWork(
     if (c.status === 'queued' && c.queueId) await ctx.router.scheduleOverflow(c, await queueOf(c.queueId));
     timers++;
   }
-  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, slots, timers };
-  if (Object.values(counts).some((n) => n > 0)) ctx.logger.info(counts, 'recovered pending work');
-  return counts;
+  if (slots > 0 || timers > 0) ctx.logger.info({ slots, timers }, 'recovered slots and timers');
+  return { ...stale, slots, timers };
 }

@@ -6,6 +6,7 @@ import { reactToEvents } from './reactions.js';
 import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from '../jobs/queues.js';
+import { RECOVERY_SWEEP, requeueStaleWork } from './recovery.js';
 
 /** Starts one BullMQ worker per queue; each processor is a thin call into its service. */
 export function startWorkers(ctx: AppContext): Worker[] {
@@ -43,6 +44,8 @@ export function startWorkers(ctx: AppContext): Worker[] {
     await reactToEvents(ctx, dispatched);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));
+  // The minute's sweep of stale work (scheduled by recoverPendingWork) runs in whichever worker takes it.
+  ctx.lifecycle.delegateTimers(RECOVERY_SWEEP, () => requeueStaleWork(ctx));
   const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));
   return [inbound, send, media, events, webhooks, timers];
 }

@@ -64,7 +64,12 @@ export class InboundProcessor {
     const { store, channels } = this.deps;
     // Not lean: a hydrated document gives the body back as a Buffer.
     const raw = await store.rawEvents.findById(rawEventId);
-    if (!raw || raw.state === 'processed') return null;
+    if (!raw) {
+      // Deleted since it was queued (its conversation deleted for good): said, not silently skipped.
+      this.deps.logger.warn({ rawEventId }, 'inbound job whose recorded request is gone; nothing to process');
+      return null;
+    }
+    if (raw.state === 'processed') return null;
     const receiving = await channels.resolveById(String(raw.channelId));
     if (!receiving) {
       await store.rawEvents.updateOne({ _id: rawEventId }, { $set: { state: 'failed', error: 'channel deleted' } });
