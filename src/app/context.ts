@@ -48,6 +48,9 @@ import { LabelService } from '../conversations/label-service.js';
 import { ContactService } from '../contacts/contact-service.js';
 import { CannedResponses } from '../canned/canned-responses.js';
 import { ApiKeyService } from '../security/api-key-service.js';
+import { ConversationQueries } from '../conversations/conversation-queries.js';
+import { ConversationOrganizer } from '../conversations/conversation-organizer.js';
+import { ConversationNotes } from '../conversations/conversation-notes.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -97,6 +100,9 @@ export interface AppContext {
   contactService: ContactService;
   cannedResponses: CannedResponses;
   apiKeyService: ApiKeyService;
+  conversationQueries: ConversationQueries;
+  conversationOrganizer: ConversationOrganizer;
+  conversationNotes: ConversationNotes;
 }
 
 export interface ContextOptions {
@@ -200,6 +206,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     contactService: new ContactService({ store, outbox }),
     cannedResponses: new CannedResponses({ store, sender }),
     apiKeyService: new ApiKeyService({ store, clock }),
+    conversationQueries: new ConversationQueries({ store, connectors, clock }),
+    conversationOrganizer: new ConversationOrganizer({ store, outbox, clock }),
+    conversationNotes: new ConversationNotes({ store, outbox }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),

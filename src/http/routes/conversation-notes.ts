@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { ConversationNotes } from '../../conversations/conversation-notes.js';
+import type { Store } from '../../store/index.js';
 import { messageResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
-import { conversationToApi, messageToApi } from '../../representation/public-records.js';
-import { findConversation } from './conversation-view.js';
+import { messageToApi } from '../../representation/public-records.js';
 
 export const addNoteBody = z.strictObject({ text: z.string().trim().min(1).max(10_000) });
 
@@ -23,42 +23,16 @@ export const conversationNoteOperations: Operations = {
   },
 };
 
-export function conversationNoteRoutes(ctx: AppContext): Router {
+export function conversationNoteRoutes(deps: { conversationNotes: ConversationNotes; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
 
-  /**
-   * A note is stored like an agent's message but never goes near the send path: no policy check,
-   * no send job, and a status (`sent`, with no sentAt) that neither the send worker nor start-up
-   * recovery picks up. It is announced as message.note_added, never as message.sent.
-   */
   router.post(
     '/conversations/:id/notes',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { text } = addNoteBody.parse(req.body);
       const { workspaceId, keyId } = authOf(res);
-      const conversation = await findConversation(ctx, workspaceId, id);
-      const created = await ctx.store.messages.create({
-        workspaceId,
-        channelId: conversation.channelId,
-        conversationId: conversation._id,
-        contactId: conversation.contactId,
-        direction: 'outbound',
-        author: 'agent',
-        internal: true,
-        type: 'text',
-        content: { type: 'text', text },
-        status: 'sent',
-        sentBy: keyId,
-      });
-      const note = created.toObject();
-      await ctx.outbox.emit({
-        type: 'message.note_added',
-        workspaceId,
-        key: String(note._id),
-        conversationId: conversation._id,
-        data: { message: messageToApi(note), conversation: conversationToApi(conversation) },
-      });
+      const note = await deps.conversationNotes.add(workspaceId, id, { text, sentBy: keyId });
       return { status: 201, body: messageToApi(note) };
     }),
   );

@@ -1,17 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { updateConversation } from '../../conversations/conversation-update.js';
-import { notFound, unprocessable } from '../../errors.js';
+import { MAX_TAGS, type ConversationOrganizer } from '../../conversations/conversation-organizer.js';
+import type { ConversationQueries } from '../../conversations/conversation-queries.js';
+import type { Store } from '../../store/index.js';
 import { conversationResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
-import { conversationWithWindow, findConversation } from './conversation-view.js';
-
-/** Tags a conversation carries at most; a longer list is a category system, which labels are for. */
-export const MAX_TAGS = 50;
 
 /** Lower-case and trimmed, so "VIP " and "vip" are one tag; no commas (lists are comma-separated in queries). */
 const tag = z
@@ -51,51 +47,42 @@ export const conversationTagOperations: Operations = {
   },
 };
 
-/** Tags and labels: each change is an $addToSet or $pull of that one field, then conversation.updated. */
-export function conversationTagRoutes(ctx: AppContext): Router {
+export function conversationTagRoutes(deps: {
+  conversationOrganizer: ConversationOrganizer;
+  conversationQueries: ConversationQueries;
+  idempotencyRecords: Store['idempotencyRecords'];
+}): Router {
   const router = Router();
+  const { conversationOrganizer: organizer, conversationQueries: queries } = deps;
 
   router.post(
     '/conversations/:id/tags',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { tags } = addTagsBody.parse(req.body);
-      const { workspaceId } = authOf(res);
-      const current = await findConversation(ctx, workspaceId, id);
-      // Checked before the write: two concurrent additions may pass it together and end a few over.
-      const total = new Set([...(current.tags ?? []), ...tags]).size;
-      if (total > MAX_TAGS) throw unprocessable('too_many_tags', `A conversation carries at most ${MAX_TAGS} tags`, { max: MAX_TAGS, wouldHave: total });
-      const updated = await updateConversation(ctx, workspaceId, id, ['tags'], { $addToSet: { tags: { $each: [...new Set(tags)] } } });
-      return { status: 200, body: await conversationWithWindow(ctx, updated) };
+      const updated = await organizer.addTags(authOf(res).workspaceId, id, tags);
+      return { status: 200, body: await queries.withWindow(updated) };
     }),
   );
 
   router.delete('/conversations/:id/tags/:tag', async (req, res) => {
     const { id, tag: removed } = tagParams.parse(req.params);
-    const updated = await updateConversation(ctx, authOf(res).workspaceId, id, ['tags'], { $pull: { tags: removed } });
-    res.json(await conversationWithWindow(ctx, updated));
+    res.json(await queries.withWindow(await organizer.removeTag(authOf(res).workspaceId, id, removed)));
   });
 
   router.post(
     '/conversations/:id/labels',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { labelId } = applyLabelBody.parse(req.body);
-      const { workspaceId } = authOf(res);
-      await findConversation(ctx, workspaceId, id);
-      if (!(await ctx.store.labels.exists({ _id: labelId, workspaceId }))) throw unprocessable('label_not_found', 'labelId is not a label of this workspace');
-      const updated = await updateConversation(ctx, workspaceId, id, ['labelIds'], { $addToSet: { labelIds: labelId } });
-      return { status: 200, body: await conversationWithWindow(ctx, updated) };
+      const updated = await organizer.applyLabel(authOf(res).workspaceId, id, labelId);
+      return { status: 200, body: await queries.withWindow(updated) };
     }),
   );
 
   router.delete('/conversations/:id/labels/:labelId', async (req, res) => {
     const { id, labelId } = labelParams.parse(req.params);
-    const { workspaceId } = authOf(res);
-    await findConversation(ctx, workspaceId, id);
-    if (!(await ctx.store.labels.exists({ _id: labelId, workspaceId }))) throw notFound('Label');
-    const updated = await updateConversation(ctx, workspaceId, id, ['labelIds'], { $pull: { labelIds: labelId } });
-    res.json(await conversationWithWindow(ctx, updated));
+    res.json(await queries.withWindow(await organizer.removeLabel(authOf(res).workspaceId, id, labelId)));
   });
   return router;
 }

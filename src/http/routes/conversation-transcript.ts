@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { loadTranscript, renderTranscriptText } from '../../conversations/transcript.js';
+import type { ConversationQueries } from '../../conversations/conversation-queries.js';
+import { renderTranscriptText } from '../../conversations/transcript.js';
 import { contactResponse, conversationResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
-import { findConversation } from './conversation-view.js';
 
 export const transcriptQuery = z.strictObject({
   format: z.enum(['json', 'text']).default('json'),
@@ -51,15 +50,13 @@ export const conversationTranscriptOperations: Operations = {
   },
 };
 
-export function conversationTranscriptRoutes(ctx: AppContext): Router {
+export function conversationTranscriptRoutes(deps: { conversationQueries: ConversationQueries }): Router {
   const router = Router();
 
   router.get('/conversations/:id/transcript', async (req, res) => {
     const { id } = idParam.parse(req.params);
     const q = transcriptQuery.parse(req.query);
-    const conversation = await findConversation(ctx, authOf(res).workspaceId, id);
-    const full = await loadTranscript(ctx.store, conversation);
-    const transcript = q.notes === 'true' ? full : { ...full, messages: full.messages.filter((m) => !m.internal) };
+    const transcript = await deps.conversationQueries.transcript(authOf(res).workspaceId, id, { notes: q.notes === 'true' });
     const extension = q.format === 'text' ? 'txt' : 'json';
     res.set('Content-Disposition', `attachment; filename="conversation-${id}.${extension}"`);
     if (q.format === 'text') res.type('text/plain; charset=utf-8').send(renderTranscriptText(transcript));
