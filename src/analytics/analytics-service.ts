@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
-import { unprocessable } from '../errors.js';
+import { notFound, unprocessable } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { dayContaining } from './day.js';
 import { ConversationTally, CsatTally, type ConversationMetrics, type CsatMetrics } from './metrics.js';
@@ -47,6 +47,7 @@ export class AnalyticsService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async report(q: AnalyticsQuery): Promise<AnalyticsReport> {
+    await this.checkFilters(q);
     const [conversations, resolvedToday, messages, csat] = await Promise.all([
       this.conversationMetrics(q),
       this.resolvedToday(q),
@@ -55,6 +56,19 @@ export class AnalyticsService {
     ]);
     const { total, open, firstResponseTime, resolutionTime } = conversations;
     return { conversations: { total, open, resolvedToday }, firstResponseTime, resolutionTime, messages, csat };
+  }
+
+  /** A filter naming another workspace's record is a 404, like any other use of its id. */
+  private async checkFilters({ workspaceId, channelId, queueId, agentId }: AnalyticsQuery): Promise<void> {
+    const { store } = this.deps;
+    const [channel, queue, agent] = await Promise.all([
+      channelId && store.channels.exists({ _id: channelId, workspaceId }),
+      queueId && store.routingQueues.exists({ _id: queueId, workspaceId }),
+      agentId && store.agents.exists({ _id: agentId, workspaceId }),
+    ]);
+    if (channelId && !channel) throw notFound('Channel');
+    if (queueId && !queue) throw notFound('Queue');
+    if (agentId && !agent) throw notFound('Agent');
   }
 
   /**

@@ -51,6 +51,10 @@ import { ApiKeyService } from '../security/api-key-service.js';
 import { ConversationQueries } from '../conversations/conversation-queries.js';
 import { ConversationOrganizer } from '../conversations/conversation-organizer.js';
 import { ConversationNotes } from '../conversations/conversation-notes.js';
+import { MessageReader } from '../messages/message-reader.js';
+import { WorkspaceService } from '../workspaces/workspace-service.js';
+import { EscalationService } from '../conversations/escalation.js';
+import { OutboundConversations } from '../outbound/outbound-conversations.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -103,6 +107,10 @@ export interface AppContext {
   conversationQueries: ConversationQueries;
   conversationOrganizer: ConversationOrganizer;
   conversationNotes: ConversationNotes;
+  messageReader: MessageReader;
+  workspaceService: WorkspaceService;
+  escalationService: EscalationService;
+  outboundConversations: OutboundConversations;
 }
 
 export interface ContextOptions {
@@ -209,6 +217,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
     conversationQueries: new ConversationQueries({ store, connectors, clock }),
     conversationOrganizer: new ConversationOrganizer({ store, outbox, clock }),
     conversationNotes: new ConversationNotes({ store, outbox }),
+    messageReader: new MessageReader({ store }),
+    workspaceService: new WorkspaceService({ store, workspaceSettings }),
+    escalationService: new EscalationService({ store, outbox }),
+    outboundConversations: new OutboundConversations({ store, channels, templates, clock, sender }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),

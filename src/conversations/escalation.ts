@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
+import { conflict, notFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
@@ -12,16 +13,22 @@ import { loadTranscript, renderTranscriptText } from './transcript.js';
 const MAX_TRANSCRIPT_MESSAGES = 1000;
 const MAX_REFERENCE_CHARS = 200;
 
+/** What an agent asks for: `note` for the helpdesk, `subscriptionId` to aim at one helpdesk (whatever its event filter). */
+export interface EscalationInput {
+  note?: string;
+  subscriptionId?: string;
+}
+
 /**
  * Hands a conversation to the helpdesks as `conversation.escalated`, with everything needed to
  * open a ticket: the conversation, the contact and how each channel knows them, the transcript
  * (structured and as text) and the agent's note. Every call is a new escalation (the HTTP route
  * makes a repeated Idempotency-Key replay the first one). `subscriptionId` aims it at one helpdesk.
  */
-export async function escalateConversation(
+async function escalateConversation(
   deps: { store: Store; outbox: Outbox },
   conversation: ConversationDoc,
-  input: { note?: string; subscriptionId?: string },
+  input: EscalationInput,
 ): Promise<string> {
   const transcript = await loadTranscript(deps.store, conversation);
   const messages = transcript.messages.slice(-MAX_TRANSCRIPT_MESSAGES);
@@ -40,6 +47,24 @@ export async function escalateConversation(
       subscriptionId: input.subscriptionId ?? null,
     },
   });
+}
+
+/** Escalations as the API asks for them: by conversation id, to an enabled subscription if one is named. */
+export class EscalationService {
+  constructor(private readonly deps: { store: Store; outbox: Outbox }) {}
+
+  /** The id of the `conversation.escalated` event. */
+  async escalate(workspaceId: Types.ObjectId, conversationId: string, input: EscalationInput): Promise<string> {
+    const { store } = this.deps;
+    const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
+    if (!conversation) throw notFound('Conversation');
+    if (input.subscriptionId) {
+      const sub = await store.webhookSubscriptions.findOne({ _id: input.subscriptionId, workspaceId }).lean();
+      if (!sub) throw notFound('Webhook subscription');
+      if (!sub.enabled) throw conflict('subscription_disabled', 'The webhook subscription is disabled');
+    }
+    return escalateConversation(this.deps, conversation, input);
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ export function createHttpApp(ctx: AppContext): Express {
   app.use('/webhooks', webhookRoutes(ctx));
   // Customers' rating links: public (the token is the credential) and, like webhooks, not logged
   // per request, since their URL carries the token.
-  app.use('/csat', csatRoutes(ctx));
+  app.use('/csat', csatRoutes({ csat: ctx.csat, idempotencyRecords: ctx.store.idempotencyRecords }));
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -70,7 +70,7 @@ export function createHttpApp(ctx: AppContext): Express {
     '/v1',
     express.json({ limit: ctx.config.MAX_BODY_BYTES }),
     apiKeyRoutes({ apiKeyService: ctx.apiKeyService, idempotencyRecords: ctx.store.idempotencyRecords }),
-    workspaceRoutes(ctx),
+    workspaceRoutes({ workspaceService: ctx.workspaceService }),
     agentRoutes({ agentService: ctx.agentService, idempotencyRecords: ctx.store.idempotencyRecords }),
     channelRoutes(ctx),
     conversationRoutes({
@@ -86,14 +86,14 @@ export function createHttpApp(ctx: AppContext): Express {
     }),
     contactRoutes({ contactService: ctx.contactService, contactMerger: ctx.contactMerger, idempotencyRecords: ctx.store.idempotencyRecords }),
     labelRoutes({ labelService: ctx.labelService, idempotencyRecords: ctx.store.idempotencyRecords }),
-    messageRoutes(ctx),
+    messageRoutes({ messageReader: ctx.messageReader, sender: ctx.sender, idempotencyRecords: ctx.store.idempotencyRecords }),
     queueRoutes({ queueService: ctx.queueService, idempotencyRecords: ctx.store.idempotencyRecords }),
     webhookSubscriptionRoutes({ subscriptionService: ctx.subscriptionService, idempotencyRecords: ctx.store.idempotencyRecords }),
-    escalationRoutes(ctx),
+    escalationRoutes({ escalationService: ctx.escalationService, idempotencyRecords: ctx.store.idempotencyRecords }),
     cannedResponseRoutes({ cannedResponses: ctx.cannedResponses, idempotencyRecords: ctx.store.idempotencyRecords }),
-    outboundConversationRoutes(ctx),
+    outboundConversationRoutes({ outboundConversations: ctx.outboundConversations, idempotencyRecords: ctx.store.idempotencyRecords }),
     automationRuleRoutes({ ruleService: ctx.ruleService, idempotencyRecords: ctx.store.idempotencyRecords }),
-    analyticsRoutes(ctx),
+    analyticsRoutes({ analytics: ctx.analytics, clock: ctx.clock }),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));

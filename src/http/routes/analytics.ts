@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { MAX_CONVERSATIONS_READ } from '../../analytics/analytics-service.js';
+import { MAX_CONVERSATIONS_READ, type AnalyticsService } from '../../analytics/analytics-service.js';
+import type { Clock } from '../../clock.js';
 import { isTimezone } from '../../domain/queue-matching.js';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest } from '../../errors.js';
 import { isoTime } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { commonErrors, type Operations } from '../operation.js';
@@ -59,25 +59,15 @@ export const analyticsResponse = z.object({
     .describe("Customer satisfaction; the filters apply to the rated conversation's channel, queue and agent"),
 });
 
-export function analyticsRoutes(ctx: AppContext): Router {
+export function analyticsRoutes(deps: { analytics: AnalyticsService; clock: Clock }): Router {
   const router = Router();
   router.get('/analytics', async (req, res) => {
     const q = analyticsQuery.parse(req.query);
-    const to = q.to ? new Date(q.to) : ctx.clock.now();
+    const to = q.to ? new Date(q.to) : deps.clock.now();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY);
     if (from.getTime() >= to.getTime()) throw badRequest('invalid_range', '`from` must be before `to`', { from: from.toISOString(), to: to.toISOString() });
     const { channelId, queueId, agentId, timezone } = q;
-    const { workspaceId } = authOf(res);
-    // A filter naming another workspace's record is a 404, like any other use of its id.
-    const [channel, queue, agent] = await Promise.all([
-      channelId && ctx.store.channels.exists({ _id: channelId, workspaceId }),
-      queueId && ctx.store.routingQueues.exists({ _id: queueId, workspaceId }),
-      agentId && ctx.store.agents.exists({ _id: agentId, workspaceId }),
-    ]);
-    if (channelId && !channel) throw notFound('Channel');
-    if (queueId && !queue) throw notFound('Queue');
-    if (agentId && !agent) throw notFound('Agent');
-    const report = await ctx.analytics.report({ workspaceId, from, to, timezone, channelId, queueId, agentId });
+    const report = await deps.analytics.report({ workspaceId: authOf(res).workspaceId, from, to, timezone, channelId, queueId, agentId });
     res.json({
       from: from.toISOString(),
       to: to.toISOString(),

@@ -1,10 +1,10 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
 import { CSAT_SCORES } from '../../analytics/metrics.js';
 import { problemPage, ratingFormPage, thanksPage } from '../../csat/csat-page.js';
-import { ratingToApi } from '../../csat/csat-service.js';
+import { ratingToApi, type CsatService } from '../../csat/csat-service.js';
 import { AppError } from '../../errors.js';
+import type { Store } from '../../store/index.js';
 import { isoTime } from '../api-schemas.js';
 import { idempotent } from '../idempotency.js';
 import type { Operations } from '../operation.js';
@@ -63,8 +63,9 @@ const asPage =
  * state (JSON); POST takes the rating as a form post (answered with a page) or JSON. A link
  * rates once: the same rating again answers as the first time, a different one is 409.
  */
-export function csatRoutes(ctx: AppContext): Router {
+export function csatRoutes(deps: { csat: CsatService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
+  const { csat } = deps;
   router.use(express.json({ limit: '16kb' }), express.urlencoded({ extended: false, limit: '16kb' }));
   router.use((_req, res, next) => {
     res.set({ 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
@@ -72,7 +73,7 @@ export function csatRoutes(ctx: AppContext): Router {
   });
 
   const linkState = async (token: string) => {
-    const rating = await ctx.csat.ratingOf(await ctx.csat.requestOf(token));
+    const rating = await csat.ratingOf(await csat.requestOf(token));
     return { state: rating ? 'rated' : 'open', rating } as const;
   };
 
@@ -93,7 +94,7 @@ export function csatRoutes(ctx: AppContext): Router {
     '/:token',
     asPage(async (req, res, next) => {
       if (!isForm(req)) return next();
-      const { rating, created } = await ctx.csat.rate(tokenOf(req), csatRatingBody.parse(req.body));
+      const { rating, created } = await csat.rate(tokenOf(req), csatRatingBody.parse(req.body));
       sendPage(res, created ? 201 : 200, thanksPage(rating.rating));
     }),
   );
@@ -101,9 +102,9 @@ export function csatRoutes(ctx: AppContext): Router {
   router.post(
     '/:token',
     idempotent(
-      ctx.store.idempotencyRecords,
+      deps.idempotencyRecords,
       async (req) => {
-        const { rating, created } = await ctx.csat.rate(tokenOf(req), csatRatingBody.parse(req.body));
+        const { rating, created } = await csat.rate(tokenOf(req), csatRatingBody.parse(req.body));
         return { status: created ? 201 : 200, body: ratingToApi(rating) };
       },
       (res) => `csat-${tokenOf(res.req)}`,

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { conflict, notFound } from '../../errors.js';
-import { escalateConversation } from '../../conversations/escalation.js';
+import type { EscalationService } from '../../conversations/escalation.js';
+import type { Store } from '../../store/index.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
@@ -33,22 +32,14 @@ export const escalationOperations: Operations = {
   },
 };
 
-export function escalationRoutes(ctx: AppContext): Router {
+export function escalationRoutes(deps: { escalationService: EscalationService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
   router.post(
     '/conversations/:id/escalate',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = escalateBody.parse(req.body ?? {});
-      const { workspaceId } = authOf(res);
-      const conversation = await ctx.store.conversations.findOne({ _id: id, workspaceId }).lean();
-      if (!conversation) throw notFound('Conversation');
-      if (body.subscriptionId) {
-        const sub = await ctx.store.webhookSubscriptions.findOne({ _id: body.subscriptionId, workspaceId }).lean();
-        if (!sub) throw notFound('Webhook subscription');
-        if (!sub.enabled) throw conflict('subscription_disabled', 'The webhook subscription is disabled');
-      }
-      const eventId = await escalateConversation(ctx, conversation, body);
+      const eventId = await deps.escalationService.escalate(authOf(res).workspaceId, id, body);
       return { status: 202, body: { eventId, conversationId: id, subscriptionId: body.subscriptionId ?? null } };
     }),
   );

@@ -1,24 +1,24 @@
 import { Router } from 'express';
-import type { AppContext } from '../../app/context.js';
-import { notFound } from '../../errors.js';
+import type { MessageReader } from '../../messages/message-reader.js';
+import type { SendService } from '../../outbound/send-service.js';
+import type { Store } from '../../store/index.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { idParam } from '../schemas.js';
 import { messageToApi } from '../../representation/public-records.js';
 
-export function messageRoutes(ctx: AppContext): Router {
+export function messageRoutes(deps: { messageReader: MessageReader; sender: SendService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();
+  const { messageReader, sender } = deps;
   router.get('/messages/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const message = await ctx.store.messages.findOne({ _id: id, workspaceId: authOf(res).workspaceId }).lean();
-    if (!message) throw notFound('Message');
-    res.json(messageToApi(message));
+    res.json(messageToApi(await messageReader.get(authOf(res).workspaceId, id)));
   });
   router.post(
     '/messages/:id/retry',
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
-      return { status: 202, body: messageToApi(await ctx.sender.retry(authOf(res).workspaceId, id)) };
+      return { status: 202, body: messageToApi(await sender.retry(authOf(res).workspaceId, id)) };
     }),
   );
   return router;

@@ -1,0 +1,15 @@
+import type { Types } from 'mongoose';
+import { notFound } from '../errors.js';
+import type { Store } from '../store/index.js';
+import type { MessageDoc } from '../store/models/message.js';
+
+/** One message of a workspace as the API shows it; sending and retrying are SendService's. */
+export class MessageReader {
+  constructor(private readonly deps: { store: Store }) {}
+
+  async get(workspaceId: Types.ObjectId, id: string): Promise<MessageDoc> {
+    const message = await this.deps.store.messages.findOne({ _id: id, workspaceId }).lean();
+    if (!message) throw notFound('Message');
+    return message;
+  }
+}
