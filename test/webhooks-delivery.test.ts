@@ -92,21 +92,30 @@ describe('webhook subscriptions API', () => {
     expect((await h.api('GET', `/v1/webhook-subscriptions/${sub.id}`, { key: other.key })).status).toBe(404);
   });
 
-  it('refuses private addresses unless the workspace allowlists them', async () => {
+  it('reaches private addresses only as the operator allows; a workspace narrows that, never widens it', async () => {
+    // The harness's operator allowlist (WEBHOOK_ALLOWED_HOSTS) is 127.0.0.1 and localhost.
     const ws = await createWhatsAppWorkspace(h);
-    const refused = await h.api('POST', '/v1/webhook-subscriptions', { key: ws.key, body: { url: 'http://10.20.30.40/hook' } });
+    const subscribeTo = (url: string) => h.api('POST', '/v1/webhook-subscriptions', { key: ws.key, body: { url, events: ['channel.created'] } });
+    const refused = await subscribeTo('http://10.20.30.40/hook');
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('webhook_url_forbidden');
 
     expect((await h.api('PATCH', '/v1/workspace/settings', { key: ws.key, body: { webhookAllowedHosts: ['not a host!'] } })).status).toBe(400);
-    const settings = await h.api('PATCH', '/v1/workspace/settings', { key: ws.key, body: { webhookAllowedHosts: ['10.20.30.0/24'] } });
+    // A workspace admin naming a private range (or every address) does not open it.
+    const settings = await h.api('PATCH', '/v1/workspace/settings', { key: ws.key, body: { webhookAllowedHosts: ['10.20.30.0/24', '0.0.0.0/0', '::/0'] } });
     expect(settings.status).toBe(200);
-    expect(settings.body.settings.webhookAllowedHosts).toEqual(['10.20.30.0/24']);
-    const allowed = await h.api('POST', '/v1/webhook-subscriptions', { key: ws.key, body: { url: 'http://10.20.30.40/hook', events: ['channel.created'] } });
-    expect(allowed.status).toBe(201);
-    // Another workspace's allowlist is not this one's.
+    expect((await subscribeTo('http://10.20.30.40/hook')).status).toBe(400);
+    expect((await subscribeTo('http://169.254.169.254/latest/meta-data')).status).toBe(400);
+    expect((await subscribeTo('http://127.0.0.1:9/hook')).status).toBe(201);
+
+    // Its own list narrows what the operator allows: loopback is refused once the list leaves it out.
+    expect((await h.api('PATCH', '/v1/workspace/settings', { key: ws.key, body: { webhookAllowedHosts: ['10.20.30.0/24'] } })).status).toBe(200);
+    expect((await subscribeTo('http://127.0.0.1:9/hook')).status).toBe(400);
+    // Public targets stay reachable whatever the lists say.
+    expect((await subscribeTo('http://93.184.215.14/hook')).status).toBe(201);
+    // Another workspace's list is not this one's.
     const other = await createWhatsAppWorkspace(h);
-    expect((await h.api('POST', '/v1/webhook-subscriptions', { key: other.key, body: { url: 'http://10.20.30.40/hook' } })).status).toBe(400);
+    expect((await h.api('POST', '/v1/webhook-subscriptions', { key: other.key, body: { url: 'http://127.0.0.1:9/hook', events: ['channel.created'] } })).status).toBe(201);
   });
 });
 

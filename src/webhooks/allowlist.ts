@@ -4,17 +4,21 @@ import { badRequest } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { assertPublicUrl, ForbiddenWebhookUrlError, isValidAllowlistEntry } from './url-guard.js';
 
-/** A workspace's `webhookAllowedHosts`: hostnames, IP addresses or CIDRs its webhooks may reach although private. */
+/**
+ * A workspace's `webhookAllowedHosts`: hostnames, IP addresses or CIDRs; among the private
+ * targets the operator allows, the only ones its webhooks may reach (empty: all of those).
+ */
 export const webhookAllowedHostsSchema = z
   .array(z.string().trim().min(1).max(253).refine(isValidAllowlistEntry, 'must be a hostname, an IP address or a CIDR'))
   .max(100);
 
 /**
  * Decides whether a workspace's webhooks (subscriptions, automation rule calls) may reach a URL:
- * public addresses always, private or loopback ones only when allowlisted instance-wide
- * (WEBHOOK_ALLOWED_HOSTS) or by the workspace (`settings.webhookAllowedHosts`). The workspace's
- * list is read only for a target that is not public, so a delivery to a public helpdesk costs no
- * store read.
+ * public addresses always; private or loopback ones only when the operator allowlists them
+ * (WEBHOOK_ALLOWED_HOSTS), and then, if the workspace has its own list
+ * (`settings.webhookAllowedHosts`), only those it names: a workspace admin may narrow what the
+ * operator allows, never widen it. The workspace's list is read only for a target that is not
+ * public, so a delivery to a public helpdesk costs no store read.
  */
 export class WebhookTargetGuard {
   constructor(
@@ -25,15 +29,15 @@ export class WebhookTargetGuard {
   /** Throws ForbiddenWebhookUrlError for a target the workspace may not reach; DNS errors propagate. */
   async assertAllowed(workspaceId: Types.ObjectId | string, url: string): Promise<void> {
     try {
-      await assertPublicUrl(url, { allowlist: this.instanceHosts });
+      await assertPublicUrl(url);
       return;
     } catch (err) {
       if (!(err instanceof ForbiddenWebhookUrlError)) throw err;
-      const workspace = await this.store.workspaces.findById(workspaceId, { 'settings.webhookAllowedHosts': 1 }).lean();
-      const own = workspace?.settings?.webhookAllowedHosts ?? [];
-      if (own.length === 0) throw err;
-      await assertPublicUrl(url, { allowlist: [...this.instanceHosts, ...own] });
     }
+    await assertPublicUrl(url, { allowlist: this.instanceHosts });
+    const workspace = await this.store.workspaces.findById(workspaceId, { 'settings.webhookAllowedHosts': 1 }).lean();
+    const own = workspace?.settings?.webhookAllowedHosts ?? [];
+    if (own.length > 0) await assertPublicUrl(url, { allowlist: own });
   }
 
   /**
