@@ -166,7 +166,7 @@ export const updateWorkspaceSettingsBody = z
     closingMessage: z.string().trim().min(1).max(4096).nullable(),
     /** The satisfaction survey sent after a resolution: `enabled`, `message` (with {{link}}). */
     csat: csatSettingsBody,
-    /** Private or loopback hosts, addresses or CIDRs this workspace's webhook subscriptions may target. */
+    /** Among the private or loopback targets the operator allows, the only ones this workspace's webhooks may reach (empty: all of those). */
     webhookAllowedHosts: webhookAllowedHostsSchema,
   })
   .partial()
