@@ -74,6 +74,19 @@ describe('signature and bad input', () => {
     expect(await stored()).toBe(before);
   });
 
+  it('answers a body whose Content-Encoding does not decode with 400, on webhooks and on the API, and stores nothing', async () => {
+    const before = await stored();
+    const raw = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
+    const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-hub-signature-256': signMeta(raw, wa.appSecret) };
+    const webhook = await h.api('POST', `/webhooks/whatsapp-cloud/${wa.channelId}`, { body: raw, headers });
+    expect(webhook.status).toBe(400);
+    expect(webhook.body.error.code).toBe('invalid_body_encoding');
+    const api = await h.api('POST', '/v1/labels', { key: wa.key, body: '{"name": "vip"}', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(api.status).toBe(400);
+    expect(api.body.error.code).toBe('invalid_body_encoding');
+    expect(await stored()).toBe(before);
+  });
+
   it('answers a body that is not a WhatsApp webhook with 400', async () => {
     const res = await post({ hello: 'world' });
     expect(res.status).toBe(400);

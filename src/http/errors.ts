@@ -34,6 +34,10 @@ function toResponse(err: unknown): { status: number; body: { error: Record<strin
   if (bodyParserType === 'entity.parse.failed') {
     return { status: 400, body: { error: { code: 'invalid_json', message: 'The request body is not valid JSON' } } };
   }
+  // A body that does not decode as its Content-Encoding says: zlib's own error reaches us as it is.
+  if (/^Z_[A-Z_]+$/.test(String((err as { code?: unknown }).code))) {
+    return { status: 400, body: { error: { code: 'invalid_body_encoding', message: 'The request body does not decode as its Content-Encoding says' } } };
+  }
   if (bodyParserType !== undefined && (err as { status?: number }).status === 415) {
     return { status: 415, body: { error: { code: 'unsupported_media_type', message: 'Unsupported content encoding or type' } } };
   }
