@@ -115,6 +115,8 @@ export interface Connector<Settings = Record<string, unknown>, Secrets = Record<
    * app approval); otherwise capabilities.window applies.
    */
   windowRuleOf?(channel: Pick<ChannelAccess<Settings, Secrets>, 'settings'>): WindowRule | null;
+  /** Why `to` cannot be the recipient of a conversation the business starts, or null (unchecked: any id the provider takes). */
+  recipientProblem?(to: string): string | null;
   /**
    * Raw traffic to normalized events. Throws InvalidPayloadError on a body it cannot read.
    * `receivedAt` stamps events of providers whose payloads carry no time (Twilio).

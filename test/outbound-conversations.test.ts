@@ -93,5 +93,15 @@ describe('starting an outbound conversation by email', () => {
     expect(second.body.conversation.id).not.toBe(first.body.conversation.id);
     const conversations = await h.ctx.store.conversations.find({ channelId: channel.body.id }).lean();
     expect(new Set(conversations.map((c) => String(c.contactId))).size).toBe(1);
+
+    // One recipient, a plain address: a list, a header injection or a display name is refused with nothing stored.
+    const stored = async () => [await h.ctx.store.contacts.countDocuments({ workspaceId: wa.workspaceId }), await h.ctx.store.conversations.countDocuments({ channelId: channel.body.id })];
+    const before = await stored();
+    for (const to of ['a@b.example, victim@evil.example', 'casey@customer.test\r\nBcc: victim@evil.example', 'Casey <casey@customer.test>', 'a@b.example;c@d.example', 'not an address']) {
+      const refused = await start({ ...body, to });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('invalid_recipient');
+    }
+    expect(await stored()).toEqual(before);
   });
 });

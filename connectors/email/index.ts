@@ -4,6 +4,7 @@ import { parseEmail } from './parse.js';
 import { startImapPull } from './pull.js';
 import { appendWithImap, sendEmail, type SendDeps, type SentAppender, type WarningHandler } from './send.js';
 import { secretsSchema, settingsSchema, type EmailSecrets, type EmailSettings } from './settings.js';
+import { recipientProblem } from './recipient.js';
 
 export type { EmailSecrets, EmailSettings } from './settings.js';
 export type { SentAppender, WarningHandler } from './send.js';
@@ -35,6 +36,7 @@ export function createEmailConnector(opts: EmailConnectorOptions = {}): Connecto
     settingsSchema,
     secretsSchema,
     accountIdOf: (channel) => channel.settings.address.toLowerCase(),
+    recipientProblem,
     verify: () => false,
     ackReply: ACK_REPLY,
     parse: (req) => parseEmail(req.rawBody, req.receivedAt),

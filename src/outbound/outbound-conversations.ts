@@ -41,6 +41,8 @@ export class OutboundConversations {
     const connector = this.deps.channels.connectorOf(channel);
     const threaded = connector.capabilities.conversations === 'thread';
     if (input.subject !== undefined && !threaded) throw badRequest('invalid_request', 'subject is only for thread-scoped channels (email)');
+    const recipientProblem = connector.recipientProblem?.(input.to);
+    if (recipientProblem) throw badRequest('invalid_recipient', recipientProblem);
     const content = await input.content();
 
     // The policy is asked before anything is stored, so a refusal (template_required for a

@@ -30,7 +30,7 @@ export const outboundConversationOperations: Operations = {
       responses: {
         '202': { description: 'Accepted; the message is queued', schema: z.object({ conversation: conversationResponse, message: messageResponse }) },
         '422': 'A send-policy refusal (template_required, window_closed, template_not_approved, …); nothing is created',
-        '400': 'Invalid request',
+        '400': 'Invalid request; invalid_recipient when `to` is not one id the channel takes (email: one plain address, no list, name or line break)',
         '401': 'Missing or invalid credentials',
         '404': 'Channel not found',
       },
