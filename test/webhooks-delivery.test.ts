@@ -183,6 +183,33 @@ describe('webhook delivery', () => {
     await eventually(async () => (await deliveriesOf(sub.id)).every((d) => d.state === 'delivered'));
   });
 
+  it('a helpdesk that answers again gets its waiting backlog at once, each conversation still in order', async () => {
+    const ws = await createWhatsAppWorkspace(h);
+    const stub = await helpdesk();
+    const sub = await subscribe(ws, stub, ['message.received']);
+    await stub.stop();
+    const contacts = ['15550210001', '15550210002'];
+    const sent: Record<string, string[]> = {};
+    for (let m = 0; m < 2; m++) {
+      for (const from of contacts) {
+        const id = `wamid.BACK-${from}-${m}`;
+        (sent[from] ??= []).push(id);
+        await inbound(ws, id, from);
+      }
+    }
+    // Each line's head has failed twice (at once, then 5 s later): its next retry is minutes away.
+    await eventually(async () => (await deliveriesOf(sub.id)).filter((d) => (d.attempts ?? []).length >= 2).length === contacts.length);
+
+    await stub.restart();
+    // The first success after the streak (a new conversation's delivery) releases the rest now:
+    // nothing here brings a scheduled attempt forward.
+    await inbound(ws, 'wamid.BACK-NEW', '15550210003');
+    await eventually(async () => new Set(stub.accepted.map(providerIdOf)).size === 5);
+    for (const from of contacts) {
+      expect([...new Set(stub.accepted.map(providerIdOf).filter((id) => id?.includes(from)))]).toEqual(sent[from]);
+    }
+  });
+
   it('picks up a conversation line again after its jobs were lost', async () => {
     const ws = await createWhatsAppWorkspace(h);
     const stub = await helpdesk();

@@ -214,7 +214,21 @@ export class WebhookDeliverer {
     if (at.getTime() - lastNoted < SUCCESS_RESOLUTION_MS && !subscription.failingSince) return;
     this.successNoted.set(id, at.getTime());
     await this.deps.store.webhookSubscriptions.updateOne({ _id: subscription._id, enabled: true }, { $set: { lastSuccessAt: at }, $unset: { failingSince: 1 } });
-    if (subscription.failingSince) await this.deps.subscriptions.changed(subscription.workspaceId);
+    if (!subscription.failingSince) return;
+    await this.deps.subscriptions.changed(subscription.workspaceId);
+    await this.releaseBacklog(subscription, at);
+  }
+
+  /**
+   * The endpoint answers again after a failure streak: deliveries waiting for a retry minutes or
+   * hours away go now. Each line keeps its order: a later delivery still waits for its head.
+   */
+  private async releaseBacklog(subscription: WebhookSubscriptionDoc, at: Date): Promise<void> {
+    const waiting = await this.deps.store.webhookDeliveries
+      .find({ subscriptionId: subscription._id, state: 'pending', nextAttemptAt: { $gt: at } }, { _id: 1, attempts: 1 })
+      .lean();
+    for (const delivery of waiting) await this.startNow(delivery);
+    if (waiting.length > 0) this.deps.logger.info({ subscriptionId: String(subscription._id), released: waiting.length }, 'endpoint answers again; its waiting deliveries go now');
   }
 
   /**
