@@ -30,6 +30,12 @@ export default tseslint.config(
     'A feature exports a service with an explicit dependencies interface: only src/app wires features together, and the HTTP layer sits above them.',
     ['src/app/**', 'src/http/**', 'src/cli/**', 'src/main.ts'],
   ),
+  // The general rule leaves src/http out, so this one replaces nothing.
+  layer(
+    ['src/http/**/*.ts'],
+    '^(\\.\\./)+app/',
+    'Routes and their middleware take the services they name (HttpServices in src/http/app.ts): only src/app sees the whole context.',
+  ),
   layer(['src/domain/**/*.ts'], '^\\.\\./|^[^.]', 'src/domain holds pure vocabulary and rules: it imports only its own modules.'),
   layer(['connectors/**/*.ts'], '/src/(?!domain/)|/config/|/test/', 'A connector imports only src/domain, its own folder, connectors/support and connectors/meta.'),
   layer(

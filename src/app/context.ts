@@ -21,6 +21,7 @@ import { WebhookReceiver } from '../ingest/webhook-receiver.js';
 import { closeQueues, createQueues, type Queues } from '../jobs/queues.js';
 import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
+import { MediaLibrary } from '../media/media-library.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
 import { redisKeys } from '../redis/keys.js';
@@ -80,6 +81,7 @@ export interface AppContext {
   sender: SendService;
   sendWorker: SendWorker;
   mediaFetcher: MediaFetcher;
+  mediaLibrary: MediaLibrary;
   webhookDeliverer: WebhookDeliverer;
   webhookTargets: WebhookTargetGuard;
   lifecycle: LifecycleService;
@@ -242,6 +244,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       logger,
     }),
     mediaFetcher: new MediaFetcher({ store, channels, logger }),
+    mediaLibrary: new MediaLibrary({ store }),
     webhookDeliverer,
   };
 }

@@ -101,6 +101,11 @@ export class ChannelService {
     };
   }
 
+  /** The workspace's channels, newest first. */
+  list(workspaceId: Types.ObjectId): Promise<ChannelDoc[]> {
+    return this.store.channels.find({ workspaceId }).sort({ _id: -1 }).lean();
+  }
+
   /** A channel of the workspace, or 404 (also for another workspace's id). */
   async get(workspaceId: Types.ObjectId, channelId: string): Promise<ChannelDoc> {
     const doc = Types.ObjectId.isValid(channelId)

@@ -4,11 +4,7 @@ import type { TemplateRegistry } from '../templates/template-registry.js';
 import type { ChannelService } from './channel-service.js';
 import { channelToApi } from '../representation/public-records.js';
 
-/**
- * Connects a channel: validated and stored with its secrets sealed, its template definitions
- * seeded, and announced (a worker starts watching it if it is a mailbox). The API and the CLI
- * both connect channels through here.
- */
+/** What connecting a channel uses: the channel and template services, the outbox, the public base URL. */
 export interface ConnectChannelDeps {
   channels: ChannelService;
   templates: TemplateRegistry;
@@ -16,6 +12,11 @@ export interface ConnectChannelDeps {
   config: { PUBLIC_BASE_URL: string };
 }
 
+/**
+ * Connects a channel: validated and stored with its secrets sealed, its template definitions
+ * seeded, and announced (a worker starts watching it if it is a mailbox). The API and the CLI
+ * both connect channels through here.
+ */
 export async function connectChannel(
   ctx: ConnectChannelDeps,
   workspaceId: Types.ObjectId,

@@ -1,9 +1,39 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../app/context.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config/schema.js';
+import type { AgentService } from '../agents/agent-service.js';
+import type { AnalyticsService } from '../analytics/analytics-service.js';
+import type { RuleService } from '../automation/rule-service.js';
+import type { CannedResponses } from '../canned/canned-responses.js';
+import type { ConnectChannelDeps } from '../channels/connect-channel.js';
+import type { Clock } from '../clock.js';
+import type { ContactMerger } from '../contacts/contact-merger.js';
+import type { ContactService } from '../contacts/contact-service.js';
+import type { ConversationDeleter } from '../conversations/conversation-deleter.js';
+import type { ConversationNotes } from '../conversations/conversation-notes.js';
+import type { ConversationOrganizer } from '../conversations/conversation-organizer.js';
+import type { ConversationQueries } from '../conversations/conversation-queries.js';
+import type { EscalationService } from '../conversations/escalation.js';
+import type { LabelService } from '../conversations/label-service.js';
+import type { LifecycleService } from '../conversations/lifecycle-service.js';
+import type { CsatService } from '../csat/csat-service.js';
+import type { SubscriptionService } from '../events/subscription-service.js';
+import type { WebhookReceiver } from '../ingest/webhook-receiver.js';
+import type { Logger } from '../logger.js';
+import type { MediaLibrary } from '../media/media-library.js';
+import type { MessageReader } from '../messages/message-reader.js';
+import type { OutboundConversations } from '../outbound/outbound-conversations.js';
+import type { SendService } from '../outbound/send-service.js';
+import type { AssignmentService } from '../routing/assignment-service.js';
+import type { QueueService } from '../routing/queue-service.js';
+import type { ConversationRouter } from '../routing/router.js';
+import type { ApiKeyService } from '../security/api-key-service.js';
+import type { Store } from '../store/index.js';
+import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { authenticate } from './auth.js';
-import { rateLimitPerKey } from './rate-limit.js';
+import { rateLimitPerKey, type RateLimitConfig } from './rate-limit.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
@@ -26,12 +56,50 @@ import { workspaceRoutes } from './routes/workspace.js';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { escalationRoutes } from './routes/escalations.js';
 
-export function createHttpApp(ctx: AppContext): Express {
+/**
+ * What the routes and their middleware use, each handed on by name; the process's context
+ * (src/app) has all of it. The store is here for the API key check, the readiness probe and
+ * idempotency records, never for a route's own queries.
+ */
+export interface HttpServices extends ConnectChannelDeps {
+  config: RateLimitConfig & ConnectChannelDeps['config'] & Pick<Config, 'MAX_BODY_BYTES' | 'OMNIGATE_ADMIN_TOKEN'>;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  redis: Redis;
+  receiver: WebhookReceiver;
+  mediaLibrary: MediaLibrary;
+  csat: CsatService;
+  apiKeyService: ApiKeyService;
+  workspaceService: WorkspaceService;
+  agentService: AgentService;
+  conversationQueries: ConversationQueries;
+  conversationOrganizer: ConversationOrganizer;
+  conversationNotes: ConversationNotes;
+  conversationDeleter: ConversationDeleter;
+  lifecycle: LifecycleService;
+  assignment: AssignmentService;
+  router: ConversationRouter;
+  sender: SendService;
+  contactService: ContactService;
+  contactMerger: ContactMerger;
+  labelService: LabelService;
+  messageReader: MessageReader;
+  queueService: QueueService;
+  subscriptionService: SubscriptionService;
+  escalationService: EscalationService;
+  cannedResponses: CannedResponses;
+  outboundConversations: OutboundConversations;
+  ruleService: RuleService;
+  analytics: AnalyticsService;
+}
+
+export function createHttpApp(ctx: HttpServices): Express {
   const app = express();
   app.disable('x-powered-by');
   // Provider webhooks come first: they are the hot path and are not logged per request (the
   // raw_events collection is their record; failures are logged by the error handler).
-  app.use('/webhooks', webhookRoutes(ctx));
+  app.use('/webhooks', webhookRoutes({ receiver: ctx.receiver, publicBaseUrl: ctx.config.PUBLIC_BASE_URL, maxBodyBytes: ctx.config.MAX_BODY_BYTES }));
   // Customers' rating links: public (the token is the credential) and, like webhooks, not logged
   // per request, since their URL carries the token.
   app.use('/csat', csatRoutes({ csat: ctx.csat, idempotencyRecords: ctx.store.idempotencyRecords }));
@@ -62,17 +130,26 @@ export function createHttpApp(ctx: AppContext): Express {
     res.json(openapi);
   });
 
-  app.use('/v1/admin', express.json({ limit: ctx.config.MAX_BODY_BYTES }), adminRoutes(ctx));
+  app.use(
+    '/v1/admin',
+    express.json({ limit: ctx.config.MAX_BODY_BYTES }),
+    adminRoutes({
+      workspaceService: ctx.workspaceService,
+      adminToken: ctx.config.OMNIGATE_ADMIN_TOKEN,
+      idempotencyRecords: ctx.store.idempotencyRecords,
+    }),
+  );
   app.use('/v1', authenticate(ctx));
   app.use('/v1', rateLimitPerKey(ctx)); // per API key; the admin API above and provider webhooks are not limited
-  app.use('/v1', mediaRoutes(ctx)); // before the JSON parser: media bodies are raw bytes
+  // Before the JSON parser: media bodies are raw bytes.
+  app.use('/v1', mediaRoutes({ mediaLibrary: ctx.mediaLibrary, maxBodyBytes: ctx.config.MAX_BODY_BYTES, idempotencyRecords: ctx.store.idempotencyRecords }));
   app.use(
     '/v1',
     express.json({ limit: ctx.config.MAX_BODY_BYTES }),
     apiKeyRoutes({ apiKeyService: ctx.apiKeyService, idempotencyRecords: ctx.store.idempotencyRecords }),
     workspaceRoutes({ workspaceService: ctx.workspaceService }),
     agentRoutes({ agentService: ctx.agentService, idempotencyRecords: ctx.store.idempotencyRecords }),
-    channelRoutes(ctx),
+    channelRoutes({ channels: ctx.channels, templates: ctx.templates, outbox: ctx.outbox, config: ctx.config, idempotencyRecords: ctx.store.idempotencyRecords }),
     conversationRoutes({
       conversationQueries: ctx.conversationQueries,
       conversationOrganizer: ctx.conversationOrganizer,

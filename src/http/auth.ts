@@ -1,15 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import type { AppContext } from '../app/context.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 import { keyFromHeaders, verifyApiKey, type AuthContext } from '../security/api-key.js';
+import type { Store } from '../store/index.js';
 
 /** Resolves the API key (Authorization: Bearer or X-API-Key) to its workspace. */
-export function authenticate(ctx: AppContext): RequestHandler {
+export function authenticate(deps: { store: Store }): RequestHandler {
   return async (req, res, next) => {
     const key = keyFromHeaders(req.headers);
     if (!key) throw unauthorized();
-    const auth = await verifyApiKey(ctx, key);
+    const auth = await verifyApiKey(deps, key);
     res.locals.auth = auth;
     req.log = req.log?.child({ workspaceId: String(auth.workspaceId) });
     next();

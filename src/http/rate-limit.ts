@@ -1,16 +1,19 @@
 import type { RequestHandler } from 'express';
-import type { AppContext } from '../app/context.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config/schema.js';
 import { AppError } from '../errors.js';
 import { RateLimiter } from '../outbound/rate-limiter.js';
 import { authOf } from './auth.js';
+
+export type RateLimitConfig = Pick<Config, 'API_RATE_LIMIT_PER_MINUTE' | 'API_RATE_LIMIT_BURST' | 'API_RATE_LIMIT_OVERRIDES' | 'QUEUE_PREFIX'>;
 
 /**
  * The per-API-key limit of /v1, after authentication. The admin API (its own token) and
  * provider webhooks (never refused for load) are mounted outside it.
  */
-export function rateLimitPerKey(ctx: Pick<AppContext, 'config' | 'redis'>): RequestHandler {
-  const { API_RATE_LIMIT_PER_MINUTE, API_RATE_LIMIT_BURST: burst, API_RATE_LIMIT_OVERRIDES, QUEUE_PREFIX } = ctx.config;
-  const limiter = new RateLimiter(ctx.redis, QUEUE_PREFIX);
+export function rateLimitPerKey(deps: { config: RateLimitConfig; redis: Redis }): RequestHandler {
+  const { API_RATE_LIMIT_PER_MINUTE, API_RATE_LIMIT_BURST: burst, API_RATE_LIMIT_OVERRIDES, QUEUE_PREFIX } = deps.config;
+  const limiter = new RateLimiter(deps.redis, QUEUE_PREFIX);
   return async (_req, res, next) => {
     const keyId = String(authOf(res).keyId);
     const perMinute = API_RATE_LIMIT_OVERRIDES[keyId] ?? API_RATE_LIMIT_PER_MINUTE;

@@ -39,6 +39,11 @@ export class TemplateRegistry {
     private readonly outbox: Outbox,
   ) {}
 
+  /** A channel's templates by name, then language. */
+  list(channelId: ChannelDoc['_id']): Promise<TemplateDoc[]> {
+    return this.store.templates.find({ channelId }).sort({ name: 1, language: 1 }).lean();
+  }
+
   async find(channelId: ChannelDoc['_id'], name: string, language: string): Promise<TemplateDefinition | undefined> {
     const doc = await this.store.templates.findOne({ channelId, name, language }).lean();
     return doc ?? undefined;

@@ -24,9 +24,14 @@ export interface WorkspaceSettingsInput {
   webhookAllowedHosts?: string[];
 }
 
-/** The caller's workspace as its admins read it and change its settings. */
+/** Workspaces as the operator creates them and their admins read them and change their settings. */
 export class WorkspaceService {
   constructor(private readonly deps: { store: Store; workspaceSettings: WorkspaceSettings }) {}
+
+  /** For the instance operator: the caller has no workspace yet. */
+  create(name: string) {
+    return createWorkspace(this.deps.store, name);
+  }
 
   async get(workspaceId: Types.ObjectId): Promise<WorkspaceDoc> {
     const workspace = await this.deps.store.workspaces.findById(workspaceId).lean();

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
-import { connectChannel } from '../../channels/connect-channel.js';
+import { connectChannel, type ConnectChannelDeps } from '../../channels/connect-channel.js';
 import { TEMPLATE_CATEGORIES } from '../../domain/template.js';
 import { channelResponse, listOf, templateResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
@@ -9,6 +8,7 @@ import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { createChannelBody, idParam } from '../schemas.js';
 import { channelToApi, templateToApi } from '../../representation/public-records.js';
+import type { Store } from '../../store/index.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
 const templateParams = z.strictObject({ id: objectId, templateId: objectId });
@@ -101,70 +101,75 @@ export const channelOperations: Operations = {
   },
 };
 
-export function channelRoutes(ctx: AppContext): Router {
+/** Channels and their templates; a new channel is connected as the CLI connects one. */
+export interface ChannelRouteDeps extends ConnectChannelDeps {
+  idempotencyRecords: Store['idempotencyRecords'];
+}
+
+export function channelRoutes(deps: ChannelRouteDeps): Router {
   const router = Router();
-  const base = ctx.config.PUBLIC_BASE_URL;
-  const view = (c: Parameters<typeof channelToApi>[0]) => channelToApi(c, base, ctx.channels.isPulled(c));
+  const base = deps.config.PUBLIC_BASE_URL;
+  const view = (c: Parameters<typeof channelToApi>[0]) => channelToApi(c, base, deps.channels.isPulled(c));
 
   router.post(
     '/channels',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const body = createChannelBody.parse(req.body);
-      const { view: created } = await connectChannel(ctx, authOf(res).workspaceId, body);
+      const { view: created } = await connectChannel(deps, authOf(res).workspaceId, body);
       return { status: 201, body: created };
     }),
   );
   router.get('/channels', async (_req, res) => {
-    const channels = await ctx.store.channels.find({ workspaceId: authOf(res).workspaceId }).sort({ _id: -1 }).lean();
+    const channels = await deps.channels.list(authOf(res).workspaceId);
     res.json({ data: channels.map(view) });
   });
   router.get('/channels/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    res.json(view(await ctx.channels.get(authOf(res).workspaceId, id)));
+    res.json(view(await deps.channels.get(authOf(res).workspaceId, id)));
   });
   router.patch('/channels/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
     const patch = updateChannelBody.parse(req.body);
-    res.json(view(await ctx.channels.update(authOf(res).workspaceId, id, patch)));
+    res.json(view(await deps.channels.update(authOf(res).workspaceId, id, patch)));
   });
   router.delete('/channels/:id', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    await ctx.channels.remove(authOf(res).workspaceId, id);
+    await deps.channels.remove(authOf(res).workspaceId, id);
     res.status(204).end();
   });
 
   router.get('/channels/:id/templates', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
-    const templates = await ctx.store.templates.find({ channelId: channel._id }).sort({ name: 1, language: 1 }).lean();
+    const channel = await deps.channels.get(authOf(res).workspaceId, id);
+    const templates = await deps.templates.list(channel._id);
     res.json({ data: templates.map(templateToApi) });
   });
   router.post(
     '/channels/:id/templates',
     requireAdmin,
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const body = submitTemplateBody.parse(req.body);
-      const channel = await ctx.channels.get(authOf(res).workspaceId, id);
-      return { status: 201, body: templateToApi(await ctx.templates.submit(ctx.channels.resolve(channel), body)) };
+      const channel = await deps.channels.get(authOf(res).workspaceId, id);
+      return { status: 201, body: templateToApi(await deps.templates.submit(deps.channels.resolve(channel), body)) };
     }),
   );
   router.post('/channels/:id/templates/sync', requireAdmin, async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
-    const synced = await ctx.templates.syncFromProvider(ctx.channels.resolve(channel));
+    const channel = await deps.channels.get(authOf(res).workspaceId, id);
+    const synced = await deps.templates.syncFromProvider(deps.channels.resolve(channel));
     res.json({ synced });
   });
   router.get('/channels/:id/templates/:templateId', async (req, res) => {
     const { id, templateId } = templateParams.parse(req.params);
-    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
-    res.json(templateToApi(await ctx.templates.get(channel._id, templateId)));
+    const channel = await deps.channels.get(authOf(res).workspaceId, id);
+    res.json(templateToApi(await deps.templates.get(channel._id, templateId)));
   });
   router.delete('/channels/:id/templates/:templateId', requireAdmin, async (req, res) => {
     const { id, templateId } = templateParams.parse(req.params);
-    const channel = await ctx.channels.get(authOf(res).workspaceId, id);
-    await ctx.templates.remove(ctx.channels.resolve(channel), await ctx.templates.get(channel._id, templateId));
+    const channel = await deps.channels.get(authOf(res).workspaceId, id);
+    await deps.templates.remove(deps.channels.resolve(channel), await deps.templates.get(channel._id, templateId));
     res.status(204).end();
   });
   return router;

@@ -1,30 +1,36 @@
 import express, { Router } from 'express';
-import type { AppContext } from '../../app/context.js';
-import { badRequest, notFound } from '../../errors.js';
+import type { MediaLibrary } from '../../media/media-library.js';
+import type { Store } from '../../store/index.js';
+import { badRequest } from '../../errors.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { idParam } from '../schemas.js';
 
+export interface MediaRouteDeps {
+  mediaLibrary: MediaLibrary;
+  maxBodyBytes: number;
+  idempotencyRecords: Store['idempotencyRecords'];
+}
+
 /** Stored media: inbound media fetched from providers, and files agents upload to send. */
-export function mediaRoutes(ctx: AppContext): Router {
+export function mediaRoutes(deps: MediaRouteDeps): Router {
   const router = Router();
   router.post(
     '/media',
-    express.raw({ type: () => true, limit: ctx.config.MAX_BODY_BYTES }),
-    idempotent(ctx.store.idempotencyRecords, async (req, res) => {
+    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
+    idempotent(deps.idempotencyRecords, async (req, res) => {
       const mimeType = req.get('content-type');
       if (!mimeType || !Buffer.isBuffer(req.body) || req.body.length === 0) {
         throw badRequest('invalid_media', 'Send the file as the raw body with its Content-Type');
       }
       const filename = req.get('x-filename') ?? undefined;
-      const id = await ctx.store.media.put(req.body, { workspaceId: String(authOf(res).workspaceId), mimeType, filename });
+      const id = await deps.mediaLibrary.upload(String(authOf(res).workspaceId), { data: req.body, mimeType, filename });
       return { status: 201, body: { id, mimeType, size: req.body.length, filename: filename ?? null } };
     }),
   );
   router.get('/media/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    const stored = await ctx.store.media.get(id, String(authOf(res).workspaceId));
-    if (!stored) throw notFound('Media');
+    const stored = await deps.mediaLibrary.get(String(authOf(res).workspaceId), id);
     res.type(stored.info.mimeType).send(stored.data);
   });
   return router;
