@@ -14,20 +14,24 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** A webhook recorded five minutes ago as `<channelId>-<name>` whose inbound job was never queued. */
+async function recordedWithoutJob(name: string, payload: object): Promise<void> {
+  await h.ctx.store.rawEvents.create({
+    _id: `${wa.channelId}-${name}`,
+    workspaceId: new Types.ObjectId(wa.workspaceId),
+    channelId: new Types.ObjectId(wa.channelId),
+    connector: 'whatsapp-cloud',
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(payload)),
+    state: 'received',
+    receivedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
+  });
+}
+
 describe('recovery after a crash between a write and its queue add', () => {
   it('re-queues a recorded webhook that never got its job, and processes it once', async () => {
     // As if the process died right after recording the event: the row exists, the job does not.
-    const body = Buffer.from(JSON.stringify(textMessage(wa.phoneNumberId, { id: 'wamid.ORPHAN', from: '15556660001', timestamp: unix(h.clock.now()), text: 'lost?' })));
-    await h.ctx.store.rawEvents.create({
-      _id: `${wa.channelId}-orphan`,
-      workspaceId: new Types.ObjectId(wa.workspaceId),
-      channelId: new Types.ObjectId(wa.channelId),
-      connector: 'whatsapp-cloud',
-      contentType: 'application/json',
-      body,
-      state: 'received',
-      receivedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
-    });
+    await recordedWithoutJob('orphan', textMessage(wa.phoneNumberId, { id: 'wamid.ORPHAN', from: '15556660001', timestamp: unix(h.clock.now()), text: 'lost?' }));
     const first = await recoverPendingWork(h.ctx);
     expect(first.rawEvents).toBe(1);
     await eventually(async () => (await h.ctx.store.rawEvents.findById(`${wa.channelId}-orphan`).lean())?.state === 'processed');
@@ -42,17 +46,7 @@ describe('recovery after a crash between a write and its queue add', () => {
     const sweep = await h.ctx.queues.timers.getJobScheduler(RECOVERY_SWEEP);
     expect(sweep?.every).toBe(60_000);
     // As if its inbound job had run out of retries while the store was away.
-    const body = Buffer.from(JSON.stringify(textMessage(wa.phoneNumberId, { id: 'wamid.STRANDED', from: '15556660009', timestamp: unix(h.clock.now()), text: 'still there?' })));
-    await h.ctx.store.rawEvents.create({
-      _id: `${wa.channelId}-stranded`,
-      workspaceId: new Types.ObjectId(wa.workspaceId),
-      channelId: new Types.ObjectId(wa.channelId),
-      connector: 'whatsapp-cloud',
-      contentType: 'application/json',
-      body,
-      state: 'received',
-      receivedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
-    });
+    await recordedWithoutJob('stranded', textMessage(wa.phoneNumberId, { id: 'wamid.STRANDED', from: '15556660009', timestamp: unix(h.clock.now()), text: 'still there?' }));
     // The sweep's job as its scheduler adds it each minute, taken by the running timers worker.
     await h.ctx.queues.timers.add(RECOVERY_SWEEP, { kind: RECOVERY_SWEEP });
     await eventually(async () => (await h.ctx.store.rawEvents.findById(`${wa.channelId}-stranded`).lean())?.state === 'processed');

@@ -58,6 +58,26 @@ function promoteUntil<T>(check: () => Promise<T | null | undefined | false>): Pr
 }
 
 const providerIdOf = (r: HelpdeskRequest) => r.event.data?.message?.providerMessageId as string | undefined;
+
+/** `rounds` messages from each contact, interleaved; the ids each contact sent, in order. */
+async function inboundRounds(ws: WhatsAppFixture, tag: string, contacts: string[], rounds: number): Promise<Record<string, string[]>> {
+  const sent: Record<string, string[]> = {};
+  for (let m = 0; m < rounds; m++) {
+    for (const from of contacts) {
+      const id = `wamid.${tag}-${from}-${m}`;
+      (sent[from] ??= []).push(id);
+      await inbound(ws, id, from);
+    }
+  }
+  return sent;
+}
+
+/** Each contact's messages reached the helpdesk in the order they were sent. */
+function expectEachInOrder(stub: HelpdeskStub, sent: Record<string, string[]>): void {
+  for (const [from, ids] of Object.entries(sent)) {
+    expect([...new Set(stub.accepted.map(providerIdOf).filter((id) => id?.includes(from)))]).toEqual(ids);
+  }
+}
 const deliveriesOf = (subscriptionId: string) => h.ctx.store.webhookDeliveries.find({ subscriptionId }).sort({ orderKey: 1 }).lean();
 
 describe('webhook subscriptions API', () => {
@@ -154,15 +174,7 @@ describe('webhook delivery', () => {
     const stub = await helpdesk();
     const sub = await subscribe(ws, stub, ['message.received']);
     await stub.stop();
-    const contacts = ['15550200001', '15550200002', '15550200003'];
-    const sent: Record<string, string[]> = {};
-    for (let m = 0; m < 3; m++) {
-      for (const from of contacts) {
-        const id = `wamid.DOWN-${from}-${m}`;
-        (sent[from] ??= []).push(id);
-        await inbound(ws, id, from);
-      }
-    }
+    const sent = await inboundRounds(ws, 'DOWN', ['15550200001', '15550200002', '15550200003'], 3);
     // Each conversation's first delivery is failing; the ones behind it have not been tried.
     const waiting = await eventually(async () => {
       const ds = await deliveriesOf(sub.id);
@@ -176,10 +188,7 @@ describe('webhook delivery', () => {
     await stub.restart();
     await promoteUntil(async () => new Set(stub.accepted.map(providerIdOf)).size === 9);
     expect(stub.rejected).toEqual([]);
-    for (const from of contacts) {
-      const arrived = [...new Set(stub.accepted.map(providerIdOf).filter((id) => id?.includes(from)))];
-      expect(arrived).toEqual(sent[from]);
-    }
+    expectEachInOrder(stub, sent);
     await eventually(async () => (await deliveriesOf(sub.id)).every((d) => d.state === 'delivered'));
   });
 
@@ -188,26 +197,16 @@ describe('webhook delivery', () => {
     const stub = await helpdesk();
     const sub = await subscribe(ws, stub, ['message.received']);
     await stub.stop();
-    const contacts = ['15550210001', '15550210002'];
-    const sent: Record<string, string[]> = {};
-    for (let m = 0; m < 2; m++) {
-      for (const from of contacts) {
-        const id = `wamid.BACK-${from}-${m}`;
-        (sent[from] ??= []).push(id);
-        await inbound(ws, id, from);
-      }
-    }
+    const sent = await inboundRounds(ws, 'BACK', ['15550210001', '15550210002'], 2);
     // Each line's head has failed twice (at once, then 5 s later): its next retry is minutes away.
-    await eventually(async () => (await deliveriesOf(sub.id)).filter((d) => (d.attempts ?? []).length >= 2).length === contacts.length);
+    await eventually(async () => (await deliveriesOf(sub.id)).filter((d) => (d.attempts ?? []).length >= 2).length === Object.keys(sent).length);
 
     await stub.restart();
     // The first success after the streak (a new conversation's delivery) releases the rest now:
     // nothing here brings a scheduled attempt forward.
     await inbound(ws, 'wamid.BACK-NEW', '15550210003');
     await eventually(async () => new Set(stub.accepted.map(providerIdOf)).size === 5);
-    for (const from of contacts) {
-      expect([...new Set(stub.accepted.map(providerIdOf).filter((id) => id?.includes(from)))]).toEqual(sent[from]);
-    }
+    expectEachInOrder(stub, sent);
   });
 
   it('picks up a conversation line again after its jobs were lost', async () => {

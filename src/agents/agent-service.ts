@@ -6,7 +6,7 @@ import type { ConversationRouter } from '../routing/router.js';
 import type { WorkspaceQueues } from '../routing/workspace-queues.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
-import { newestFirst, type PageRequest } from '../store/newest-first.js';
+import { type PageRequest, newestFirst, ownRecord } from '../store/workspace-records.js';
 
 /** An agent's settable fields as the API takes them; `apiKeyId` links the key `accept` acts with (null unlinks it). */
 export interface AgentInput {
@@ -98,10 +98,8 @@ export class AgentService {
     await store.agents.deleteOne({ _id: agent._id });
   }
 
-  private async find(workspaceId: Types.ObjectId, id: string): Promise<AgentDoc> {
-    const agent = await this.deps.store.agents.findOne({ _id: id, workspaceId }).lean();
-    if (!agent) throw notFound('Agent');
-    return agent;
+  private find(workspaceId: Types.ObjectId, id: string): Promise<AgentDoc> {
+    return ownRecord(this.deps.store.agents, workspaceId, id, 'Agent');
   }
 
   private held(agentId: Types.ObjectId): Promise<number> {

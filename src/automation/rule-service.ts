@@ -7,6 +7,7 @@ import type { AutomationRuleDoc } from '../store/models/automation-rule.js';
 import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
 import { generateWebhookSecret } from '../webhooks/signature.js';
 import type { EnabledRules } from './enabled-rules.js';
+import { type PageRequest, newestFirst, ownRecord } from '../store/workspace-records.js';
 
 /** A rule as the API takes it; without a position it runs after the trigger's last rule. */
 export interface RuleInput extends RuleLogic {
@@ -53,18 +54,12 @@ export class RuleService {
   }
 
   /** Newest first, `limit + 1` of them, so the caller can tell whether a next page exists. */
-  async list(workspaceId: Types.ObjectId, opts: { cursor?: string; limit: number; trigger?: AutomationTrigger }): Promise<AutomationRuleDoc[]> {
-    return this.deps.store.automationRules
-      .find({ workspaceId, ...(opts.trigger && { trigger: opts.trigger }), ...(opts.cursor && { _id: { $lt: opts.cursor } }) })
-      .sort({ _id: -1 })
-      .limit(opts.limit + 1)
-      .lean();
+  async list(workspaceId: Types.ObjectId, opts: PageRequest & { trigger?: AutomationTrigger }): Promise<AutomationRuleDoc[]> {
+    return newestFirst(this.deps.store.automationRules, { workspaceId, ...(opts.trigger && { trigger: opts.trigger }) }, opts);
   }
 
   async get(workspaceId: Types.ObjectId, id: string): Promise<AutomationRuleDoc> {
-    const rule = await this.deps.store.automationRules.findOne({ _id: id, workspaceId }).lean();
-    if (!rule) throw notFound('Automation rule');
-    return rule;
+    return ownRecord(this.deps.store.automationRules, workspaceId, id, 'Automation rule');
   }
 
   /** Conditions and actions given replace the old ones. */

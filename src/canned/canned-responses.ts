@@ -4,7 +4,7 @@ import type { MessageSender, SendService } from '../outbound/send-service.js';
 import type { Store } from '../store/index.js';
 import type { CannedResponseDoc } from '../store/models/canned-response.js';
 import type { MessageDoc } from '../store/models/message.js';
-import { newestFirst, type PageRequest } from '../store/newest-first.js';
+import { type PageRequest, newestFirst, ownRecord } from '../store/workspace-records.js';
 import { sendCanned } from './canned-service.js';
 import { unknownVariables } from './render.js';
 
@@ -36,9 +36,7 @@ export class CannedResponses {
   }
 
   async get(workspaceId: Types.ObjectId, id: string): Promise<CannedResponseDoc> {
-    const found = await this.deps.store.cannedResponses.findOne({ _id: id, workspaceId }).lean();
-    if (!found) throw notFound('Canned response');
-    return found;
+    return ownRecord(this.deps.store.cannedResponses, workspaceId, id, 'Canned response');
   }
 
   async update(workspaceId: Types.ObjectId, id: string, input: Partial<CannedResponseInput>): Promise<CannedResponseDoc> {

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import type { ContactIdentityDoc } from '../store/models/contact-identity.js';
 import type { ContactDoc } from '../store/models/contact.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
-import { newestFirst, type PageRequest } from '../store/newest-first.js';
+import { newestFirst, type PageRequest } from '../store/workspace-records.js';
 
 /** A contact's own fields as the API takes them; null removes one. Attributes are merged key by key, a null value deletes that key. */
 export interface ContactInput {

@@ -10,7 +10,7 @@ import { conversationMatch } from '../search/text-search.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
-import { newestFirst, type PageRequest } from '../store/newest-first.js';
+import { newestFirst, type PageRequest } from '../store/workspace-records.js';
 import { loadTranscript, type Transcript } from './transcript.js';
 
 /** Which conversations a list holds; every criterion given must hold. */

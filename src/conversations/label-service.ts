@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import { conflict, unlessTaken, notFound } from '../errors.js';
 import type { Store } from '../store/index.js';
 import type { LabelDoc } from '../store/models/label.js';
-import { newestFirst, type PageRequest } from '../store/newest-first.js';
+import { type PageRequest, newestFirst, ownRecord } from '../store/workspace-records.js';
 
 const labelExists = () => conflict('label_exists', 'A label with this name exists');
 
@@ -32,9 +32,7 @@ export class LabelService {
   }
 
   async get(workspaceId: Types.ObjectId, id: string): Promise<LabelDoc> {
-    const found = await this.deps.store.labels.findOne({ _id: id, workspaceId }).lean();
-    if (!found) throw notFound('Label');
-    return found;
+    return ownRecord(this.deps.store.labels, workspaceId, id, 'Label');
   }
 
   async update(workspaceId: Types.ObjectId, id: string, input: LabelInput): Promise<LabelDoc> {

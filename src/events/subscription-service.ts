@@ -14,6 +14,7 @@ import type { DispatchDeps } from './dispatcher.js';
 import { EVENT_TYPES } from './outbox.js';
 import type { WebhookDeliverer } from './webhook-deliverer.js';
 import { replayDelivery, replayRange } from './webhook-replay.js';
+import { type PageRequest, newestFirst, ownRecord } from '../store/workspace-records.js';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -70,18 +71,12 @@ export class SubscriptionService {
   }
 
   /** Newest first, `limit + 1` of them, so the caller can tell whether a next page exists. */
-  async list(workspaceId: Types.ObjectId, opts: { cursor?: string; limit: number }): Promise<WebhookSubscriptionDoc[]> {
-    return this.deps.store.webhookSubscriptions
-      .find({ workspaceId, ...(opts.cursor && { _id: { $lt: opts.cursor } }) })
-      .sort({ _id: -1 })
-      .limit(opts.limit + 1)
-      .lean();
+  async list(workspaceId: Types.ObjectId, page: PageRequest): Promise<WebhookSubscriptionDoc[]> {
+    return newestFirst(this.deps.store.webhookSubscriptions, { workspaceId }, page);
   }
 
   async get(workspaceId: Types.ObjectId, id: string): Promise<WebhookSubscriptionDoc> {
-    const sub = await this.deps.store.webhookSubscriptions.findOne({ _id: id, workspaceId }).lean();
-    if (!sub) throw notFound('Webhook subscription');
-    return sub;
+    return ownRecord(this.deps.store.webhookSubscriptions, workspaceId, id, 'Webhook subscription');
   }
 
   async update(workspaceId: Types.ObjectId, id: string, changes: SubscriptionChanges): Promise<WebhookSubscriptionDoc> {

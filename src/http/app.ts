@@ -11,13 +11,8 @@ import type { ConnectChannelDeps } from '../channels/connect-channel.js';
 import type { Clock } from '../clock.js';
 import type { ContactMerger } from '../contacts/contact-merger.js';
 import type { ContactService } from '../contacts/contact-service.js';
-import type { ConversationDeleter } from '../conversations/conversation-deleter.js';
-import type { ConversationNotes } from '../conversations/conversation-notes.js';
-import type { ConversationOrganizer } from '../conversations/conversation-organizer.js';
-import type { ConversationQueries } from '../conversations/conversation-queries.js';
 import type { EscalationService } from '../conversations/escalation.js';
 import type { LabelService } from '../conversations/label-service.js';
-import type { LifecycleService } from '../conversations/lifecycle-service.js';
 import type { CsatService } from '../csat/csat-service.js';
 import type { SubscriptionService } from '../events/subscription-service.js';
 import type { WebhookReceiver } from '../ingest/webhook-receiver.js';
@@ -25,10 +20,7 @@ import type { Logger } from '../logger.js';
 import type { MediaLibrary } from '../media/media-library.js';
 import type { MessageReader } from '../messages/message-reader.js';
 import type { OutboundConversations } from '../outbound/outbound-conversations.js';
-import type { SendService } from '../outbound/send-service.js';
-import type { AssignmentService } from '../routing/assignment-service.js';
 import type { QueueService } from '../routing/queue-service.js';
-import type { ConversationRouter } from '../routing/router.js';
 import type { ApiKeyService } from '../security/api-key-service.js';
 import type { Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
@@ -42,7 +34,7 @@ import { automationRuleRoutes } from './routes/automation-rules.js';
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { channelRoutes } from './routes/channels.js';
-import { conversationRoutes } from './routes/conversations.js';
+import { conversationRoutes, type ConversationRouteDeps } from './routes/conversations.js';
 import { contactRoutes } from './routes/contacts.js';
 import { labelRoutes } from './routes/labels.js';
 import { csatRoutes } from './routes/csat.js';
@@ -61,7 +53,7 @@ import { escalationRoutes } from './routes/escalations.js';
  * (src/app) has all of it. The store is here for the API key check, the readiness probe and
  * idempotency records, never for a route's own queries.
  */
-export interface HttpServices extends ConnectChannelDeps {
+export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRouteDeps, 'idempotencyRecords'> {
   config: RateLimitConfig & ConnectChannelDeps['config'] & Pick<Config, 'MAX_BODY_BYTES' | 'OMNIGATE_ADMIN_TOKEN'>;
   logger: Logger;
   clock: Clock;
@@ -73,14 +65,6 @@ export interface HttpServices extends ConnectChannelDeps {
   apiKeyService: ApiKeyService;
   workspaceService: WorkspaceService;
   agentService: AgentService;
-  conversationQueries: ConversationQueries;
-  conversationOrganizer: ConversationOrganizer;
-  conversationNotes: ConversationNotes;
-  conversationDeleter: ConversationDeleter;
-  lifecycle: LifecycleService;
-  assignment: AssignmentService;
-  router: ConversationRouter;
-  sender: SendService;
   contactService: ContactService;
   contactMerger: ContactMerger;
   labelService: LabelService;
@@ -157,7 +141,7 @@ export function createHttpApp(ctx: HttpServices): Express {
       conversationDeleter: ctx.conversationDeleter,
       lifecycle: ctx.lifecycle,
       assignment: ctx.assignment,
-      conversationRouter: ctx.router,
+      router: ctx.router,
       sender: ctx.sender,
       idempotencyRecords: ctx.store.idempotencyRecords,
     }),

@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import type { QueueDoc } from '../store/models/queue.js';
 import type { ConversationRouter } from './router.js';
 import type { WorkspaceQueues } from './workspace-queues.js';
+import { ownRecord } from '../store/workspace-records.js';
 
 /** A queue's settable fields as the API takes them: ids as strings; null removes maxWaitSeconds or overflowQueueId. */
 export interface QueueInput {
@@ -51,9 +52,7 @@ export class QueueService {
   }
 
   async get(workspaceId: Types.ObjectId, id: string): Promise<QueueDoc> {
-    const queue = await this.deps.store.routingQueues.findOne({ _id: id, workspaceId }).lean();
-    if (!queue) throw notFound('Queue');
-    return queue;
+    return ownRecord(this.deps.store.routingQueues, workspaceId, id, 'Queue');
   }
 
   /** Conversations already waiting keep their overflow timers. */

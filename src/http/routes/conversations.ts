@@ -73,7 +73,7 @@ export interface ConversationRouteDeps {
   conversationDeleter: ConversationDeleter;
   lifecycle: LifecycleService;
   assignment: AssignmentService;
-  conversationRouter: ConversationRouter;
+  router: ConversationRouter;
   sender: SendService;
   idempotencyRecords: Store['idempotencyRecords'];
 }
@@ -86,7 +86,7 @@ const VIEW_MESSAGES = 50;
 
 export function conversationRoutes(deps: ConversationRouteDeps): Router {
   const router = Router();
-  const { conversationQueries: queries, conversationOrganizer: organizer, lifecycle, assignment, conversationRouter, idempotencyRecords } = deps;
+  const { conversationQueries: queries, conversationOrganizer: organizer, lifecycle, assignment, router: conversationRouter, idempotencyRecords } = deps;
   const withWindow = (c: ConversationDoc) => queries.withWindow(c);
 
   router.get('/conversations', async (req, res) => {
