@@ -14,7 +14,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { Logger } from '../logger.js';
 import type { SendService } from '../outbound/send-service.js';
 import type { AssignmentService } from '../routing/assignment-service.js';
-import type { ConversationRouter } from '../routing/router.js';
+import { isAgentRefusal, type ConversationRouter } from '../routing/router.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
@@ -42,7 +42,6 @@ export interface RuleRun {
 /** Everything automation changes is done as the `automation` actor, which automation then ignores. */
 const AS_AUTOMATION = { actor: 'automation' } as const;
 /** Refusals that only say "not this agent": a team assignment tries the next member. */
-const AGENT_REFUSALS = new Set(['agent_at_capacity', 'agent_unavailable']);
 /** A rule's webhook is called once, inside the events job: it must not hold the job for long. */
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -127,18 +126,11 @@ async function assignTeam(ctx: ActionDeps, c: ConversationDoc, team: string): Pr
   if (c.status === 'active' && members.some((m) => c.assigneeId?.equals(m._id))) {
     return { status: 'skipped', code: 'already_assigned', detail: { agentId: String(c.assigneeId) } };
   }
-  const available = members.filter((m) => m.status === 'available');
-  const loads = await store.agentSlots.aggregate<{ _id: Types.ObjectId; n: number }>([
-    { $match: { agentId: { $in: available.map((a) => a._id) } } },
-    { $group: { _id: '$agentId', n: { $sum: 1 } } },
-  ]);
-  const load = (id: Types.ObjectId) => loads.find((l) => l._id.equals(id))?.n ?? 0;
-  const candidates = available.filter((a) => load(a._id) < a.capacity).sort((a, b) => load(a._id) - load(b._id));
-  for (const agent of candidates) {
+  for (const agent of await ctx.router.leastBusyAvailable(members)) {
     try {
       return await assignTo(ctx, c, agent._id);
     } catch (err) {
-      if (!(err instanceof AppError && AGENT_REFUSALS.has(err.code))) throw err;
+      if (!isAgentRefusal(err)) throw err;
     }
   }
   return { status: 'refused', code: 'no_agent_available', message: `No available member of team ${team} has a free slot` };

@@ -28,8 +28,12 @@ const PULL_BATCH = 50;
 /** How many members, in the order routing tries them, are read one by one before the rest at once. */
 const FIRST_CANDIDATES = 8;
 
-/** Refusals that only say "not this agent": routing tries the next one. */
 const AGENT_REFUSALS = new Set(['agent_at_capacity', 'agent_unavailable']);
+
+/** A refusal that only says "not this agent": whoever is choosing (routing, an automation rule) tries the next one. */
+export function isAgentRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && AGENT_REFUSALS.has(err.code);
+}
 
 export interface TransferTarget {
   agentId?: string;
@@ -187,7 +191,7 @@ export class ConversationRouter {
         taken++;
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        if (AGENT_REFUSALS.has(err.code)) break;
+        if (isAgentRefusal(err)) break;
         // Someone else took this one meanwhile: on to the next.
       }
     }
@@ -274,6 +278,21 @@ export class ConversationRouter {
     return updated;
   }
 
+  /**
+   * Of `agents`, the ones available with a free slot by their load hints, least busy first: the
+   * order an automation rule's team assignment tries them in (the slot claims decide as always).
+   */
+  async leastBusyAvailable<A extends Pick<AgentDoc, '_id' | 'status' | 'capacity'>>(agents: A[]): Promise<A[]> {
+    const available = agents.filter((a) => a.status === 'available');
+    const load = await this.deps.loads.of(available.map((a) => a._id));
+    const loadOf = (id: Types.ObjectId) => load.get(String(id)) ?? 0;
+    const byId = new Map(available.map((a) => [String(a._id), a]));
+    return leastBusyFirst([...byId.values()].map((a) => a._id), loadOf).flatMap((id) => {
+      const agent = byId.get(String(id))!;
+      return loadOf(id) < agent.capacity ? [agent] : [];
+    });
+  }
+
   /** 1-based place among the queued conversations of its queue, oldest first; null unless queued. */
   async queuePosition(c: ConversationDoc): Promise<number | null> {
     if (c.status !== 'queued' || !c.queueId) return null;
@@ -312,7 +331,7 @@ export class ConversationRouter {
         // The conversation and agent as read here: assign does not read them again.
         assigned = await retryTransient(() => assignment.assign(queue.workspaceId, conversation._id, agentId, { actor, agent, conversation, heldHint: load }));
       } catch (err) {
-        if (err instanceof AppError && AGENT_REFUSALS.has(err.code)) continue;
+        if (isAgentRefusal(err)) continue;
         if (!(err instanceof AppError)) throw err;
         // Taken or changed by someone else: it no longer needs routing, and the caller gets it as it
         // is. The slot this attempt held meanwhile may have turned other routers away from the
@@ -368,13 +387,7 @@ export class ConversationRouter {
 
 /** The members in the order to try them (see ConversationRouter.candidates). */
 function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number, cursor: string | null): Types.ObjectId[] {
-  if (queue.strategy === 'least_busy') {
-    const start = randomInt(Math.max(1, members.length));
-    return members
-      .map((id, i) => ({ id, n: loadOf(id), tie: (i - start + members.length) % members.length }))
-      .sort((a, b) => a.n - b.n || a.tie - b.tie)
-      .map((m) => m.id);
-  }
+  if (queue.strategy === 'least_busy') return leastBusyFirst(members, loadOf);
   const position = new Map(queue.agentIds.map((id, i) => [String(id), i]));
   const after = cursor ? (position.get(cursor) ?? -1) : -1;
   const rank = (id: Types.ObjectId) => ((position.get(String(id)) ?? 0) - after - 1 + queue.agentIds.length) % queue.agentIds.length;
@@ -394,4 +407,16 @@ export function factsOf(c: ConversationDoc, attributes: Record<string, unknown>)
     ...(typeof language === 'string' && { language }),
     contactAttributes: attributes,
   };
+}
+
+/**
+ * Fewest held slots first; equal loads are tried from a random member on, so choosers working at
+ * once (which read the same loads) spread over the members instead of all trying the same one.
+ */
+function leastBusyFirst(members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number): Types.ObjectId[] {
+  const start = randomInt(Math.max(1, members.length));
+  return members
+    .map((id, i) => ({ id, n: loadOf(id), tie: (i - start + members.length) % members.length }))
+    .sort((a, b) => a.n - b.n || a.tie - b.tie)
+    .map(({ id }) => id);
 }
