@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
-import { enqueueDelivery } from '../src/events/dispatcher.js';
+import { enqueueDelivery } from '../src/webhooks/dispatcher.js';
 import { HelpdeskStub, signatureMatches, type HelpdeskRequest } from './support/helpdesk-stub.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
 

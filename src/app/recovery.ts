@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from './context.js';
 import type { ConversationStatus } from '../domain/conversation.js';
-import { enqueueDelivery } from '../events/dispatcher.js';
+import { enqueueDelivery } from '../webhooks/dispatcher.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../routing/assignment-service.js';
 import type { QueueDoc } from '../store/models/queue.js';

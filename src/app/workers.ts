@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from './context.js';
 import type { TimerJobData } from '../conversations/lifecycle-service.js';
-import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../events/dispatcher.js';
+import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../webhooks/dispatcher.js';
 import { reactToEvents } from './reactions.js';
 import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import { isOnlyDuplicateKeys } from '../errors.js';
-import { carriedEvent, INFRA_RETRY, type DispatchJobData } from './dispatcher.js';
+import { carriedEvent, INFRA_RETRY, type DispatchJobData } from '../webhooks/dispatcher.js';
 
 export const EVENT_TYPES = [
   'conversation.created',

@@ -14,7 +14,7 @@ import type { ContactService } from '../contacts/contact-service.js';
 import type { EscalationService } from '../conversations/escalation.js';
 import type { LabelService } from '../conversations/label-service.js';
 import type { CsatService } from '../csat/csat-service.js';
-import type { SubscriptionService } from '../events/subscription-service.js';
+import type { SubscriptionService } from '../webhooks/subscription-service.js';
 import type { WebhookReceiver } from '../ingest/webhook-receiver.js';
 import type { Logger } from '../logger.js';
 import type { MediaLibrary } from '../media/media-library.js';
@@ -43,7 +43,7 @@ import { mediaRoutes } from './routes/media.js';
 import { messageRoutes } from './routes/messages.js';
 import { queueRoutes } from './routes/queues.js';
 import { outboundConversationRoutes } from './routes/outbound-conversations.js';
-import { webhookRoutes } from './routes/webhooks.js';
+import { providerWebhookRoutes } from './routes/provider-webhooks.js';
 import { workspaceRoutes } from './routes/workspace.js';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -83,7 +83,7 @@ export function createHttpApp(ctx: HttpServices): Express {
   app.disable('x-powered-by');
   // Provider webhooks come first: they are the hot path and are not logged per request (the
   // raw_events collection is their record; failures are logged by the error handler).
-  app.use('/webhooks', webhookRoutes({ receiver: ctx.receiver, publicBaseUrl: ctx.config.PUBLIC_BASE_URL, maxBodyBytes: ctx.config.MAX_BODY_BYTES }));
+  app.use('/webhooks', providerWebhookRoutes({ receiver: ctx.receiver, publicBaseUrl: ctx.config.PUBLIC_BASE_URL, maxBodyBytes: ctx.config.MAX_BODY_BYTES }));
   // Customers' rating links: public (the token is the credential) and, like webhooks, not logged
   // per request, since their URL carries the token.
   app.use('/csat', csatRoutes({ csat: ctx.csat, idempotencyRecords: ctx.store.idempotencyRecords }));

@@ -16,7 +16,7 @@ export function redisKeys(prefix: string) {
     sendAccepted: (messageId: string, round: number) => `${prefix}:accepted:${messageId}:${round}`,
     /** Sorted set of the requests open to one webhook endpoint (src/webhooks/endpoint-slots.ts). */
     webhookSlots: (subscriptionId: string) => `${prefix}:webhook-slots:${subscriptionId}`,
-    /** Counter breaking ties between deliveries of events with the same time (src/events/dispatcher.ts). */
+    /** Counter breaking ties between deliveries of events with the same time (src/webhooks/dispatcher.ts). */
     webhookDeliverySeq: `${prefix}:webhook-delivery-seq`,
     /** The lease of the process watching one mailbox (src/ingest/pull-manager.ts). */
     pullLease: (channelId: string) => `${prefix}:pull-lease:${channelId}`,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SubscriptionService } from '../../events/subscription-service.js';
-import { MAX_REPLAY_EVENTS } from '../../events/webhook-replay.js';
+import type { SubscriptionService } from '../../webhooks/subscription-service.js';
+import { MAX_REPLAY_EVENTS } from '../../webhooks/replay.js';
 import type { Store } from '../../store/index.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';

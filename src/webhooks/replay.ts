@@ -4,7 +4,7 @@ import type { DomainEventDoc } from '../store/models/domain-event.js';
 import type { WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
 import { createDeliveries, recipientsOf, type DispatchDeps } from './dispatcher.js';
-import type { WebhookDeliverer } from './webhook-deliverer.js';
+import type { WebhookDeliverer } from './deliverer.js';
 
 /** A range replay re-sends at most this many events; a wider range is split by the caller. */
 export const MAX_REPLAY_EVENTS = 10_000;

@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { HttpReply, WebhookRequest } from '../../../connectors/contract.js';
 import type { WebhookReceiver } from '../../ingest/webhook-receiver.js';
 
-export interface WebhookRouteDeps {
+export interface ProviderWebhookRouteDeps {
   receiver: WebhookReceiver;
   /** The URL providers sign against is the public one, not the one this process sees. */
   publicBaseUrl: string;
@@ -10,7 +10,7 @@ export interface WebhookRouteDeps {
 }
 
 /** Provider webhooks: `/webhooks/<connector>/<channelId>`, read as raw bytes for the signature. */
-export function webhookRoutes(deps: WebhookRouteDeps): Router {
+export function providerWebhookRoutes(deps: ProviderWebhookRouteDeps): Router {
   const router = Router();
   const toRequest = (req: Request): WebhookRequest => ({
     url: `${deps.publicBaseUrl.replace(/\/$/, '')}${req.originalUrl}`,
