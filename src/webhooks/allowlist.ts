@@ -1,7 +1,7 @@
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { WorkspaceSettings } from '../workspaces/workspace-settings.js';
 import { assertPublicUrl, ForbiddenWebhookUrlError, isValidAllowlistEntry } from './url-guard.js';
 
 /**
@@ -17,12 +17,12 @@ export const webhookAllowedHostsSchema = z
  * public addresses always; private or loopback ones only when the operator allowlists them
  * (WEBHOOK_ALLOWED_HOSTS), and then, if the workspace has its own list
  * (`settings.webhookAllowedHosts`), only those it names: a workspace admin may narrow what the
- * operator allows, never widen it. The workspace's list is read only for a target that is not
- * public, so a delivery to a public helpdesk costs no store read.
+ * operator allows, never widen it. The workspace's list comes from the shared settings cache, and
+ * only for a target that is not public.
  */
 export class WebhookTargetGuard {
   constructor(
-    private readonly store: Store,
+    private readonly workspaceSettings: WorkspaceSettings,
     private readonly instanceHosts: string[],
   ) {}
 
@@ -35,8 +35,7 @@ export class WebhookTargetGuard {
       if (!(err instanceof ForbiddenWebhookUrlError)) throw err;
     }
     await assertPublicUrl(url, { allowlist: this.instanceHosts });
-    const workspace = await this.store.workspaces.findById(workspaceId, { 'settings.webhookAllowedHosts': 1 }).lean();
-    const own = workspace?.settings?.webhookAllowedHosts ?? [];
+    const own = (await this.workspaceSettings.of(new Types.ObjectId(String(workspaceId))))?.settings?.webhookAllowedHosts ?? [];
     if (own.length > 0) await assertPublicUrl(url, { allowlist: own });
   }
 
