@@ -54,6 +54,13 @@ describe('assertPublicUrl', () => {
     ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/hook'],
     ['IPv4-mapped metadata', 'http://[::ffff:169.254.169.254]/hook'],
     ['IPv4-mapped private, hex form', 'http://[::ffff:a00:1]/hook'],
+    ['benchmarking 198.18/15', 'http://198.18.0.1/hook'],
+    ['benchmarking 198.18/15, high end', 'http://198.19.255.254/hook'],
+    ['IETF protocol assignments 192.0.0/24', 'http://192.0.0.8/hook'],
+    ['documentation 192.0.2/24', 'http://192.0.2.1/hook'],
+    ['NAT64 64:ff9b::/96', 'http://[64:ff9b::a00:1]/hook'],
+    ['IPv6 documentation 2001:db8::/32', 'http://[2001:db8::1]/hook'],
+    ['IPv6 deprecated site-local fec0::/10', 'http://[fec0::1]/hook'],
   ])('refuses a literal %s address', async (_name, url) => {
     await forbidden(url);
   });
@@ -66,7 +73,7 @@ describe('assertPublicUrl', () => {
     ['just outside 192.168/16', 'http://192.169.0.1/hook'],
     ['public IPv6', 'https://[2606:4700:4700::1111]/hook'],
     ['IPv4-mapped public', 'http://[::ffff:8.8.8.8]/hook'],
-    ['outside fe80::/10', 'http://[fec0::1]/hook'],
+    ['global unicast 2000::/3, low end', 'http://[2000::1]/hook'],
   ])('accepts a literal %s address without DNS', async (_name, url) => {
     await expect(assertPublicUrl(url, { lookup: noDns })).resolves.toBeUndefined();
   });

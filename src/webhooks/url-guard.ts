@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /** A webhook URL the gateway will not call: not http(s), or reaching a non-public network. */
 export class ForbiddenWebhookUrlError extends Error {
@@ -11,31 +12,13 @@ export class ForbiddenWebhookUrlError extends Error {
 }
 
 /**
- * Addresses a customer-supplied URL must not reach (SSRF). BlockList also matches IPv4-mapped
- * IPv6 addresses (::ffff:10.0.0.1) against the IPv4 ranges.
+ * Whether a customer-supplied URL may reach the address (SSRF): only global unicast. ipaddr.js
+ * names every special-purpose range (private, loopback, link-local with cloud metadata at
+ * 169.254.169.254, carrier-grade NAT, benchmarking, documentation, NAT64, 6to4, Teredo, unique
+ * local, multicast, reserved) and unwraps IPv4-mapped IPv6 (::ffff:10.0.0.1) before it decides.
  */
-const NON_PUBLIC = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this network"
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, including cloud metadata at 169.254.169.254
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, including broadcast
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+function isPublicAddress(address: string): boolean {
+  return ipaddr.process(address).range() === 'unicast';
 }
 
 type Lookup = (host: string) => Promise<string[]>;
@@ -113,7 +96,7 @@ export async function assertPublicUrl(url: string, opts: { allowlist?: string[];
     const type = ipType(address);
     if (!type) throw new ForbiddenWebhookUrlError(`The webhook host ${host} resolves to ${raw}, not an IP address`);
     if (allow.addresses.check(address, type)) continue;
-    if (NON_PUBLIC.check(address, type)) {
+    if (!isPublicAddress(address)) {
       throw new ForbiddenWebhookUrlError(
         address === host
           ? `The webhook host ${host} is not a public address`
