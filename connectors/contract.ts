@@ -1,4 +1,3 @@
-import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { InboundEvent } from '../src/domain/inbound-event.js';
 import type { EmailThreadHeaders, MessageContent, SendFailureOutcome } from '../src/domain/message.js';
@@ -84,11 +83,6 @@ export interface SendResult {
 export interface FetchedMedia {
   data: Buffer;
   mimeType: string;
-}
-
-/** Shared tools a connector may use; injected so tests point them at stand-ins. */
-export interface ConnectorDeps {
-  http: AxiosInstance;
 }
 
 export interface Connector<Settings = Record<string, unknown>, Secrets = Record<string, string>> {

@@ -21,7 +21,7 @@ import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
 type MessageEvent = Extract<InboundEvent, { kind: 'message' }>;
 type EchoEvent = Extract<InboundEvent, { kind: 'echo' }>;
 
-export const MEDIA_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } } as const;
+const MEDIA_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } } as const;
 
 /**
  * Stores one inbound message: contact, the open conversation, the message (unique on channel +

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
 import type { WorkspaceSettings } from '../workspaces/workspace-settings.js';
-import { assertPublicUrl, ForbiddenWebhookUrlError, isValidAllowlistEntry } from './url-guard.js';
+import { assertPublicUrl, ForbiddenWebhookUrlError, isValidAllowlistEntry, systemLookup, type Lookup } from './url-guard.js';
 
 /**
  * A workspace's `webhookAllowedHosts`: hostnames, IP addresses or CIDRs; among the private
@@ -28,15 +28,17 @@ export class WebhookTargetGuard {
 
   /** Throws ForbiddenWebhookUrlError for a target the workspace may not reach; DNS errors propagate. */
   async assertAllowed(workspaceId: Types.ObjectId | string, url: string): Promise<void> {
+    // The name is resolved once, however many of the lists below it is checked against.
+    const lookup = resolvedOnce();
     try {
-      await assertPublicUrl(url);
+      await assertPublicUrl(url, { lookup });
       return;
     } catch (err) {
       if (!(err instanceof ForbiddenWebhookUrlError)) throw err;
     }
-    await assertPublicUrl(url, { allowlist: this.instanceHosts });
+    await assertPublicUrl(url, { allowlist: this.instanceHosts, lookup });
     const own = (await this.workspaceSettings.of(new Types.ObjectId(String(workspaceId))))?.settings?.webhookAllowedHosts ?? [];
-    if (own.length > 0) await assertPublicUrl(url, { allowlist: own });
+    if (own.length > 0) await assertPublicUrl(url, { allowlist: own, lookup });
   }
 
   /**
@@ -48,4 +50,13 @@ export class WebhookTargetGuard {
       throw badRequest('webhook_url_forbidden', err.message);
     });
   }
+}
+
+/** The system resolver, asked at most once per host for the checks of one URL. */
+function resolvedOnce(): Lookup {
+  const answers = new Map<string, Promise<string[]>>();
+  return (host) => {
+    if (!answers.has(host)) answers.set(host, systemLookup(host));
+    return answers.get(host)!;
+  };
 }

@@ -21,9 +21,9 @@ function isPublicAddress(address: string): boolean {
   return ipaddr.process(address).range() === 'unicast';
 }
 
-type Lookup = (host: string) => Promise<string[]>;
+export type Lookup = (host: string) => Promise<string[]>;
 
-const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address);
+export const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address);
 
 /** Lower case, no IPv6 brackets, no trailing root dot: the form both sides compare in. */
 function normalizeHost(host: string): string {

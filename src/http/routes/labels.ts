@@ -29,7 +29,7 @@ export const labelResponse = z.object({
   updatedAt: z.iso.datetime(),
 });
 
-export function labelToApi(l: LabelDoc) {
+function labelToApi(l: LabelDoc) {
   return { id: String(l._id), name: l.name, color: l.color, description: l.description ?? null, createdAt: l.createdAt.toISOString(), updatedAt: l.updatedAt.toISOString() };
 }
 
