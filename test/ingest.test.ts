@@ -134,7 +134,6 @@ describe('ingestion guarantees', () => {
     expect(message.providerTimestamp?.toISOString()).toBe(sentAt.toISOString());
     const conversation = await h.ctx.store.conversations.findById(message.conversationId).lean();
     expect(conversation?.lastInboundAt?.toISOString()).toBe(sentAt.toISOString());
-    expect(conversation?.windowExpiresAt?.toISOString()).toBe('2026-01-16T09:30:00.000Z');
     const contact = await h.ctx.store.contacts.findById(message.contactId).lean();
     expect(contact).toMatchObject({ name: 'Ana', phone: '15550000001' });
   });

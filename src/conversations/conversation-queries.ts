@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { ConversationPriority, ConversationStatus } from '../domain/conversation.js';
 import { replyWindow } from '../domain/send-policy.js';
 import { notFound } from '../errors.js';
-import { windowRuleOf } from '../outbound/policy-check.js';
+import { windowRuleOf } from '../channels/window-rule.js';
 import { conversationToApi } from '../representation/public-records.js';
 import { conversationMatch } from '../search/text-search.js';
 import type { Store } from '../store/index.js';

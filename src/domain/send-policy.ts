@@ -29,7 +29,7 @@ export interface ReplyWindow {
   tags?: AllowedTag[];
 }
 
-export function windowEnd(lastInboundAt: Date, hours: number): Date {
+function windowEnd(lastInboundAt: Date, hours: number): Date {
   return new Date(lastInboundAt.getTime() + hours * 3_600_000);
 }
 

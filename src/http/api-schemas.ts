@@ -70,7 +70,6 @@ export const conversationResponse = z.object({
   previousConversationId: id.nullable(),
   lastInboundAt: optionalTime,
   lastCustomerMessageAt: optionalTime,
-  windowExpiresAt: optionalTime,
   lastMessageAt: optionalTime,
   reply: replyWindowResponse.optional(),
   createdAt: optionalTime,

@@ -8,7 +8,7 @@ import { refreshUnread } from '../conversations/unread.js';
 import { isOpen } from '../domain/conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
-import { windowEnd } from '../domain/send-policy.js';
+import { windowRuleOf } from '../channels/window-rule.js';
 import { insertOrFindWinner } from '../store/claim.js';
 import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, messageToApi } from '../representation/public-records.js';
@@ -203,7 +203,7 @@ export class MessageIngest {
   }
 
   /**
-   * Moves the conversation's activity and window to the message, forward only (an older message
+   * Moves the conversation's activity and window (its last inbound time: replyWindow derives the rest) to the message, forward only (an older message
    * delivered late never shortens them) and, when this job's insert of a
    * customer message landed, counts it unread in the same write: a concurrent duplicate that lost
    * the insert leaves the count to the winner, and a job that crashed before this write is healed
@@ -211,9 +211,8 @@ export class MessageIngest {
    */
   private async moveConversation(channel: ResolvedChannel, message: MessageDoc, conversation: ConversationDoc, inserted: boolean) {
     const at = message.providerTimestamp ?? message.createdAt;
-    const rule = channel.connector.capabilities.window;
     const fromCustomer = message.type !== 'system';
-    const opensWindow = rule !== null && fromCustomer;
+    const opensWindow = fromCustomer && windowRuleOf(channel.connector, channel.doc.settings) !== null;
     const unread = fromCustomer && inserted;
     const moved = await this.store.conversations
       .findOneAndUpdate(
@@ -222,7 +221,7 @@ export class MessageIngest {
           $max: {
             lastMessageAt: at,
             ...(fromCustomer && { lastCustomerMessageAt: at }),
-            ...(opensWindow && { lastInboundAt: at, windowExpiresAt: windowEnd(at, rule.hours) }),
+            ...(opensWindow && { lastInboundAt: at }),
           },
           // A new timer generation: the inactivity timers scheduled before this message are stale.
           ...(fromCustomer && { $inc: { lifecycleVersion: 1, ...(unread && { unreadCount: 1 }) } }),

@@ -1,16 +1,11 @@
-import type { Connector } from '../../connectors/contract.js';
 import type { ResolvedChannel } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
 import type { MessageContent } from '../domain/message.js';
 import { decideSend, type SendRefusal, type SenderKind } from '../domain/send-policy.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
-import type { MessageTag, WindowRule } from '../domain/channel.js';
-
-/** The window rule of one channel: the connector's per-channel rule, or its capabilities'. */
-export function windowRuleOf(connector: Connector, settings: Record<string, unknown>): WindowRule | null {
-  return connector.windowRuleOf ? connector.windowRuleOf({ settings }) : connector.capabilities.window;
-}
+import type { MessageTag } from '../domain/channel.js';
+import { windowRuleOf } from '../channels/window-rule.js';
 
 export interface OutgoingIntent {
   content: MessageContent;

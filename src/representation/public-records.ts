@@ -37,7 +37,6 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     previousConversationId: c.previousConversationId ? String(c.previousConversationId) : null,
     lastInboundAt: iso(c.lastInboundAt),
     lastCustomerMessageAt: iso(c.lastCustomerMessageAt),
-    windowExpiresAt: iso(c.windowExpiresAt),
     lastMessageAt: iso(c.lastMessageAt),
     ...(window && {
       reply: {

@@ -32,7 +32,6 @@ export interface ConversationDoc {
   lastInboundAt?: Date;
   /** The contact's last message on any channel, windowed or not; inactivity timers count from it. */
   lastCustomerMessageAt?: Date;
-  windowExpiresAt?: Date;
   /** Email: the thread's subject; replies go out as "Re: <subject>". */
   subject?: string;
   /** The ended conversation a customer's reply came back to (that one stays ended). */
@@ -85,7 +84,6 @@ export const conversationSchema = new Schema<ConversationDoc>({
   firstProviderKey: String,
   lastInboundAt: Date,
   lastCustomerMessageAt: Date,
-  windowExpiresAt: Date,
   subject: String,
   previousConversationId: Schema.Types.ObjectId,
   lastMessageAt: Date,
