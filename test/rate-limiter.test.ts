@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RateLimiter } from '../src/outbound/rate-limiter.js';
+import { RateLimiter } from '../src/redis/rate-limiter.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `og-test-${randomBytes(4).toString('hex')}`;

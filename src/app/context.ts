@@ -23,7 +23,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
 import { MediaLibrary } from '../media/media-library.js';
 import { StatusUpdater } from '../messages/status-updater.js';
-import { RateLimiter } from '../outbound/rate-limiter.js';
+import { RateLimiter } from '../redis/rate-limiter.js';
 import { redisKeys } from '../redis/keys.js';
 import { RealtimePublisher } from '../realtime/publisher.js';
 import type { RealtimeDeps } from '../realtime/connection.js';

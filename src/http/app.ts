@@ -25,7 +25,7 @@ import type { ApiKeyService } from '../security/api-key-service.js';
 import type { Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { authenticate } from './auth.js';
-import { rateLimitPerKey, type RateLimitConfig } from './rate-limit.js';
+import { rateLimitPerKey, type RateLimitConfig } from './api-key-rate-limit.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';

@@ -11,7 +11,7 @@ import type { StatusUpdater } from '../messages/status-updater.js';
 import type { Store } from '../store/index.js';
 import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
 import type { TemplateRegistry } from '../templates/template-registry.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from '../redis/rate-limiter.js';
 import { checkSend } from './policy-check.js';
 import { senderKindOf, type SendJobData } from './send-service.js';
 import { redisKeys } from '../redis/keys.js';

@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
 import { errorHandler } from '../src/http/errors.js';
-import { rateLimitPerKey } from '../src/http/rate-limit.js';
+import { rateLimitPerKey } from '../src/http/api-key-rate-limit.js';
 import { createWhatsAppWorkspace, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 
 // 30 a minute: one every 2 s, so the requests of one test step never earn a new one.

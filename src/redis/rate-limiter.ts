@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { redisKeys } from '../redis/keys.js';
-import { withScripts } from '../redis/scripts.js';
+import { redisKeys } from './keys.js';
+import { withScripts } from './scripts.js';
 
 export interface RateDecision {
   allowed: boolean;

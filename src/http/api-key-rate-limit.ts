@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 import { AppError } from '../errors.js';
-import { RateLimiter } from '../outbound/rate-limiter.js';
+import { RateLimiter } from '../redis/rate-limiter.js';
 import { authOf } from './auth.js';
 
 export type RateLimitConfig = Pick<Config, 'API_RATE_LIMIT_PER_MINUTE' | 'API_RATE_LIMIT_BURST' | 'API_RATE_LIMIT_OVERRIDES' | 'QUEUE_PREFIX'>;
