@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
 import { reactToEvents } from '../src/app/reactions.js';
-import { RealtimePublisher } from '../src/realtime/publisher.js';
+import { LiveFeedPublisher } from '../src/live-feed/publisher.js';
 import { CLOSE_TOO_SLOW } from '../src/realtime/connection.js';
 import { CLOSE_GOING_AWAY } from '../src/realtime/server.js';
 import type { DomainEventDoc } from '../src/store/models/domain-event.js';
@@ -173,7 +173,7 @@ describe('realtime over WebSocket', () => {
   it('has neither gaps nor duplicates at the seam when events keep coming during the replay', async () => {
     const fixture = await createWhatsAppWorkspace(a);
     const publish = (i: number) =>
-      a.ctx.realtime.publish({
+      a.ctx.liveFeed.publish({
         _id: `conversation_updated-seam-${i}`,
         workspaceId: new Types.ObjectId(fixture.workspaceId),
         type: 'conversation.updated',
@@ -205,7 +205,7 @@ describe('realtime over WebSocket', () => {
     expect(event).not.toBeNull();
 
     await reactToEvents(a.ctx, [event!]);
-    expect(await b.ctx.realtime.publish(event!)).toBeNull();
+    expect(await b.ctx.liveFeed.publish(event!)).toBeNull();
     const typist = await connect(a, { key: wa.key });
     await sentinel(typist, client, received.conversationId);
     expect(client.events().filter((f) => f.type === 'message.received' && f.data.message.providerMessageId === 'wamid.RT20')).toHaveLength(1);
@@ -242,7 +242,7 @@ describe('realtime over WebSocket', () => {
     expect(feeds).toHaveLength(2);
     for (const id of feeds) await a.ctx.redis.client('KILL', 'ID', id!);
     // Published while the subscribers reconnect: pub/sub does not keep it for them.
-    const id = await a.ctx.realtime.publish({
+    const id = await a.ctx.liveFeed.publish({
       _id: 'conversation_updated-while-away',
       workspaceId: new Types.ObjectId(wa.workspaceId),
       type: 'conversation.updated',
@@ -271,7 +271,7 @@ describe('realtime over WebSocket', () => {
 
   it('says the replay is incomplete when the cursor is older than what is kept', async () => {
     const fixture = await createWhatsAppWorkspace(a);
-    const publisher = new RealtimePublisher({ redis: a.ctx.redis, store: a.ctx.store, keyPrefix: a.ctx.config.QUEUE_PREFIX, replayLength: 10 });
+    const publisher = new LiveFeedPublisher({ redis: a.ctx.redis, store: a.ctx.store, keyPrefix: a.ctx.config.QUEUE_PREFIX, replayLength: 10 });
     const workspaceId = new Types.ObjectId(fixture.workspaceId);
     const published: string[] = [];
     for (let i = 0; i < 120; i++) {
@@ -329,7 +329,7 @@ describe('realtime connections', () => {
       // The sleeper stops reading from the network: what the server sends piles up on its side.
       const socket = (sleeper.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
       socket.pause();
-      const publisher = new RealtimePublisher({ redis: c.ctx.redis, store: c.ctx.store, keyPrefix: c.ctx.config.QUEUE_PREFIX, replayLength: 10 });
+      const publisher = new LiveFeedPublisher({ redis: c.ctx.redis, store: c.ctx.store, keyPrefix: c.ctx.config.QUEUE_PREFIX, replayLength: 10 });
       const big = 'x'.repeat(16 * 1024);
       let published = 0;
       while (c.realtime.size > 1 && published < 5000) {

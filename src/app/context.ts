@@ -25,7 +25,7 @@ import { MediaLibrary } from '../media/media-library.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../redis/rate-limiter.js';
 import { redisKeys } from '../redis/keys.js';
-import { RealtimePublisher } from '../realtime/publisher.js';
+import { LiveFeedPublisher } from '../live-feed/publisher.js';
 import type { RealtimeDeps } from '../realtime/connection.js';
 import { AssignmentService } from '../routing/assignment-service.js';
 import { LoadHints } from '../routing/load-hints.js';
@@ -89,7 +89,7 @@ export interface AppContext {
   router: ConversationRouter;
   conversationDeleter: ConversationDeleter;
   contactMerger: ContactMerger;
-  realtime: RealtimePublisher;
+  liveFeed: LiveFeedPublisher;
   analytics: AnalyticsService;
   csat: CsatService;
   /** Per-process copies of rarely changed records, invalidated across processes. */
@@ -225,7 +225,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     outboundConversations: new OutboundConversations({ store, channels, templates, clock, sender }),
     conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
-    realtime: new RealtimePublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
+    liveFeed: new LiveFeedPublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
     analytics: new AnalyticsService({ store, clock }),
     csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL, workspaceSettings }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
@@ -268,5 +268,5 @@ function connectorEnvironmentOf(config: Config, logger: Logger): ConnectorEnviro
 
 /** What the WebSocket endpoint needs of the process (src/realtime/server.ts). */
 export function realtimeDepsOf(ctx: AppContext): RealtimeDeps {
-  return { store: ctx.store, redis: ctx.redis, clock: ctx.clock, logger: ctx.logger, keyPrefix: ctx.config.QUEUE_PREFIX, realtime: ctx.realtime };
+  return { store: ctx.store, redis: ctx.redis, clock: ctx.clock, logger: ctx.logger, keyPrefix: ctx.config.QUEUE_PREFIX, liveFeed: ctx.liveFeed };
 }

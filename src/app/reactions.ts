@@ -34,6 +34,6 @@ async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { que
   if (event.type === 'conversation.status_changed' && event.data.to === 'resolved') await ctx.csat.requestAfterResolution(event);
   // Real-time clients, after routing so a new conversation's queue subscribers see it.
   const queueId = routed?.queueId ? String(routed.queueId) : known.queueId;
-  await ctx.realtime.publish(event, { ...(queueId && { queueId }) });
+  await ctx.liveFeed.publish(event, { ...(queueId && { queueId }) });
   return routed?.queueId ? String(routed.queueId) : undefined;
 }

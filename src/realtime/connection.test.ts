@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../security/api-key.js';
 import { RealtimeConnection, type ConnectionDeps } from './connection.js';
-import { compareEventIds, type FeedItem } from './entry.js';
-import type { FeedListener } from './feed.js';
+import { compareEventIds, type FeedItem } from '../live-feed/entry.js';
+import type { FeedListener } from '../live-feed/subscriber.js';
 
 /**
  * A stream that grows while it is being read: every read first publishes the next pending

@@ -4,11 +4,11 @@ import { WebSocket, type RawData } from 'ws';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
-import type { RealtimePublisher } from './publisher.js';
+import type { LiveFeedPublisher } from '../live-feed/publisher.js';
 import type { AuthContext } from '../security/api-key.js';
-import { compareEventIds, realtimeKeys, toFrame, type FeedItem } from './entry.js';
-import type { RealtimeFeed } from './feed.js';
-import type { ReplayReader } from './replay.js';
+import { compareEventIds, realtimeKeys, toFrame, type FeedItem } from '../live-feed/entry.js';
+import type { LiveFeedSubscriber } from '../live-feed/subscriber.js';
+import type { ReplayReader } from '../live-feed/replay.js';
 import { clientMessage, MAX_SUBSCRIPTIONS, Subscriptions, type ClientMessage, type SubscriptionTarget } from './subscriptions.js';
 
 /** What the WebSocket endpoint reads and writes besides its own feed. */
@@ -19,12 +19,12 @@ export interface RealtimeDeps {
   logger: Logger;
   /** QUEUE_PREFIX: the Redis keys of the feed start with it. */
   keyPrefix: string;
-  realtime: RealtimePublisher;
+  liveFeed: LiveFeedPublisher;
 }
 
 export interface ConnectionDeps {
   ctx: RealtimeDeps;
-  feed: RealtimeFeed;
+  feed: LiveFeedSubscriber;
   replay: ReplayReader;
   /** Bytes a client may leave unread before it is closed as too slow. */
   maxBufferedBytes: number;
@@ -210,7 +210,7 @@ export class RealtimeConnection {
       const agent = await store.agents.findOne({ workspaceId, apiKeyId: this.auth.keyId }, { _id: 1 }).lean();
       this.agentId = agent ? String(agent._id) : null;
     }
-    await this.deps.ctx.realtime.publishTyping(this.workspaceId, {
+    await this.deps.ctx.liveFeed.publishTyping(this.workspaceId, {
       type: 'typing',
       occurredAt: clock.now().toISOString(),
       conversationId,

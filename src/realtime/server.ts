@@ -5,9 +5,9 @@ import { AppError, badRequest, notFound, unauthorized } from '../errors.js';
 import { verifyApiKey } from '../security/api-key.js';
 import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
 import { RealtimeConnection, type RealtimeDeps } from './connection.js';
-import { isEventId } from './entry.js';
-import { RealtimeFeed } from './feed.js';
-import { ReplayReader } from './replay.js';
+import { isEventId } from '../live-feed/entry.js';
+import { LiveFeedSubscriber } from '../live-feed/subscriber.js';
+import { ReplayReader } from '../live-feed/replay.js';
 import { subscriptionTarget, type SubscriptionTarget } from './subscriptions.js';
 
 export const REALTIME_PATH = '/v1/realtime';
@@ -36,7 +36,7 @@ export class RealtimeServer {
     handleProtocols: (offered) => (offered.has(REALTIME_PROTOCOL) ? REALTIME_PROTOCOL : false),
   });
   private readonly connections = new Set<RealtimeConnection>();
-  private readonly feed: RealtimeFeed;
+  private readonly feed: LiveFeedSubscriber;
   private readonly replay: ReplayReader;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
@@ -46,7 +46,7 @@ export class RealtimeServer {
     private readonly server: Server,
     private readonly options: RealtimeOptions = {},
   ) {
-    this.feed = new RealtimeFeed(ctx.redis, ctx.keyPrefix, ctx.logger, () => {
+    this.feed = new LiveFeedSubscriber(ctx.redis, ctx.keyPrefix, ctx.logger, () => {
       for (const connection of this.connections) connection.resync().catch((err: unknown) => this.failed(connection, err));
     });
     this.replay = new ReplayReader(ctx.redis);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeedEntry } from './entry.js';
+import type { FeedEntry } from '../live-feed/entry.js';
 
 /** More than an agent's screen needs; bounds what one connection can make this process hold. */
 export const MAX_SUBSCRIPTIONS = 500;

@@ -9,7 +9,7 @@ export type FeedListener = (item: FeedItem) => void;
  * connection (a subscribed connection can do nothing else), subscribed to a workspace's channel
  * while at least one of its clients is connected here.
  */
-export class RealtimeFeed {
+export class LiveFeedSubscriber {
   private readonly subscriber: Redis;
   private readonly listeners = new Map<string, Set<FeedListener>>();
   private connectedBefore = false;

@@ -13,7 +13,7 @@ const SEEN_TTL_SECONDS = 24 * 60 * 60;
  * Puts domain events about conversations on the real-time feed, from the events worker of
  * whichever process handled them; every gateway process delivers them to its own clients.
  */
-export class RealtimePublisher {
+export class LiveFeedPublisher {
   constructor(private readonly deps: { redis: Redis; store: Store; keyPrefix: string; replayLength?: number }) {
     withScripts(deps.redis);
   }
