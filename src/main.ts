@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { closeContext, createContext, realtimeDepsOf } from './app/context.js';
 import { createHttpApp } from './http/app.js';
 import { recoverPendingWork } from './app/recovery.js';
-import { startWorkers, stopWorkers } from './app/workers.js';
+import { startWorkers } from './app/workers.js';
 import { createLogger } from './logger.js';
 import { attachRealtime, type RealtimeServer } from './realtime/server.js';
 
@@ -28,8 +28,8 @@ async function main(): Promise<void> {
     });
     realtime = attachRealtime(realtimeDepsOf(ctx), server);
   }
-  const workers = config.OMNIGATE_ROLE !== 'api' ? startWorkers(ctx) : [];
-  if (workers.length > 0) {
+  const workers = config.OMNIGATE_ROLE !== 'api' ? startWorkers(ctx) : undefined;
+  if (workers) {
     await recoverPendingWork(ctx);
     await ctx.pull.startAll();
   }
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await realtime?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await ctx.pull.stopAll();
-    await stopWorkers(workers);
+    await workers?.stop();
     await closeContext(ctx);
     logger.info('stopped');
     process.exit(0);

@@ -1,5 +1,6 @@
 import axios from 'axios';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectFailFast } from '../redis/connections.js';
 import type { Config } from '../../config/schema.js';
 import { ConnectorRegistry, type ConnectorEnvironment } from '../../connectors/registry.js';
 import { AnalyticsService } from '../analytics/analytics-service.js';
@@ -128,9 +129,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const store = await connectStore(config.MONGODB_URI, clock);
   await ensureIndexes(store);
-  // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  // Fails fast while Redis is away (requests answer 503); workers get their own waiting connection.
+  const redis = await connectFailFast(config.REDIS_URL, logger);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
   const cache = new SharedCache({ redis, channel: redisKeys(config.QUEUE_PREFIX).cacheInvalidations, ttlMs: CACHE_TTL_MS, logger });
   await cache.start();

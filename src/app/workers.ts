@@ -7,16 +7,28 @@ import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from '../jobs/queues.js';
 import { RECOVERY_SWEEP, requeueStaleWork } from './recovery.js';
+import { connectForWorkers, isConnectionError } from '../redis/connections.js';
+
+/** The process's workers and the connection they share. */
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Lets running jobs finish (up to the shutdown timeout), then closes. */
+  stop(): Promise<void>;
+}
 
 /** Starts one BullMQ worker per queue; each processor is a thin call into its service. */
-export function startWorkers(ctx: AppContext): Worker[] {
+export function startWorkers(ctx: AppContext): RunningWorkers {
   const { config, logger, queues } = ctx;
-  const connection = ctx.redis;
+  // Workers wait through a Redis outage and carry on; the services they call fail fast and the job is retried.
+  const connection = connectForWorkers(config.REDIS_URL);
   const prefix = config.QUEUE_PREFIX;
   const make = <T>(name: string, concurrency: number, fn: (job: Job<T>, token?: string) => Promise<void>) => {
     const worker = new Worker<T>(name, fn, { connection, prefix, concurrency });
     worker.on('failed', (job, err) => logger.error({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err }, 'job failed'));
-    worker.on('error', (err) => logger.error({ queue: name, err }, 'worker error'));
+    // A lost connection is one line from the process's own connection (src/redis/connections.ts), not one per worker and attempt.
+    worker.on('error', (err) => {
+      if (!isConnectionError(err)) logger.error({ queue: name, err }, 'worker error');
+    });
     return worker;
   };
 
@@ -47,10 +59,12 @@ export function startWorkers(ctx: AppContext): Worker[] {
   // The minute's sweep of stale work (scheduled by recoverPendingWork) runs in whichever worker takes it.
   ctx.lifecycle.delegateTimers(RECOVERY_SWEEP, () => requeueStaleWork(ctx));
   const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));
-  return [inbound, send, media, events, webhooks, timers];
-}
-
-/** Lets running jobs finish (up to the shutdown timeout), then closes. */
-export async function stopWorkers(workers: Worker[]): Promise<void> {
-  await Promise.all(workers.map((w) => w.close()));
+  const workers = [inbound, send, media, events, webhooks, timers];
+  return {
+    workers,
+    async stop() {
+      await Promise.all(workers.map((w) => w.close()));
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
 }

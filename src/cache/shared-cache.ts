@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { WAIT_FOR_REDIS } from '../redis/connections.js';
 
 /**
  * Records that rarely change but are read for every message or event (a workspace's settings,
@@ -24,7 +25,7 @@ export class SharedCache {
 
   /** Starts listening for other processes' invalidations; resolves once subscribed. */
   async start(): Promise<void> {
-    const subscriber = this.deps.redis.duplicate();
+    const subscriber = this.deps.redis.duplicate(WAIT_FOR_REDIS);
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, key: string) => this.forget(key));
     // Notices sent while we were away are lost: start over from the store.

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../clock.js';
-import type { Queues } from '../jobs/queues.js';
+import { addOrLeaveToSweep, type Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import { isOnlyDuplicateKeys } from '../errors.js';
 import { carriedEvent, INFRA_RETRY, type DispatchJobData } from '../webhooks/dispatcher.js';
@@ -82,7 +82,7 @@ export class Outbox {
     } catch (err) {
       if (!isOnlyDuplicateKeys(err)) throw err;
     }
-    await this.schedule([{ eventIds: docs.map((doc) => doc._id), events: docs.map(carriedEvent) }]);
+    await addOrLeaveToSweep(() => this.schedule([{ eventIds: docs.map((doc) => doc._id), events: docs.map(carriedEvent) }]));
     return docs.map((doc) => doc._id);
   }
 

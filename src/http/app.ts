@@ -78,6 +78,21 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
   analytics: AnalyticsService;
 }
 
+/** A load balancer asks often and must hear "not ready" quickly, never wait on a dead connection. */
+const READINESS_TIMEOUT_MS = 800;
+
+/** Whether `ping` succeeds within `ms`. */
+async function answersWithin(ms: number, ping: Promise<unknown> | undefined): Promise<boolean> {
+  if (!ping) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([ping.then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createHttpApp(ctx: HttpServices): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -104,8 +119,8 @@ export function createHttpApp(ctx: HttpServices): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const [mongo, redis] = await Promise.all([
-      ctx.store.connection.db?.admin().ping().then(() => true, () => false) ?? false,
-      ctx.redis.ping().then(() => true, () => false),
+      answersWithin(READINESS_TIMEOUT_MS, ctx.store.connection.db?.admin().ping()),
+      answersWithin(READINESS_TIMEOUT_MS, ctx.redis.ping()),
     ]);
     res.status(mongo && redis ? 200 : 503).json({ status: mongo && redis ? 'ready' : 'not_ready', mongo, redis });
   });

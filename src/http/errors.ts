@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isConnectionError } from '../redis/connections.js';
 
 export const notFoundHandler: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'route_not_found', message: `No route for ${req.method} ${req.path}` } });
@@ -41,5 +42,14 @@ function toResponse(err: unknown): { status: number; body: { error: Record<strin
   if (bodyParserType !== undefined && (err as { status?: number }).status === 415) {
     return { status: 415, body: { error: { code: 'unsupported_media_type', message: 'Unsupported content encoding or type' } } };
   }
+  if (isUnreachable(err)) {
+    return { status: 503, body: { error: { code: 'service_unavailable', message: 'The store or the queue is unreachable; retry later' } } };
+  }
   return { status: 500, body: { error: { code: 'internal_error', message: 'Something went wrong on our side' } } };
+}
+
+/** Redis or MongoDB out of reach: a passing state the caller should retry through, not our bug. */
+function isUnreachable(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return isConnectionError(err) || (typeof name === 'string' && /^Mongo(NetworkError|NetworkTimeoutError|ServerSelectionError|NotConnectedError|TopologyClosedError)$/.test(name));
 }

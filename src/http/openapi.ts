@@ -235,7 +235,9 @@ delivery_pending, subscription_disabled, merge_in_progress, already_rated; 413 p
 refusals (window_closed, template_required, template_not_found, template_not_approved,
 template_invalid, unsupported_content), provider_refused (details.providerCode) and
 operation-specific codes named in each operation; 429 rate_limited; 500 internal_error;
-502 provider_error (a provider call failed; details.providerCode).
+502 provider_error (a provider call failed; details.providerCode); 503 service_unavailable (the
+store or the queue is unreachable for a moment; retry). A message or change accepted while the
+queue is away is kept and queued by the recovery sweep within a minute of its return.
 
 Real-time events are not an HTTP operation: open a WebSocket to \`/v1/realtime\` with an API key
 (\`Authorization: Bearer\`, \`X-API-Key\`, the subprotocols \`omnigate.v1\` + \`bearer.<key>\`,
@@ -267,6 +269,7 @@ export function buildOpenApiDocument(serverUrl: string) {
         responses: {
           ...Object.fromEntries(Object.entries(op.responses).map(([code, spec]) => [code, responseObject(code, spec)])),
           ...(isKeyed(op) && { '429': RATE_LIMITED }),
+          ...(!op.responses['503'] && { '503': responseObject('503', 'service_unavailable: the store or the queue is unreachable; retry later') }),
         },
         security: isKeyed(op) ? [{ bearerKey: [] }, { apiKeyHeader: [] }] : op.auth === 'adminToken' ? [{ adminToken: [] }] : [],
       };

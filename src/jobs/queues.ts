@@ -1,4 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Logger } from '../logger.js';
+import { isConnectionError } from '../redis/connections.js';
 
 /** Every queue of the gateway. Job ids are deterministic so re-adding a job is harmless. */
 export const QUEUE_NAMES = {
@@ -25,8 +27,15 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = (name: string) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+export function createQueues(connection: ConnectionOptions, prefix: string, logger: Logger): Queues {
+  const make = (name: string) => {
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    // A lost connection is logged once by its owner (src/redis/connections.ts), not per queue and attempt.
+    queue.on('error', (err) => {
+      if (!isConnectionError(err)) logger.error({ queue: name, err }, 'queue error');
+    });
+    return queue;
+  };
   return {
     inbound: make(QUEUE_NAMES.inbound),
     send: make(QUEUE_NAMES.send),
@@ -39,4 +48,17 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+/**
+ * Queues work whose record the store already holds. While Redis is unreachable the add is left to
+ * the recovery sweep (src/app/recovery.ts), which queues such records within a minute of Redis
+ * being back, so the caller's change stands and is answered as done; other failures are thrown.
+ */
+export async function addOrLeaveToSweep(add: () => Promise<unknown>): Promise<void> {
+  try {
+    await add();
+  } catch (err) {
+    if (!isConnectionError(err)) throw err;
+  }
 }

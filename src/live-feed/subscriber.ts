@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { isConnectionError, WAIT_FOR_REDIS } from '../redis/connections.js';
 import { realtimeKeys, type FeedItem } from './entry.js';
 
 export type FeedListener = (item: FeedItem) => void;
@@ -24,9 +25,11 @@ export class LiveFeedSubscriber {
     private readonly logger: Logger,
     onResync: () => void,
   ) {
-    this.subscriber = redis.duplicate({ connectionName: `${keyPrefix}:realtime-feed` });
+    this.subscriber = redis.duplicate({ ...WAIT_FOR_REDIS, connectionName: `${keyPrefix}:realtime-feed` });
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
-    this.subscriber.on('error', (err) => logger.warn({ err }, 'realtime subscriber error'));
+    this.subscriber.on('error', (err) => {
+      if (!isConnectionError(err)) logger.warn({ err }, 'realtime subscriber error');
+    });
     this.subscriber.on('ready', () => {
       if (this.connectedBefore) {
         this.resubscribed().then(onResync, (err: unknown) => logger.warn({ err }, 'realtime resubscription failed; waiting for the next connection'));

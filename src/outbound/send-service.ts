@@ -5,7 +5,7 @@ import type { SenderKind } from '../domain/send-policy.js';
 import { ENDED_STATUSES } from '../domain/conversation.js';
 import { isMediaContent, type MessageContent } from '../domain/message.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
-import type { Queues } from '../jobs/queues.js';
+import { addOrLeaveToSweep, type Queues } from '../jobs/queues.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
@@ -75,7 +75,7 @@ export class SendService {
       sendRound: 1,
     });
     if (content.type !== 'reaction') await this.markFirstResponse(conversation._id);
-    await this.enqueue(message._id, 1);
+    await addOrLeaveToSweep(() => this.enqueue(message._id, 1));
     return message.toObject();
   }
 
@@ -116,7 +116,7 @@ export class SendService {
       await releaseClaim(store.messageTransitions, step);
       throw refused();
     }
-    await this.enqueue(retried._id, retried.sendRound);
+    await addOrLeaveToSweep(() => this.enqueue(retried._id, retried.sendRound));
     return retried;
   }
 

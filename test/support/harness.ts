@@ -1,13 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Worker } from 'bullmq';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { closeContext, createContext, realtimeDepsOf, type AppContext, type ContextOptions } from '../../src/app/context.js';
 import { ManualClock } from './manual-clock.js';
 import { createHttpApp } from '../../src/http/app.js';
-import { startWorkers, stopWorkers } from '../../src/app/workers.js';
+import { startWorkers } from '../../src/app/workers.js';
 import { createLogger } from '../../src/logger.js';
 import { attachRealtime, type RealtimeOptions, type RealtimeServer } from '../../src/realtime/server.js';
 import { openApiValidator } from './openapi-validator.js';
@@ -64,7 +63,7 @@ export async function startHarness(
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const realtime = attachRealtime(realtimeDepsOf(ctx), server, opts.realtime);
-  const workers: Worker[] = opts.workers === false ? [] : startWorkers(ctx);
+  const workers = opts.workers === false ? undefined : startWorkers(ctx);
   if (opts.workers !== false) await ctx.pull.startAll();
   return {
     ctx,
@@ -96,7 +95,7 @@ export async function startHarness(
       await realtime.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ctx.pull.stopAll();
-      await stopWorkers(workers);
+      await workers?.stop();
       await Promise.all(Object.values(ctx.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
       // The realtime streams have no expiry: a test's are removed with it.
       const realtimeKeys = await ctx.redis.keys(`${config.QUEUE_PREFIX}:realtime:*`);

@@ -1,0 +1,66 @@
+import { once } from 'node:events';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+/**
+ * The two kinds of Redis connection of BullMQ's production guide. While Redis is away, work
+ * done for a caller must fail at once (an API request answers 503, a provider retries its
+ * webhook), and workers must wait and carry on when it is back. Either way, reconnecting is
+ * quiet: one log line when the connection is lost and one when it is back, never one per attempt.
+ */
+
+/** Between reconnection attempts: growing from 1 s to 20 s (BullMQ's own default). */
+const retryStrategy = (times: number) => Math.max(Math.min(Math.exp(times), 20_000), 1000);
+
+/** Commands for callers: refused at once while disconnected, one retry for a command in flight. */
+const FAIL_FAST: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy };
+
+/** Workers' blocking commands wait through a reconnection (BullMQ requires it). */
+export const WAIT_FOR_REDIS: RedisOptions = { enableOfflineQueue: true, maxRetriesPerRequest: null, retryStrategy };
+
+/**
+ * The connection for commands done on a caller's behalf (API requests, queue adds, caches), ready
+ * before it is returned: a command sent while it is not ready would be refused.
+ */
+export async function connectFailFast(url: string, logger: Logger): Promise<Redis> {
+  const redis = quiet(new Redis(url, FAIL_FAST));
+  logStateChanges(redis, logger);
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  return redis;
+}
+
+/** The connection workers share (BullMQ duplicates it for each worker's blocking reads). */
+export function connectForWorkers(url: string): Redis {
+  return quiet(new Redis(url, WAIT_FOR_REDIS));
+}
+
+/** A connection's errors are the state changes logStateChanges reports; without a listener ioredis prints each one. */
+export function quiet(redis: Redis): Redis {
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** The errors of a connection going away or coming back, as ioredis and BullMQ report them. */
+export function isConnectionError(err: unknown): boolean {
+  const { code, message, name } = (err ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/.test(code)) return true;
+  if (name === 'MaxRetriesPerRequestError') return true;
+  return typeof message === 'string' && /Connection is closed|Stream isn't writeable|connect ECONNREFUSED/.test(message);
+}
+
+/** One line when the connection is lost, one when it is back. */
+function logStateChanges(redis: Redis, logger: Logger): void {
+  let lostAt: number | undefined;
+  let connectedOnce = false;
+  redis.on('ready', () => {
+    if (lostAt !== undefined) logger.info({ downForMs: Date.now() - lostAt }, 'Redis connection back');
+    lostAt = undefined;
+    connectedOnce = true;
+  });
+  // 'reconnecting', not 'close': a connection closed on purpose (shutdown) does not reconnect.
+  redis.on('reconnecting', () => {
+    if (!connectedOnce || lostAt !== undefined) return;
+    lostAt = Date.now();
+    logger.warn('Redis connection lost');
+  });
+}
