@@ -4,15 +4,18 @@ import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type W
 import { enqueueDelivery } from '../src/webhooks/dispatcher.js';
 import { HelpdeskStub, signatureMatches, type HelpdeskRequest } from './support/helpdesk-stub.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
+import { systemLookup } from '../src/webhooks/url-guard.js';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
 
 let h: Harness;
 const stubs: HelpdeskStub[] = [];
+/** Answers the webhook guard gets for a name, one per lookup, before the system resolver's. */
+const dnsAnswers = new Map<string, string[][]>();
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ context: { webhookLookup: async (host) => dnsAnswers.get(host)?.shift() ?? systemLookup(host) } });
 });
 afterAll(async () => {
   await Promise.all(stubs.map((s) => s.stop().catch(() => undefined)));
@@ -258,6 +261,28 @@ describe('webhook delivery', () => {
     expect(d.state).toBe('pending');
     expect(d.attempts[0]).toMatchObject({ status: 302, outcome: 'retry' });
     expect(stub.requests.map((r) => r.path)).toEqual(['/hooks']);
+  });
+
+  it('refuses at connect time a name rebound to a refused address after the check: the attempt fails for good, the helpdesk never hears of it', async () => {
+    const ws = await createWhatsAppWorkspace(h);
+    // The operator allows loopback; this workspace narrows that away.
+    expect((await h.api('PATCH', '/v1/workspace/settings', { key: ws.key, body: { webhookAllowedHosts: ['10.20.30.0/24'] } })).status).toBe(200);
+    const stub = await helpdesk();
+    // Public for the subscription's check and the delivery's, loopback (where the stub is) when the request connects.
+    dnsAnswers.set('localhost', [['93.184.215.14'], ['93.184.215.14'], ['127.0.0.1']]);
+    const res = await h.api('POST', '/v1/webhook-subscriptions', { key: ws.key, body: { url: stub.url().replace('127.0.0.1', 'localhost'), events: ['message.received'] } });
+    expect(res.status).toBe(201);
+    await inbound(ws, 'wamid.REBIND1', '15550450001');
+    const [d] = await eventually(async () => {
+      const ds = await deliveriesOf(res.body.id);
+      return ds[0]?.state === 'failed' ? ds : null;
+    });
+    expect(d!.attempts).toEqual([
+      expect.objectContaining({ outcome: 'failed', error: 'The webhook host localhost resolves to 127.0.0.1, which is not a public address (at connect time)' }),
+    ]);
+    expect(d!.nextAttemptAt).toBeUndefined();
+    expect(dnsAnswers.get('localhost')).toEqual([]);
+    expect(stub.requests).toEqual([]);
   });
 
   it('disables an endpoint answering 410 and tells the other subscriptions', async () => {

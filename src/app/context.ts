@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { Outbox } from '../events/outbox.js';
 import { WebhookDeliverer } from '../webhooks/deliverer.js';
 import { WebhookTargetGuard } from '../webhooks/allowlist.js';
+import type { Lookup } from '../webhooks/url-guard.js';
 import { EndpointSlots } from '../webhooks/endpoint-slots.js';
 import { InboundProcessor } from '../ingest/inbound-processor.js';
 import { MessageIngest } from '../ingest/message-ingest.js';
@@ -122,6 +123,8 @@ export interface ContextOptions {
   connectorEnvironment?: ConnectorEnvironment;
   /** Hosts webhook deliveries may reach even though they are private (tests, on-premise helpdesks). */
   webhookAllowedHosts?: string[];
+  /** The resolver the webhook address guard checks names with (tests); the system's by default. */
+  webhookLookup?: Lookup;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -156,7 +159,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
   const assignment = new AssignmentService({ store, lifecycle, loads, clock, logger });
-  const webhookTargets = new WebhookTargetGuard(workspaceSettings, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS);
+  const webhookTargets = new WebhookTargetGuard(workspaceSettings, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS, options.webhookLookup);
   const subscriptions = createActiveSubscriptions(store, cache);
   const workspaceQueues = createWorkspaceQueues(store, cache);
   const cursors = new RoundRobinCursors(redis, config.QUEUE_PREFIX);

@@ -148,7 +148,7 @@ async function reply(ctx: ActionDeps, run: RuleRun, content: MessageContent): Pr
  */
 async function callWebhook(ctx: ActionDeps, run: RuleRun, url: string): Promise<ActionOutcome> {
   const { rule, event } = run;
-  await ctx.webhookTargets.assertAllowed(rule.workspaceId, url);
+  const agents = await ctx.webhookTargets.agentsFor(rule.workspaceId, url);
   const body = JSON.stringify({
     type: event.type,
     timestamp: event.occurredAt.toISOString(),
@@ -160,6 +160,7 @@ async function callWebhook(ctx: ActionDeps, run: RuleRun, url: string): Promise<
     body,
     secrets: [ctx.secretBox.open<string>(rule.webhookSecret)],
     http,
+    agents,
     timeoutMs: WEBHOOK_TIMEOUT_MS,
     now: () => ctx.clock.now().getTime(),
   });

@@ -39,7 +39,7 @@ export interface WebhookDelivererDeps {
   slots: EndpointSlots;
   /** Told when a subscription is disabled, so every process's fan-out stops sending it events. */
   subscriptions: ActiveSubscriptions;
-  /** The instance-wide allowlist (WEBHOOK_ALLOWED_HOSTS); workspaces add their own. */
+  /** The private-address guard: checks a target before each attempt and again as it connects. */
   targets: WebhookTargetGuard;
   disableAfterDays: number;
 }
@@ -115,11 +115,12 @@ export class WebhookDeliverer {
   private async send(subscription: WebhookSubscriptionDoc, eventId: string, body: string): Promise<DeliveryAttemptResult> {
     const started = performance.now();
     try {
-      await this.deps.targets.assertAllowed(subscription.workspaceId, subscription.url);
+      const agents = await this.deps.targets.agentsFor(subscription.workspaceId, subscription.url);
       const secrets = signingSecrets(this.deps.secretBox, subscription, this.deps.clock.now());
-      return await deliverWebhook({ url: subscription.url, eventId, body, secrets, http: this.deps.http });
+      return await deliverWebhook({ url: subscription.url, eventId, body, secrets, http: this.deps.http, agents });
     } catch (err) {
-      // A forbidden target will stay forbidden; anything else (a DNS failure) may pass later.
+      // A forbidden target, at the check or at connect time, will stay forbidden; anything else
+      // (a DNS failure) may pass later.
       const outcome = err instanceof ForbiddenWebhookUrlError ? 'failed' : 'retry';
       return { outcome, latencyMs: Math.round(performance.now() - started), error: (err as Error).message };
     }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ interface Received {
 const NOW_MS = 1_750_000_000_500;
 const secret = generateWebhookSecret();
 const http = axios.create({ proxy: false });
+// Plain agents: the guard's are tested in connect-guard.test.ts.
+const agents = { http: new HttpAgent(), https: new HttpsAgent() };
 let received: Received[] = [];
 let server: Server;
 let base: string;
@@ -95,7 +98,7 @@ beforeEach(() => {
 const BODY = '{"type":"conversation.created","timestamp":"2025-06-15T15:06:40.000Z","data":{"text":"olá ✓"}}\n';
 
 function deliver(path: string, overrides: Partial<Parameters<typeof deliverWebhook>[0]> = {}) {
-  return deliverWebhook({ url: `${base}${path}`, eventId: 'conversation.created-abc123', body: BODY, secrets: [secret], http, now: () => NOW_MS, ...overrides });
+  return deliverWebhook({ url: `${base}${path}`, eventId: 'conversation.created-abc123', body: BODY, secrets: [secret], http, agents, now: () => NOW_MS, ...overrides });
 }
 
 describe('deliverWebhook', () => {

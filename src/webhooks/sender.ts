@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { isAxiosError, type AxiosInstance } from 'axios';
+import type { GuardedAgents } from './connect-guard.js';
 import { signWebhook } from './signature.js';
+import { ForbiddenWebhookUrlError } from './url-guard.js';
 
 export interface DeliveryAttemptResult {
   /**
@@ -25,8 +27,11 @@ const BODY_BYTES = 16 * 1024;
 const THROTTLE_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
- * One signed POST of an already-serialized event. Never throws: every HTTP or network result
- * becomes an outcome. `now` (epoch ms) stamps `webhook-timestamp` and dates `Retry-After`.
+ * One signed POST of an already-serialized event, through the guard's `agents`
+ * (WebhookTargetGuard.agentsFor). Every HTTP or network result becomes an outcome; the one throw
+ * is the guard's ForbiddenWebhookUrlError when it refuses the address at connect time, so the
+ * caller treats it as the refusal it already handles before the request. `now` (epoch ms)
+ * stamps `webhook-timestamp` and dates `Retry-After`.
  */
 export async function deliverWebhook(opts: {
   url: string;
@@ -34,6 +39,7 @@ export async function deliverWebhook(opts: {
   body: string;
   secrets: string[];
   http: AxiosInstance;
+  agents: GuardedAgents;
   timeoutMs?: number;
   now?: () => number;
 }): Promise<DeliveryAttemptResult> {
@@ -68,7 +74,12 @@ export async function deliverWebhook(opts: {
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signature,
       },
+      // Only the checked URL is called: a 3xx is an answer, never followed.
       maxRedirects: 0,
+      // Direct, never through an environment proxy, so the guard vets the address connected to.
+      proxy: false,
+      httpAgent: opts.agents.http,
+      httpsAgent: opts.agents.https,
       validateStatus: () => true,
       timeout: timeoutMs,
       signal: deadline,
@@ -83,6 +94,7 @@ export async function deliverWebhook(opts: {
     const retryAfterMs = THROTTLE_STATUSES.has(status) ? parseRetryAfter(response.headers['retry-after'], now()) : undefined;
     return retryAfterMs === undefined ? { outcome: 'retry', ...result } : { outcome: 'retry', ...result, retryAfterMs };
   } catch (err) {
+    if (isAxiosError(err) && err.cause instanceof ForbiddenWebhookUrlError) throw err.cause;
     return { outcome: 'retry', latencyMs: latency(), error: describeFailure(err, deadline.aborted, timeoutMs) };
   }
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ForbiddenWebhookUrlError, assertPublicUrl, isValidAllowlistEntry } from './url-guard.js';
+import { ForbiddenWebhookUrlError, assertPublicHost, isValidAllowlistEntry, webhookHostOf } from './url-guard.js';
+
+/** The check of a URL as the guard makes it: its host, then the host's addresses. */
+const assertPublicUrl = async (url: string, opts?: Parameters<typeof assertPublicHost>[1]) => assertPublicHost(webhookHostOf(url), opts);
 
 /** A resolver from a fixed table, recording what it was asked. */
 function fakeDns(table: Record<string, string[]>) {
@@ -27,7 +30,7 @@ async function forbidden(url: string, opts: Parameters<typeof assertPublicUrl>[1
   return err as ForbiddenWebhookUrlError;
 }
 
-describe('assertPublicUrl', () => {
+describe('webhookHostOf and assertPublicHost', () => {
   it.each([
     ['loopback', 'http://127.0.0.1/hook'],
     ['loopback, elsewhere in 127/8', 'https://127.255.0.9:8443/hook'],

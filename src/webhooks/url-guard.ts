@@ -67,15 +67,8 @@ export function isValidAllowlistEntry(entry: string): boolean {
   }
 }
 
-/**
- * Throws ForbiddenWebhookUrlError unless `url` is http(s) and its host, a literal IP or every
- * address it resolves to, is public. Allowlisted hostnames skip the check; allowlisted addresses
- * or CIDRs pass it. DNS errors from `lookup` propagate as they are.
- *
- * The HTTP client resolves the name again when it connects, so this does not stop DNS
- * rebinding on its own; pin the address in the client's agent for that.
- */
-export async function assertPublicUrl(url: string, opts: { allowlist?: string[]; lookup?: Lookup } = {}): Promise<void> {
+/** The host of an http(s) URL, in the form the checks compare; ForbiddenWebhookUrlError for any other URL. */
+export function webhookHostOf(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -85,7 +78,16 @@ export async function assertPublicUrl(url: string, opts: { allowlist?: string[];
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ForbiddenWebhookUrlError(`The webhook URL must be http or https, not ${parsed.protocol.replace(/:$/, '')}`);
   }
-  const host = normalizeHost(parsed.hostname);
+  return normalizeHost(parsed.hostname);
+}
+
+/**
+ * Throws ForbiddenWebhookUrlError unless `host`, a literal IP or every address `lookup` gives
+ * for it, is public. Allowlisted hostnames skip the check; allowlisted addresses or CIDRs pass
+ * it. DNS errors from `lookup` propagate as they are.
+ */
+export async function assertPublicHost(rawHost: string, opts: { allowlist?: string[]; lookup?: Lookup } = {}): Promise<void> {
+  const host = normalizeHost(rawHost);
   const allow = parseAllowlist(opts.allowlist ?? []);
   if (allow.hosts.has(host)) return;
 
