@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { timerJobId } from '../src/conversations/lifecycle-service.js';
+import { timerJobId } from '../src/conversations/conversation-timers.js';
 import { addWhatsAppChannel, newPhoneNumber, postWhatsAppWebhook, receiveText } from './support/customer.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';

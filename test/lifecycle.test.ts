@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
-import { timerJobId } from '../src/conversations/lifecycle-service.js';
+import { timerJobId } from '../src/conversations/conversation-timers.js';
 import type { ConversationStatus } from '../src/domain/conversation.js';
 import type { TimerKind } from '../src/domain/lifecycle.js';
 import { newPhoneNumber, receiveText } from './support/customer.js';

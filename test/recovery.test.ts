@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
-import { timerJobId } from '../src/conversations/lifecycle-service.js';
+import { timerJobId } from '../src/conversations/conversation-timers.js';
 import { recoverPendingWork, RECOVERY_SWEEP } from '../src/app/recovery.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';

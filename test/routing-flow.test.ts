@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { timerJobId } from '../src/conversations/lifecycle-service.js';
+import { timerJobId } from '../src/conversations/conversation-timers.js';
 import type { TimerKind } from '../src/domain/lifecycle.js';
 import { recoverPendingWork } from '../src/app/recovery.js';
+import { runTimer } from '../src/app/timers.js';
 import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../src/routing/assignment-service.js';
 import { OVERFLOW_TIMER, overflowJobId } from '../src/routing/overflow.js';
 import { newPhoneNumber, receiveText } from './support/customer.js';
@@ -97,7 +98,7 @@ describe('queue overflow', () => {
     const id = await w.conversation({ tags: ['s'] });
     const job = await overflowJob(id);
     expect((await w.api('POST', `/v1/conversations/${id}/assign`, { agentId: agent })).status).toBe(200);
-    await h.ctx.router.overflow(job!.data);
+    await h.ctx.transfers.overflow(job!.data);
     expect(await w.stored(id)).toMatchObject({ status: 'active', transfers: [] });
   });
 
@@ -310,7 +311,7 @@ describe('agent status and slot reconciliation', () => {
     await h.ctx.store.agentSlots.create({ _id: `${agent}:0`, workspaceId: w.workspaceId, agentId: agent, conversationId: new Types.ObjectId(), at: h.clock.now() });
     h.clock.advance(5 * 60_000);
     // What the scheduler's job does when it comes round.
-    await h.ctx.lifecycle.fireTimer({ kind: RECONCILE_TIMER });
+    await runTimer(h.ctx, { kind: RECONCILE_TIMER });
     expect(await h.ctx.store.agentSlots.exists({ _id: `${agent}:0` })).toBeNull();
   });
 });

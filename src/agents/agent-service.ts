@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import type { AgentRole, AgentStatus } from '../domain/agent.js';
 import type { ApiKeyRole } from '../domain/api-key.js';
 import { conflict, forbidden, notFound, unlessTaken, unprocessable } from '../errors.js';
-import type { ConversationRouter } from '../routing/router.js';
+import type { AgentPresence } from '../routing/presence.js';
 import type { WorkspaceQueues } from '../routing/workspace-queues.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
@@ -33,7 +33,7 @@ export interface AgentWithLoad {
  * hands on what its queues say to redistribute.
  */
 export class AgentService {
-  constructor(private readonly deps: { store: Store; router: ConversationRouter; workspaceQueues: WorkspaceQueues }) {}
+  constructor(private readonly deps: { store: Store; presence: AgentPresence; workspaceQueues: WorkspaceQueues }) {}
 
   async create(workspaceId: Types.ObjectId, input: Omit<AgentInput, 'apiKeyId'> & { name: string; email: string; apiKeyId?: string }): Promise<AgentDoc> {
     if (input.apiKeyId) await this.checkKey(workspaceId, input.apiKeyId);
@@ -55,7 +55,7 @@ export class AgentService {
    * A lowered capacity takes effect for new assignments; held conversations stay (see AssignmentService).
    */
   async update(workspaceId: Types.ObjectId, id: string, input: AgentInput, caller: { keyId: Types.ObjectId; role: ApiKeyRole }): Promise<AgentWithLoad> {
-    const { store, router } = this.deps;
+    const { store, presence } = this.deps;
     const agent = await this.find(workspaceId, id);
     const own = agent.apiKeyId?.equals(caller.keyId) === true;
     if (caller.role !== 'admin' && !(own && Object.keys(input).every((k) => k === 'status'))) {
@@ -69,9 +69,7 @@ export class AgentService {
     };
     const updated = await unlessTaken(() => store.agents.findOneAndUpdate({ _id: id, workspaceId }, update, { returnDocument: 'after', runValidators: true }).lean(), agentExists);
     if (!updated) throw notFound('Agent');
-    // Routing follows the new status: work waiting in the agent's queues, or work it leaves.
-    if (updated.status !== agent.status && updated.status === 'available') await router.agentAvailable(workspaceId, updated._id);
-    if (updated.status !== agent.status && updated.status === 'offline') await router.agentOffline(workspaceId, updated._id);
+    await presence.statusChanged(workspaceId, updated._id, agent.status, updated.status);
     return { agent: updated, load: await this.held(updated._id) };
   }
 

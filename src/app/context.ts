@@ -7,6 +7,8 @@ import { AnalyticsService } from '../analytics/analytics-service.js';
 import { ChannelService } from '../channels/channel-service.js';
 import { CsatService } from '../csat/csat-service.js';
 import { LifecycleService } from '../conversations/lifecycle-service.js';
+import { ConversationTimers } from '../conversations/conversation-timers.js';
+import { TransitionEffects } from '../conversations/transition-effects.js';
 import { ConversationDeleter } from '../conversations/conversation-deleter.js';
 import { ContactMerger } from '../contacts/contact-merger.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -31,7 +33,11 @@ import { LiveFeedPublisher } from '../live-feed/publisher.js';
 import type { RealtimeDeps } from '../realtime/connection.js';
 import { AssignmentService } from '../routing/assignment-service.js';
 import { LoadHints } from '../routing/load-hints.js';
-import { ConversationRouter } from '../routing/router.js';
+import { ConversationRouter } from '../routing/conversation-router.js';
+import { OverflowTimers } from '../routing/overflow-timers.js';
+import { ConversationTransfers } from '../routing/transfers.js';
+import { AgentPresence } from '../routing/presence.js';
+import { QueuePosition } from '../routing/queue-position.js';
 import { SendService } from '../outbound/send-service.js';
 import { SendWorker } from '../outbound/send-worker.js';
 import { SecretBox } from '../security/secret-box.js';
@@ -87,8 +93,12 @@ export interface AppContext {
   webhookDeliverer: WebhookDeliverer;
   webhookTargets: WebhookTargetGuard;
   lifecycle: LifecycleService;
+  conversationTimers: ConversationTimers;
   assignment: AssignmentService;
   router: ConversationRouter;
+  overflowTimers: OverflowTimers;
+  transfers: ConversationTransfers;
+  queuePosition: QueuePosition;
   conversationDeleter: ConversationDeleter;
   contactMerger: ContactMerger;
   liveFeed: LiveFeedPublisher;
@@ -144,7 +154,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const outbox = new Outbox(store, queues, clock, logger);
   const templates = new TemplateRegistry(store, outbox);
   const statuses = new StatusUpdater(store, outbox, clock);
-  // Built before the lifecycle service, which sends the auto-resolve closing message through it.
+  // Built before the transition effects, which send the auto-resolve closing message through it.
   const sender = new SendService({
     store,
     queues,
@@ -155,7 +165,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sendBackoffMs: config.SEND_BACKOFF_MS,
   });
   const loads = new LoadHints(redis, config.QUEUE_PREFIX);
-  const lifecycle = new LifecycleService({ store, queues, outbox, clock, connectors, logger, sender, loads, workspaceSettings });
+  const conversationTimers = new ConversationTimers({ queues, clock, logger, workspaceSettings });
+  const effects = new TransitionEffects({ store, loads, sender, logger, workspaceSettings });
+  const lifecycle = new LifecycleService({ store, outbox, clock, connectors, workspaceSettings, timers: conversationTimers, effects });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
   const assignment = new AssignmentService({ store, lifecycle, loads, clock, logger });
@@ -163,7 +175,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const subscriptions = createActiveSubscriptions(store, cache);
   const workspaceQueues = createWorkspaceQueues(store, cache);
   const cursors = new RoundRobinCursors(redis, config.QUEUE_PREFIX);
-  const router = new ConversationRouter({ store, assignment, lifecycle, loads, cursors, workspaceQueues, queues, outbox, clock, logger });
+  const overflowTimers = new OverflowTimers({ queues, clock });
+  const router = new ConversationRouter({ store, assignment, loads, cursors, workspaceQueues, overflowTimers, clock });
+  const transfers = new ConversationTransfers({ store, assignment, router, outbox, clock, logger });
   const rules = createEnabledRules(store, cache);
   const webhookDeliverer = new WebhookDeliverer({
     store,
@@ -199,10 +213,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
     statuses,
     recorder,
     lifecycle,
+    conversationTimers,
     assignment,
     router,
+    overflowTimers,
+    transfers,
+    queuePosition: new QueuePosition({ store }),
     queueService: new QueueService({ store, router, workspaceQueues }),
-    agentService: new AgentService({ store, router, workspaceQueues }),
+    agentService: new AgentService({ store, presence: new AgentPresence({ store, assignment, router, workspaceQueues }), workspaceQueues }),
     subscriptionService: new SubscriptionService({
       store,
       queues,
@@ -227,7 +245,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     workspaceService: new WorkspaceService({ store, workspaceSettings }),
     escalationService: new EscalationService({ store, outbox }),
     outboundConversations: new OutboundConversations({ store, channels, templates, clock, sender }),
-    conversationDeleter: new ConversationDeleter({ store, outbox, timers: lifecycle }),
+    conversationDeleter: new ConversationDeleter({ store, outbox, timers: conversationTimers }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
     liveFeed: new LiveFeedPublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
     analytics: new AnalyticsService({ store, clock }),

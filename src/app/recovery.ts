@@ -68,8 +68,8 @@ export async function recoverPendingWork(ctx: AppContext): Promise<StaleWork & {
     return routingQueues.get(String(id)) ?? null;
   };
   for await (const c of ctx.store.conversations.find({ status: { $in: TIMED } }).lean().cursor()) {
-    await ctx.lifecycle.scheduleTimers(c);
-    if (c.status === 'queued' && c.queueId) await ctx.router.scheduleOverflow(c, await queueOf(c.queueId));
+    await ctx.conversationTimers.schedule(c);
+    if (c.status === 'queued' && c.queueId) await ctx.overflowTimers.schedule(c, await queueOf(c.queueId));
     timers++;
   }
   if (slots > 0 || timers > 0) ctx.logger.info({ slots, timers }, 'recovered slots and timers');

@@ -1,12 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from './context.js';
-import type { TimerJobData } from '../conversations/lifecycle-service.js';
 import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../webhooks/dispatcher.js';
 import { reactToEvents } from './reactions.js';
 import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from '../jobs/queues.js';
-import { RECOVERY_SWEEP, requeueStaleWork } from './recovery.js';
+import { runTimer, type TimersJobData } from './timers.js';
 import { connectForWorkers, isConnectionError } from '../redis/connections.js';
 
 /** The process's workers and the connection they share. */
@@ -56,9 +55,7 @@ export function startWorkers(ctx: AppContext): RunningWorkers {
     await reactToEvents(ctx, dispatched);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));
-  // The minute's sweep of stale work (scheduled by recoverPendingWork) runs in whichever worker takes it.
-  ctx.lifecycle.delegateTimers(RECOVERY_SWEEP, () => requeueStaleWork(ctx));
-  const timers = make<TimerJobData>(QUEUE_NAMES.timers, 8, (job) => ctx.lifecycle.fireTimer(job.data));
+  const timers = make<TimersJobData>(QUEUE_NAMES.timers, 8, (job) => runTimer(ctx, job.data));
   const workers = [inbound, send, media, events, webhooks, timers];
   return {
     workers,

@@ -14,7 +14,8 @@ import type { Outbox } from '../events/outbox.js';
 import type { Logger } from '../logger.js';
 import type { SendService } from '../outbound/send-service.js';
 import type { AssignmentService } from '../routing/assignment-service.js';
-import { isAgentRefusal, type ConversationRouter } from '../routing/router.js';
+import { isAgentRefusal, type ConversationRouter } from '../routing/conversation-router.js';
+import type { ConversationTransfers } from '../routing/transfers.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { WebhookTargetGuard } from '../webhooks/allowlist.js';
@@ -24,6 +25,7 @@ export interface ActionDeps {
   outbox: Outbox;
   assignment: AssignmentService;
   router: ConversationRouter;
+  transfers: ConversationTransfers;
   sender: SendService;
   secretBox: SecretBox;
   clock: Clock;
@@ -71,7 +73,7 @@ async function perform(ctx: ActionDeps, run: RuleRun, action: AutomationAction):
     case 'assign_team':
       return assignTeam(ctx, await current(ctx, run), action.team);
     case 'assign_queue': {
-      const moved = await ctx.router.transfer(workspaceId, conversationId, { queueId: action.queueId }, AS_AUTOMATION);
+      const moved = await ctx.transfers.transfer(workspaceId, conversationId, { queueId: action.queueId }, AS_AUTOMATION);
       return applied({ queueId: action.queueId, assigneeId: moved.assigneeId ? String(moved.assigneeId) : null });
     }
     case 'add_tag':
@@ -112,7 +114,7 @@ async function assignTo(ctx: ActionDeps, c: ConversationDoc, agentId: Types.Obje
   const assigned =
     c.status === 'queued'
       ? await ctx.assignment.assign(c.workspaceId, c._id, agentId, AS_AUTOMATION)
-      : await ctx.router.transfer(c.workspaceId, c._id, { agentId: String(agentId) }, AS_AUTOMATION);
+      : await ctx.transfers.transfer(c.workspaceId, c._id, { agentId: String(agentId) }, AS_AUTOMATION);
   return applied({ agentId: String(assigned.assigneeId ?? agentId) });
 }
 

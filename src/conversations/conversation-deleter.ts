@@ -5,7 +5,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
-import type { LifecycleService } from './lifecycle-service.js';
+import type { ConversationTimers } from './conversation-timers.js';
 
 /** Messages are removed this many at a time, so a long conversation never sits in memory whole. */
 const BATCH = 200;
@@ -25,7 +25,7 @@ export interface DeletionResult {
  * children go, and the conversation record itself goes last.
  */
 export class ConversationDeleter {
-  constructor(private readonly deps: { store: Store; outbox: Outbox; timers: Pick<LifecycleService, 'cancelTimer'> }) {}
+  constructor(private readonly deps: { store: Store; outbox: Outbox; timers: Pick<ConversationTimers, 'cancel'> }) {}
 
   async delete(workspaceId: Types.ObjectId, conversationId: string): Promise<DeletionResult> {
     const { store, outbox } = this.deps;
@@ -33,7 +33,7 @@ export class ConversationDeleter {
     if (!conversation) throw notFound('Conversation');
     await store.conversations.updateOne({ _id: conversation._id }, { $set: { archived: true }, $unset: { openThread: '' } });
     // A timer that escapes (running now) finds the conversation gone and does nothing.
-    await this.deps.timers.cancelTimer(String(conversation._id));
+    await this.deps.timers.cancel(String(conversation._id));
     if (conversation.assignedSlot) await store.agentSlots.deleteOne({ _id: conversation.assignedSlot, conversationId: conversation._id });
     const removed = await this.deleteMessages(conversation);
     await store.conversationTransitions.deleteMany({ conversationId: conversation._id });

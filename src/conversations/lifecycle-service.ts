@@ -2,30 +2,18 @@ import type { Types } from 'mongoose';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Clock } from '../clock.js';
 import { isOpen, openThreadKey, type ConversationStatus } from '../domain/conversation.js';
-import {
-  allowedFrom,
-  onCustomerMessage,
-  TIMER_KINDS,
-  timerFor,
-  timerTarget,
-  transition,
-  type LifecycleSettings,
-  type TimerKind,
-  type TransitionError,
-} from '../domain/lifecycle.js';
+import { allowedFrom, onCustomerMessage, timerTarget, transition, type LifecycleSettings, type TransitionError } from '../domain/lifecycle.js';
 import { AppError, conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
 import type { NewEvent, Outbox } from '../events/outbox.js';
 import { conversationToApi } from '../representation/public-records.js';
-import type { Queues } from '../jobs/queues.js';
-import type { Logger } from '../logger.js';
-import type { SendService } from '../outbound/send-service.js';
-import type { LoadHints } from '../routing/load-hints.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import { lifecycleSettingsOf } from '../store/models/workspace.js';
 import type { WorkspaceSettings } from '../workspaces/workspace-settings.js';
+import type { ConversationTimers, TimerJobData } from './conversation-timers.js';
 import { emailThreadKey } from './thread-conversation.js';
+import type { TransitionEffects } from './transition-effects.js';
 
 /**
  * Who made a change. `routing` is the router assigning on its own (new or re-queued work, a
@@ -53,31 +41,6 @@ export interface ChangeStatusOptions {
 /** Ending states give the agent's slot back; the assignee stays as who handled the conversation. */
 const ENDED: readonly ConversationStatus[] = ['resolved', 'closed', 'abandoned'];
 
-export interface TimerJobData {
-  conversationId: string;
-  workspaceId: string;
-  kind: TimerKind;
-  /** The conversation's lifecycleVersion when the timer was scheduled. */
-  version: number;
-}
-
-/** A job another service keeps on the `timers` queue (queue overflow, slot reconciliation): handed to it by kind. */
-export interface DelegatedTimerData {
-  kind: string;
-}
-type TimerHandler = (data: never) => Promise<unknown>;
-
-/** Sends the closing message (src/outbound/send-service.ts); only its send is needed here. */
-export type ClosingSender = Pick<SendService, 'send'>;
-
-/** What became of the workspace's closing message when the auto-resolve timer resolved a conversation. */
-export type ClosingOutcome = { sent: true; messageId: string } | { sent: false; code: string; message: string };
-
-/** Job ids never contain ':' (BullMQ uses it in its keys). */
-export const timerJobId = (conversationId: string, kind: TimerKind, version: number) => `timer-${conversationId}-${kind}-${version}`;
-/** The one slot a conversation's timer lives in (its BullMQ deduplication id). */
-const timerSlotOf = (conversationId: string) => `timer-${conversationId}`;
-
 function toAppError(error: TransitionError): AppError {
   switch (error.code) {
     case 'invalid_transition':
@@ -95,36 +58,23 @@ function toAppError(error: TransitionError): AppError {
 /**
  * Applies the lifecycle state machine (src/domain/lifecycle.ts) to stored conversations. Each
  * change is one conditional update on the status it was computed from, so of two concurrent
- * changes only one wins; it then emits `conversation.status_changed` and replaces the timers.
+ * changes only one wins; its effects follow (TransitionEffects), then it emits
+ * `conversation.status_changed` and replaces the timer (ConversationTimers).
  */
 export class LifecycleService {
-  private readonly delegated = new Map<string, TimerHandler>();
-
   constructor(
     private readonly deps: {
       store: Store;
-      queues: Queues;
       outbox: Outbox;
       clock: Clock;
       connectors: ConnectorRegistry;
-      logger: Logger;
-      /** Sends the workspace's closing message when the auto-resolve timer resolves. */
-      sender: ClosingSender;
-      /** Routing's load hints, told when a change frees a slot. */
-      loads: LoadHints;
       workspaceSettings: WorkspaceSettings;
+      timers: ConversationTimers;
+      effects: TransitionEffects;
     },
   ) {}
 
-  /**
-   * Jobs of `kind` on the `timers` queue go to `handler` (the timers worker hands every job of the
-   * queue to fireTimer). Their services register here when they are built.
-   */
-  delegateTimers<T extends DelegatedTimerData>(kind: string, handler: (data: T) => Promise<unknown>): void {
-    this.delegated.set(kind, handler as TimerHandler);
-  }
-
-  async settingsOf(workspaceId: Types.ObjectId): Promise<LifecycleSettings> {
+  private async settingsOf(workspaceId: Types.ObjectId): Promise<LifecycleSettings> {
     return lifecycleSettingsOf(await this.deps.workspaceSettings.of(workspaceId));
   }
 
@@ -166,7 +116,7 @@ export class LifecycleService {
         return (await this.deps.store.conversations.findById(conversation._id).lean()) ?? conversation;
       }
     }
-    await this.scheduleTimers(conversation, settings);
+    await this.deps.timers.schedule(conversation, settings);
     return conversation;
   }
 
@@ -185,14 +135,8 @@ export class LifecycleService {
     }
   }
 
-  /** A due timer: does nothing unless the conversation is still at the version it was set for. */
-  async fireTimer(data: TimerJobData | DelegatedTimerData): Promise<void> {
-    const handler = this.delegated.get(data.kind);
-    if (handler) {
-      await handler(data as never);
-      return;
-    }
-    if (!isTimerData(data)) throw new Error(`no handler for timer jobs of kind ${data.kind}`);
+  /** A due timer (ConversationTimers): does nothing unless the conversation is still at the version it was set for. */
+  async fireTimer(data: TimerJobData): Promise<void> {
     const current = await this.deps.store.conversations.findOne({ _id: data.conversationId, workspaceId: data.workspaceId }).lean();
     if (!current || current.lifecycleVersion !== data.version) return;
     const to = timerTarget(data.kind, current);
@@ -242,15 +186,7 @@ export class LifecycleService {
       await releaseClaim(store.conversationTransitions, step);
       return null;
     }
-    // Exactly the slot this conversation held: a newer assignment cannot hold the same slot id
-    // until this record is gone, so deleting by id and conversation never frees someone else's.
-    const freedSlot = current.assignedSlot && !updated.assignedSlot;
-    if (freedSlot) {
-      const { deletedCount } = await store.agentSlots.deleteOne({ _id: current.assignedSlot, conversationId: current._id });
-      if (deletedCount > 0 && current.assigneeId) await this.deps.loads.freed(current.assigneeId);
-    }
-    // Only the auto-resolve timer resolves with actor 'timer'.
-    const closingMessage = opts.actor === 'timer' && to === 'resolved' ? await this.sendClosingMessage(updated) : undefined;
+    const outcome = await this.deps.effects.apply(current, updated, to, opts.actor);
     await outbox.emitAll([
       {
         type: 'conversation.status_changed',
@@ -258,75 +194,12 @@ export class LifecycleService {
         // The version after the change is unique per change: one event however often it is emitted.
         key: `${String(updated._id)}-${updated.lifecycleVersion}`,
         conversationId: updated._id,
-        data: {
-          conversation: conversationToApi(updated),
-          from: current.status,
-          to,
-          actor: opts.actor,
-          // Whose capacity this change gave back: routing lets that agent pull waiting work (src/routing/router.ts).
-          ...(freedSlot && current.assigneeId && { freedAgentId: String(current.assigneeId) }),
-          ...(closingMessage && { closingMessage }),
-        },
+        data: { conversation: conversationToApi(updated), from: current.status, to, actor: opts.actor, ...outcome },
       },
       ...(opts.alsoEmit?.(updated) ?? []),
     ]);
-    await this.scheduleTimers(updated);
+    await this.deps.timers.schedule(updated);
     return updated;
-  }
-
-  /**
-   * Sends the workspace's closing message, if it has one, to a conversation the auto-resolve timer
-   * has just resolved. The channel's rules decide as for any automation message; a refusal (the
-   * window has closed, say) or a failure is the outcome, logged and put on the status_changed
-   * event, never an error: the conversation is resolved either way. Sent at most once: a timer job
-   * that runs again finds the version moved on.
-   */
-  private async sendClosingMessage(c: ConversationDoc): Promise<ClosingOutcome | undefined> {
-    const { sender, logger } = this.deps;
-    const { closingMessage } = await this.settingsOf(c.workspaceId);
-    if (!closingMessage) return undefined;
-    const log = { workspaceId: String(c.workspaceId), conversationId: String(c._id) };
-    try {
-      const message = await sender.send(c.workspaceId, String(c._id), { content: { type: 'text', text: closingMessage } }, { author: 'automation' });
-      logger.info({ ...log, messageId: String(message._id) }, 'closing message queued');
-      return { sent: true, messageId: String(message._id) };
-    } catch (err) {
-      const outcome = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'send_failed', message: String(err) };
-      logger.info({ ...log, err, code: outcome.code }, 'closing message not sent');
-      return { sent: false, ...outcome };
-    }
-  }
-
-
-  /**
-   * Replaces the conversation's timer with the one of its current status and version, in one
-   * round trip: the timer lives in one slot per conversation (a BullMQ deduplication id in
-   * replace mode), so adding it removes the one it replaces; one that is running just then is
-   * followed by the new one when it ends. A timer that escapes (older) finds the version moved on
-   * and does nothing. Public for start-up recovery: scheduling a conversation's timer again puts
-   * back the same job.
-   */
-  async scheduleTimers(c: ConversationDoc, settings?: LifecycleSettings): Promise<void> {
-    const id = String(c._id);
-    const timer = timerFor(c, settings ?? (await this.settingsOf(c.workspaceId)));
-    if (!timer) return this.cancelTimer(id);
-    const data: TimerJobData = { conversationId: id, workspaceId: String(c.workspaceId), kind: timer.kind, version: c.lifecycleVersion };
-    await this.deps.queues.timers.add(timer.kind, data, {
-      jobId: timerJobId(id, timer.kind, c.lifecycleVersion),
-      delay: Math.max(0, timer.at.getTime() - this.deps.clock.now().getTime()),
-      deduplication: { id: timerSlotOf(id), replace: true, keepLastIfActive: true },
-    });
-  }
-
-  /** Removes the conversation's waiting timer: its status has none now, or it is being deleted. */
-  async cancelTimer(conversationId: string): Promise<void> {
-    const { queues, logger } = this.deps;
-    const jobId = await queues.timers.getDeduplicationJobId(timerSlotOf(conversationId));
-    if (!jobId) return;
-    await queues.timers.remove(jobId).catch((err: unknown) => {
-      // Running now: it finds the conversation changed and does nothing.
-      logger.debug({ err, conversationId }, 'timer not removed');
-    });
   }
 
   /** The key a conversation holds while open; conversations stored before threadKey existed rebuild it. */
@@ -336,10 +209,6 @@ export class LifecycleService {
     const threaded = channel && this.deps.connectors.get(channel.type)?.capabilities.conversations === 'thread';
     return threaded && c.firstProviderKey ? emailThreadKey(c.channelId, c.firstProviderKey) : openThreadKey(String(c.channelId), String(c.contactId));
   }
-}
-
-function isTimerData(data: TimerJobData | DelegatedTimerData): data is TimerJobData {
-  return (TIMER_KINDS as readonly string[]).includes(data.kind);
 }
 
 /**

@@ -14,7 +14,7 @@ import { retryTransient } from './transient.js';
 /** A slot younger than this may belong to an assignment still in flight: reconciliation leaves it. */
 const SLOT_GRACE_MS = 60_000;
 
-/** The repeatable job on the `timers` queue that runs reconcileSlots (scheduled by src/app/recovery.ts). */
+/** The repeatable job on the `timers` queue that runs reconcileSlots (scheduled by src/app/recovery.ts, run by src/app/timers.ts). */
 export const RECONCILE_TIMER = 'reconcile-slots';
 export const RECONCILE_EVERY_MS = 60_000;
 
@@ -32,9 +32,7 @@ const HOLDING: readonly ConversationDoc['status'][] = ['active', 'pending', 'sno
  * capacity. The lifecycle service frees the slot when the conversation goes back to queued or ends.
  */
 export class AssignmentService {
-  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; loads: LoadHints; clock: Clock; logger: Logger }) {
-    deps.lifecycle.delegateTimers(RECONCILE_TIMER, () => this.reconcileSlots());
-  }
+  constructor(private readonly deps: { store: Store; lifecycle: LifecycleService; loads: LoadHints; clock: Clock; logger: Logger }) {}
 
   /**
    * `opts.agent` and `opts.conversation`: the documents as the caller (routing) has just read them,

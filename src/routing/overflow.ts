@@ -5,9 +5,10 @@ import type { QueueDoc } from '../store/models/queue.js';
 /**
  * Queue overflow, the pure part: a conversation queued in a queue with `maxWaitSeconds` and
  * `overflowQueueId` for longer than that moves to the overflow queue. The timer is a delayed job
- * on the `timers` queue (handed to the router by kind) whose data pins what it was set for: the
- * queue, the lifecycle version and the number of transfers. Any change of those (assigned,
- * moved, ended, queued again) makes the job stale, and a stale job does nothing.
+ * on the `timers` queue (set by OverflowTimers, run by ConversationTransfers.overflow) whose
+ * data pins what it was set for: the queue, the lifecycle version and the number of transfers.
+ * Any change of those (assigned, moved, ended, queued again) makes the job stale, and a stale
+ * job does nothing.
  */
 export const OVERFLOW_TIMER = 'queue-overflow';
 

@@ -4,7 +4,7 @@ import type { RoutingStrategy } from '../domain/queue.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Store } from '../store/index.js';
 import type { QueueDoc } from '../store/models/queue.js';
-import type { ConversationRouter } from './router.js';
+import type { ConversationRouter } from './conversation-router.js';
 import type { WorkspaceQueues } from './workspace-queues.js';
 import { ownRecord } from '../store/workspace-records.js';
 

@@ -7,7 +7,8 @@ import type { ConversationQueries } from '../../conversations/conversation-queri
 import type { LifecycleService } from '../../conversations/lifecycle-service.js';
 import type { SendService } from '../../outbound/send-service.js';
 import type { AssignmentService } from '../../routing/assignment-service.js';
-import type { ConversationRouter } from '../../routing/router.js';
+import type { QueuePosition } from '../../routing/queue-position.js';
+import type { ConversationTransfers } from '../../routing/transfers.js';
 import type { Store } from '../../store/index.js';
 import type { ConversationDoc } from '../../store/models/conversation.js';
 import { conversationResponse } from '../api-schemas.js';
@@ -73,7 +74,8 @@ export interface ConversationRouteDeps {
   conversationDeleter: ConversationDeleter;
   lifecycle: LifecycleService;
   assignment: AssignmentService;
-  router: ConversationRouter;
+  transfers: ConversationTransfers;
+  queuePosition: QueuePosition;
   sender: SendService;
   idempotencyRecords: Store['idempotencyRecords'];
 }
@@ -86,7 +88,7 @@ const VIEW_MESSAGES = 50;
 
 export function conversationRoutes(deps: ConversationRouteDeps): Router {
   const router = Router();
-  const { conversationQueries: queries, conversationOrganizer: organizer, lifecycle, assignment, router: conversationRouter, idempotencyRecords } = deps;
+  const { conversationQueries: queries, conversationOrganizer: organizer, lifecycle, assignment, transfers, idempotencyRecords } = deps;
   const withWindow = (c: ConversationDoc) => queries.withWindow(c);
 
   router.get('/conversations', async (req, res) => {
@@ -99,7 +101,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
     const { id } = idParam.parse(req.params);
     const conversation = await queries.get(authOf(res).workspaceId, id);
     const messages = await queries.messages(conversation, { limit: VIEW_MESSAGES });
-    const queuePosition = await conversationRouter.queuePosition(conversation);
+    const queuePosition = await deps.queuePosition.of(conversation);
     res.json({ ...(await withWindow(conversation)), queuePosition, messages: page(messages, VIEW_MESSAGES, messageToApi) });
   });
 
@@ -153,7 +155,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const { id } = idParam.parse(req.params);
       const { workspaceId, role } = authOf(res);
       // Routed again at once: an automatic queue hands it to another available member.
-      const updated = await conversationRouter.unassign(workspaceId, id, { actor: actorOf(role) });
+      const updated = await transfers.unassign(workspaceId, id, { actor: actorOf(role) });
       return { status: 200, body: await withWindow(updated) };
     }),
   );
@@ -173,7 +175,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const { id } = idParam.parse(req.params);
       const body = transferBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
-      const updated = await conversationRouter.transfer(workspaceId, id, body, { actor: actorOf(role) });
+      const updated = await transfers.transfer(workspaceId, id, body, { actor: actorOf(role) });
       return { status: 200, body: await withWindow(updated) };
     }),
   );

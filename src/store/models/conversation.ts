@@ -47,7 +47,7 @@ export interface ConversationDoc {
   assigneeId?: Types.ObjectId;
   /** The agent_slots record the assignment holds; set while it holds one, cleared when freed. */
   assignedSlot?: string;
-  /** The routing queue it landed in (src/routing/router.ts); set once when routed, changed by a transfer. */
+  /** The routing queue it landed in (src/routing/conversation-router.ts); set once when routed, changed by a transfer. */
   queueId?: Types.ObjectId;
   /** Transfers, oldest first, with the note left for whoever takes it over. */
   transfers?: ConversationTransfer[];

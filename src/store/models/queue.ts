@@ -9,7 +9,7 @@ export interface QueueDoc {
   /** Higher is matched first (src/domain/queue-matching.ts). */
   priority: number;
   rules: QueueRules;
-  /** manual: agents accept from the queue; the others assign on arrival (src/routing/router.ts). */
+  /** manual: agents accept from the queue; the others assign on arrival (src/routing/conversation-router.ts). */
   strategy: RoutingStrategy;
   /** The fallback for conversations no other queue matches; one per workspace (defaultKey). */
   isDefault: boolean;

@@ -1,23 +1,19 @@
-import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Clock } from '../clock.js';
-import type { LifecycleActor, LifecycleService } from '../conversations/lifecycle-service.js';
+import type { LifecycleActor } from '../conversations/lifecycle-service.js';
 import { pickQueue, type ConversationFacts } from '../domain/queue-matching.js';
-import { AppError, conflict, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
 import { insertOrFindWinner } from '../store/claim.js';
-import type { Outbox } from '../events/outbox.js';
-import { conversationToApi, transferToApi } from '../representation/public-records.js';
-import type { Queues } from '../jobs/queues.js';
-import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 import type { AgentDoc } from '../store/models/agent.js';
-import type { ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
+import type { ConversationDoc } from '../store/models/conversation.js';
 import type { QueueDoc } from '../store/models/queue.js';
 import type { AssignmentService } from './assignment-service.js';
+import { inStrategyOrder, leastBusyFirst } from './candidate-order.js';
 import type { LoadHints } from './load-hints.js';
+import type { OverflowTimers } from './overflow-timers.js';
 import type { RoundRobinCursors } from './round-robin-cursors.js';
 import type { WorkspaceQueues } from './workspace-queues.js';
-import { isStale, OVERFLOW_TIMER, overflowJobId, overflowTarget, overflowTimer, type OverflowJobData } from './overflow.js';
 import { retryTransient } from './transient.js';
 
 type Id = Types.ObjectId | string;
@@ -35,36 +31,26 @@ export function isAgentRefusal(err: unknown): err is AppError {
   return err instanceof AppError && AGENT_REFUSALS.has(err.code);
 }
 
-export interface TransferTarget {
-  agentId?: string;
-  queueId?: string;
-  note?: string;
-}
-
 /**
- * Puts conversations in queues and, for automatic queues, in front of agents. Every assignment
- * goes through AssignmentService, whose unique claims decide races; routing itself only chooses
- * whom to try, so two processes routing at once can at worst try the same agent, and one loses.
- * Nothing inbound is refused: a conversation nobody can take stays queued until an agent of its
- * queue turns available or an agent accepts it.
+ * Brings queued conversations and available agents together: a conversation is put in a queue
+ * and, for automatic queues, in front of its agents; an agent with a free slot takes the work
+ * waiting in its queues. Every assignment goes through AssignmentService, whose unique claims
+ * decide races; routing itself only chooses whom to try, so two processes routing at once can at
+ * worst try the same agent, and one loses. Nothing inbound is refused: a conversation nobody can
+ * take stays queued until an agent of its queue turns available or an agent accepts it.
  */
 export class ConversationRouter {
   constructor(
     private readonly deps: {
       store: Store;
       assignment: AssignmentService;
-      lifecycle: LifecycleService;
       loads: LoadHints;
       cursors: RoundRobinCursors;
       workspaceQueues: WorkspaceQueues;
-      queues: Queues;
-      outbox: Outbox;
+      overflowTimers: OverflowTimers;
       clock: Clock;
-      logger: Logger;
     },
-  ) {
-    deps.lifecycle.delegateTimers<OverflowJobData>(OVERFLOW_TIMER, (data) => this.overflow(data));
-  }
+  ) {}
 
   /** The workspace's default queue, created on first use; the unique defaultKey keeps it single. */
   async defaultQueue(workspaceId: Types.ObjectId): Promise<QueueDoc> {
@@ -105,47 +91,8 @@ export class ConversationRouter {
     const queued = { ...conversation, queueId: queue._id };
     const offered = queue.strategy !== 'manual' ? await this.offer(queue, queued, actor, opts.exclude) : null;
     const after = offered ?? queued;
-    await this.scheduleOverflow(after, queue);
+    await this.deps.overflowTimers.schedule(after, queue);
     return after;
-  }
-
-  /**
-   * Adds the overflow timer of a queued conversation if its queue (read unless given) has one.
-   * Public for start-up recovery: the job id is deterministic, so a timer still waiting is not doubled.
-   */
-  async scheduleOverflow(c: ConversationDoc, queue?: QueueDoc | null): Promise<void> {
-    const { queues, clock } = this.deps;
-    if (c.status !== 'queued' || !c.queueId) return;
-    const current = queue === undefined ? await this.queueOf(c.workspaceId, c.queueId) : queue;
-    const timer = current && overflowTimer(c, current);
-    if (!timer) return;
-    await queues.timers.add(OVERFLOW_TIMER, timer.data, { jobId: overflowJobId(timer.data), delay: Math.max(0, timer.at.getTime() - clock.now().getTime()) });
-  }
-
-  /**
-   * A due overflow timer: a conversation still waiting where the timer found it moves to its
-   * queue's overflow queue, as a transfer noted "overflow after N s", and is routed there (where
-   * that queue's own overflow applies). It stays when the overflow queue is gone or was already
-   * part of this wait (a cycle).
-   */
-  async overflow(data: OverflowJobData): Promise<void> {
-    const { store, logger } = this.deps;
-    const c = await store.conversations.findOne({ _id: data.conversationId, workspaceId: data.workspaceId }).lean();
-    if (!c || isStale(c, data)) return;
-    const queue = await store.routingQueues.findOne({ _id: c.queueId, workspaceId: c.workspaceId }).lean();
-    const target = queue && overflowTarget(c, queue);
-    const log = { conversationId: data.conversationId, queueId: data.queueId };
-    if (!queue?.maxWaitSeconds || !target) {
-      if (queue?.overflowQueueId) logger.info({ ...log, overflowQueueId: String(queue.overflowQueueId) }, 'overflow stops: the conversation was in that queue during this wait');
-      return;
-    }
-    try {
-      await this.transfer(c.workspaceId, c._id, { queueId: String(target), note: `overflow after ${queue.maxWaitSeconds} s` }, { actor: 'timer' });
-    } catch (err) {
-      // The overflow queue was deleted, or the conversation changed meanwhile: it stays where it is.
-      if (!(err instanceof AppError)) throw err;
-      logger.info({ ...log, err }, 'overflow not applied');
-    }
   }
 
   /**
@@ -159,14 +106,6 @@ export class ConversationRouter {
     const cause = data.actor === 'automation' ? 'automation' : undefined;
     if (data.to === 'queued') await this.route(workspaceId, conversationId, { exclude: freed, cause });
     if (freed) await this.agentAvailable(workspaceId, freed, { skip: conversationId });
-  }
-
-  /** Back to queued, then routed again to someone other than the agent it left. */
-  async unassign(workspaceId: Types.ObjectId, conversationId: Id, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
-    // Read first: unassigning clears assigneeId.
-    const before = await this.deps.store.conversations.findOne({ _id: conversationId, workspaceId }, { assigneeId: 1 }).lean();
-    const left = await this.deps.assignment.unassign(workspaceId, conversationId, opts);
-    return (await this.route(workspaceId, left._id, { exclude: before?.assigneeId, cause: opts.actor })) ?? left;
   }
 
   /**
@@ -199,86 +138,6 @@ export class ConversationRouter {
   }
 
   /**
-   * An agent went offline: its active conversations in queues with `redistributeOnOffline` go
-   * back to queued and are routed to the others. Others stay with the agent.
-   */
-  async agentOffline(workspaceId: Types.ObjectId, agentId: Types.ObjectId): Promise<number> {
-    const { store, assignment } = this.deps;
-    const queues = (await this.deps.workspaceQueues.of(workspaceId)).filter((q) => q.redistributeOnOffline);
-    if (queues.length === 0) return 0;
-    const held = await store.conversations
-      .find({ workspaceId, assigneeId: agentId, status: 'active', queueId: { $in: queues.map((q) => q._id) } }, { _id: 1 })
-      .lean();
-    let moved = 0;
-    for (const c of held) {
-      try {
-        await assignment.unassign(workspaceId, c._id, { actor: 'routing' });
-      } catch (err) {
-        // It changed meanwhile (resolved, say): nothing to redistribute.
-        if (err instanceof AppError && err.code === 'invalid_transition') continue;
-        throw err;
-      }
-      await this.route(workspaceId, c._id, { exclude: agentId });
-      moved++;
-    }
-    return moved;
-  }
-
-  /**
-   * Moves a queued or active conversation to an agent or to a queue, keeping the note on the
-   * conversation's `transfers` and in a `conversation.transferred` event. To an agent, the agent
-   * is checked first so a refusal leaves the conversation where it was; if the assignment still
-   * loses a race, the conversation is routed in its queue and the refusal is returned.
-   */
-  async transfer(workspaceId: Types.ObjectId, conversationId: Id, target: TransferTarget, opts: { actor: LifecycleActor }): Promise<ConversationDoc> {
-    const { store, assignment, outbox, clock } = this.deps;
-    const current = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
-    if (!current) throw notFound('Conversation');
-    if (current.status !== 'queued' && current.status !== 'active') {
-      throw conflict('invalid_transition', `A ${current.status} conversation cannot be transferred`, { from: current.status, allowed: ['queued', 'active'] });
-    }
-    const fromAgentId = current.status === 'active' ? current.assigneeId : undefined;
-    const record: ConversationTransfer = { at: clock.now(), ...(fromAgentId && { fromAgentId }), ...(target.note !== undefined && { note: target.note }) };
-
-    if (target.agentId !== undefined) {
-      const agent = await store.agents.findOne({ _id: target.agentId, workspaceId }).lean();
-      if (!agent) throw notFound('Agent');
-      await this.checkCanTake(agent, current);
-      record.toAgentId = agent._id;
-      if (current.status === 'active') await assignment.unassign(workspaceId, current._id, opts);
-      try {
-        await assignment.assign(workspaceId, current._id, agent._id, opts);
-      } catch (err) {
-        await this.route(workspaceId, current._id, { exclude: fromAgentId, cause: opts.actor });
-        throw err;
-      }
-    } else if (target.queueId !== undefined) {
-      const queue = await store.routingQueues.findOne({ _id: target.queueId, workspaceId }).lean();
-      if (!queue) throw notFound('Queue');
-      record.toQueueId = queue._id;
-      // Moved and recorded in one write before routing: the wait in the new queue (and its overflow timer) counts from here.
-      await store.conversations.updateOne({ _id: current._id }, { $set: { queueId: queue._id }, $push: { transfers: record } });
-      if (current.status === 'active') await assignment.unassign(workspaceId, current._id, opts);
-      await this.route(workspaceId, current._id, { exclude: fromAgentId, cause: opts.actor });
-    }
-
-    const updated =
-      target.queueId !== undefined
-        ? await store.conversations.findById(current._id).lean()
-        : await store.conversations.findOneAndUpdate({ _id: current._id }, { $push: { transfers: record } }, { returnDocument: 'after' }).lean();
-    if (!updated) throw notFound('Conversation');
-    await outbox.emit({
-      type: 'conversation.transferred',
-      workspaceId,
-      // The count of transfers is unique per transfer of this conversation.
-      key: `${String(updated._id)}-${updated.transfers?.length ?? 0}`,
-      conversationId: updated._id,
-      data: { conversation: conversationToApi(updated), transfer: transferToApi(record), actor: opts.actor },
-    });
-    return updated;
-  }
-
-  /**
    * Of `agents`, the ones available with a free slot by their load hints, least busy first: the
    * order an automation rule's team assignment tries them in (the slot claims decide as always).
    */
@@ -291,18 +150,6 @@ export class ConversationRouter {
       const agent = byId.get(String(id))!;
       return loadOf(id) < agent.capacity ? [agent] : [];
     });
-  }
-
-  /** 1-based place among the queued conversations of its queue, oldest first; null unless queued. */
-  async queuePosition(c: ConversationDoc): Promise<number | null> {
-    if (c.status !== 'queued' || !c.queueId) return null;
-    const ahead = await this.deps.store.conversations.countDocuments({
-      workspaceId: c.workspaceId,
-      queueId: c.queueId,
-      status: 'queued',
-      $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c._id } }],
-    });
-    return ahead + 1;
   }
 
   /** The queue whose rules the conversation matches now, else the default one. */
@@ -346,13 +193,11 @@ export class ConversationRouter {
   }
 
   /**
-   * Members that are available with a free slot, in the order to try them: least_busy by fewest
-   * held slots, round_robin starting after the last one assigned. Loads are the Redis hints
-   * (LoadHints), not a count of agent_slots per offer. Equal loads are tried from a random member
-   * on, so routers working at once (which read the same loads) spread over the members instead of
-   * all trying the same one first. The first few members in that order are read one by one (a
-   * read by id is cheap; in a large queue one of them nearly always takes the conversation), the
-   * rest, if needed, in one query (`$in` reads the whole collection on FerretDB).
+   * Members that are available with a free slot, in the order to try them (candidate-order.ts).
+   * Loads are the Redis hints (LoadHints), not a count of agent_slots per offer. The first few
+   * members in that order are read one by one (a read by id is cheap; in a large queue one of
+   * them nearly always takes the conversation), the rest, if needed, in one query (`$in` reads
+   * the whole collection on FerretDB).
    */
   private async *candidates(queue: QueueDoc, exclude?: Types.ObjectId): AsyncGenerator<{ agent: AgentDoc; load: number }> {
     const { store, loads, cursors } = this.deps;
@@ -374,24 +219,6 @@ export class ConversationRouter {
       }
     }
   }
-
-  /** Checked before a transfer moves anything, so a refusal leaves the conversation as it was. */
-  private async checkCanTake(agent: AgentDoc, c: ConversationDoc): Promise<void> {
-    if (agent.status !== 'available') throw conflict('agent_unavailable', `The agent is ${agent.status}`, { agentId: String(agent._id), status: agent.status });
-    if (c.status === 'active' && c.assigneeId?.equals(agent._id)) throw conflict('already_assigned', 'The conversation is assigned to this agent already', { assigneeId: String(agent._id) });
-    if ((await this.deps.store.agentSlots.countDocuments({ agentId: agent._id })) >= agent.capacity) {
-      throw conflict('agent_at_capacity', 'The agent holds as many conversations as its capacity allows', { agentId: String(agent._id), capacity: agent.capacity });
-    }
-  }
-}
-
-/** The members in the order to try them (see ConversationRouter.candidates). */
-function inStrategyOrder(queue: QueueDoc, members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number, cursor: string | null): Types.ObjectId[] {
-  if (queue.strategy === 'least_busy') return leastBusyFirst(members, loadOf);
-  const position = new Map(queue.agentIds.map((id, i) => [String(id), i]));
-  const after = cursor ? (position.get(cursor) ?? -1) : -1;
-  const rank = (id: Types.ObjectId) => ((position.get(String(id)) ?? 0) - after - 1 + queue.agentIds.length) % queue.agentIds.length;
-  return [...members].sort((a, b) => rank(a) - rank(b));
 }
 
 /**
@@ -407,16 +234,4 @@ export function factsOf(c: ConversationDoc, attributes: Record<string, unknown>)
     ...(typeof language === 'string' && { language }),
     contactAttributes: attributes,
   };
-}
-
-/**
- * Fewest held slots first; equal loads are tried from a random member on, so choosers working at
- * once (which read the same loads) spread over the members instead of all trying the same one.
- */
-function leastBusyFirst(members: Types.ObjectId[], loadOf: (id: Types.ObjectId) => number): Types.ObjectId[] {
-  const start = randomInt(Math.max(1, members.length));
-  return members
-    .map((id, i) => ({ id, n: loadOf(id), tie: (i - start + members.length) % members.length }))
-    .sort((a, b) => a.n - b.n || a.tie - b.tie)
-    .map(({ id }) => id);
 }
