@@ -428,6 +428,36 @@ describe('delete', () => {
     expect(next.conversationId).not.toBe(conversationId);
   });
 
+  it('erases every copy of its words: raw provider requests, stored API answers, events and their deliveries; another conversation keeps its own', async () => {
+    const ws = await createWhatsAppWorkspace(h);
+    const subscription = await h.api('POST', '/v1/webhook-subscriptions', { key: ws.key, body: { url: 'http://127.0.0.1:9/hook', events: ['message.received', 'message.sent', 'conversation.created'] } });
+    expect(subscription.status).toBe(201);
+    const gone = await inbound(ws, newPhoneNumber(), 'secret words');
+    const kept = await inbound(ws, newPhoneNumber(), 'other words');
+    nock(GRAPH_BASE_URL).post(`/v23.0/${ws.phoneNumberId}/messages`).reply(200, { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ERASED' }] });
+    const reply = await h.api('POST', `/v1/conversations/${gone.conversationId}/messages`, { key: ws.key, body: { type: 'text', text: 'a reply' }, headers: { 'idempotency-key': 'erase-me' } });
+    expect(reply.status).toBe(202);
+    const workspaceId = new Types.ObjectId(ws.workspaceId);
+    const [goneMessage, keptMessage] = await Promise.all([gone, kept].map((c) => h.ctx.store.messages.findOne({ conversationId: c.conversationId, direction: 'inbound' }).lean()));
+    const copiesOf = async (conversationId: string) => ({
+      events: await h.ctx.store.events.countDocuments({ conversationId, type: { $ne: 'conversation.deleted' } }),
+      deliveries: await h.ctx.store.webhookDeliveries.countDocuments({ conversationId, eventType: { $ne: 'conversation.deleted' } }),
+      idempotency: await h.ctx.store.idempotencyRecords.countDocuments({ _id: `${ws.workspaceId}:erase-me` }),
+    });
+    await eventually(async () => (await copiesOf(gone.conversationId)).deliveries >= 2);
+    expect(await h.ctx.store.rawEvents.exists({ _id: goneMessage!.rawEventId })).toBeTruthy();
+    expect((await copiesOf(gone.conversationId)).idempotency).toBe(1);
+
+    expect((await h.api('DELETE', `/v1/conversations/${gone.conversationId}`, { key: ws.key })).status).toBe(200);
+
+    expect(await h.ctx.store.rawEvents.exists({ _id: goneMessage!.rawEventId })).toBeNull();
+    expect(await h.ctx.store.rawEvents.exists({ _id: keptMessage!.rawEventId })).toBeTruthy();
+    expect(await copiesOf(gone.conversationId)).toMatchObject({ events: 0, deliveries: 0, idempotency: 0 });
+    const other = await copiesOf(kept.conversationId);
+    expect(other.events).toBeGreaterThan(0);
+    expect(other.deliveries).toBeGreaterThan(0);
+  });
+
   it('is finished by repeating it after a failure midway', async () => {
     const { conversationId, storedId } = await fullConversation(wa);
     const spy = vi.spyOn(h.ctx.store.media, 'delete').mockRejectedValueOnce(new Error('storage down'));

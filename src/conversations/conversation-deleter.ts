@@ -18,8 +18,10 @@ export interface DeletionResult {
 }
 
 /**
- * Deletes a conversation for good: its messages, their stored media, its transitions, the agent
- * slot it held and its timers. Without transactions a crash can stop it midway, so the order
+ * Deletes a conversation for good: its messages, their stored media and the provider requests
+ * they came in, its transitions, the agent slot it held, its timers, and every other copy of its
+ * words: its events and their webhook deliveries, the API answers kept for idempotency, its
+ * satisfaction surveys and ratings. (Search reads the messages themselves.) Without transactions a crash can stop it midway, so the order
  * makes a repeated DELETE finish the job: first the conversation gives up its open slot (the
  * contact's next message opens a new conversation) and leaves the default list, then the
  * children go, and the conversation record itself goes last.
@@ -36,7 +38,7 @@ export class ConversationDeleter {
     await this.deps.timers.cancel(String(conversation._id));
     if (conversation.assignedSlot) await store.agentSlots.deleteOne({ _id: conversation.assignedSlot, conversationId: conversation._id });
     const removed = await this.deleteMessages(conversation);
-    await store.conversationTransitions.deleteMany({ conversationId: conversation._id });
+    await this.deleteCopies(conversation);
     // Emitted before the record goes: a crash in between re-emits the same event on the repeat.
     await outbox.emit({
       type: 'conversation.deleted',
@@ -58,9 +60,29 @@ export class ConversationDeleter {
       if (batch.length === 0) return { messages, media };
       for (const message of batch) media += await this.deleteMedia(message);
       const ids = batch.map((m) => m._id);
+      // Before the messages that name them, so a repeated DELETE still finds them.
+      const rawEventIds = batch.flatMap((m) => (m.rawEventId ? [m.rawEventId] : []));
+      if (rawEventIds.length > 0) await store.rawEvents.deleteMany({ _id: { $in: rawEventIds } });
       await store.messageTransitions.deleteMany({ messageId: { $in: ids } });
       messages += (await store.messages.deleteMany({ _id: { $in: ids } })).deletedCount;
     }
+  }
+
+  /** What else holds the conversation's words; its own conversation.deleted event stays, to be announced. */
+  private async deleteCopies(c: ConversationDoc): Promise<void> {
+    const { store } = this.deps;
+    const conversationId = c._id;
+    const id = String(conversationId);
+    await Promise.all([
+      store.conversationTransitions.deleteMany({ conversationId }),
+      store.webhookDeliveries.deleteMany({ conversationId, eventType: { $ne: 'conversation.deleted' } }),
+      store.events.deleteMany({ conversationId, type: { $ne: 'conversation.deleted' } }),
+      // A stored answer names the conversation as a message's, or as the conversation a start created.
+      store.idempotencyRecords.deleteMany({ 'body.conversationId': id }),
+      store.idempotencyRecords.deleteMany({ 'body.conversation.id': id }),
+      store.csatRequests.deleteMany({ conversationId }),
+      store.csatRatings.deleteMany({ conversationId }),
+    ]);
   }
 
   /**

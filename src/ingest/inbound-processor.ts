@@ -44,7 +44,7 @@ export class InboundProcessor {
       if (targets.length === 0) {
         logger.warn({ rawEventId, accountId: event.accountId, kind: event.kind }, 'event for an account with no channel in this workspace; skipped');
       }
-      for (const channel of targets) await this.apply(channel, event, `${rawEventId}-${index}`);
+      for (const channel of targets) await this.apply(channel, event, rawEventId, `${rawEventId}-${index}`);
     }
     await store.rawEvents.updateOne(
       { _id: rawEventId },
@@ -90,11 +90,11 @@ export class InboundProcessor {
     return this.deps.channels.resolveByAccount(receiving.doc.workspaceId, receiving.doc.type, accountId);
   }
 
-  /** `eventKey` names the event within its request, for ids that stay the same on a re-run. */
-  private async apply(channel: ResolvedChannel, event: InboundEvent, eventKey: string): Promise<void> {
+  /** `eventKey` names the event within its request (`rawEventId`), for ids that stay the same on a re-run. */
+  private async apply(channel: ResolvedChannel, event: InboundEvent, rawEventId: string, eventKey: string): Promise<void> {
     switch (event.kind) {
       case 'message':
-        return this.deps.ingest.ingest(channel, event);
+        return this.deps.ingest.ingest(channel, event, rawEventId);
       case 'status':
         return this.deps.statuses.applyCallback({
           providerKey: providerKeyOf(channel.doc._id, event.providerMessageId),
@@ -103,7 +103,7 @@ export class InboundProcessor {
           ...(event.error && { error: { ...event.error, outcome: event.error.outcome ?? 'final' } }),
         });
       case 'echo':
-        return this.deps.ingest.ingestEcho(channel, event);
+        return this.deps.ingest.ingestEcho(channel, event, rawEventId);
       case 'watermark':
         return this.deps.statuses.applyWatermark(channel.doc, event);
       case 'template_status':

@@ -36,7 +36,8 @@ export class MessageIngest {
     private readonly lifecycle: LifecycleService,
   ) {}
 
-  async ingest(channel: ResolvedChannel, event: MessageEvent): Promise<void> {
+  /** `rawEventId`: the recorded request it came in (a conversation's deletion erases it). */
+  async ingest(channel: ResolvedChannel, event: MessageEvent, rawEventId: string): Promise<void> {
     const { doc } = channel;
     const providerKey = providerKeyOf(doc._id, event.providerMessageId);
     // A redelivery (or a re-run job) finds its message and only makes sure the events exist; it
@@ -68,6 +69,7 @@ export class MessageIngest {
       status: 'received',
       providerMessageId: event.providerMessageId,
       providerKey,
+      rawEventId,
       providerTimestamp: event.timestamp,
       replyToProviderMessageId: event.replyToProviderMessageId,
       referral: event.referral,
@@ -115,7 +117,7 @@ export class MessageIngest {
    * the contact's open conversation. It never moves the messaging window and is never sent by us.
    * Our own messages come back as echoes too; their provider id is already stored, so they stop here.
    */
-  async ingestEcho(channel: ResolvedChannel, event: EchoEvent): Promise<void> {
+  async ingestEcho(channel: ResolvedChannel, event: EchoEvent, rawEventId: string): Promise<void> {
     const { doc } = channel;
     const providerKey = providerKeyOf(doc._id, event.providerMessageId);
     if (await this.store.messages.exists({ providerKey })) return;
@@ -134,6 +136,7 @@ export class MessageIngest {
       sentAt: event.timestamp,
       providerMessageId: event.providerMessageId,
       providerKey,
+      rawEventId,
       providerTimestamp: event.timestamp,
       replyToProviderMessageId: event.replyToProviderMessageId,
     });

@@ -27,6 +27,8 @@ export interface MessageDoc {
    * Absent until an outbound message has been accepted by the provider (sparse index).
    */
   providerKey?: string;
+  /** Received: the recorded provider request (raw_events) it came in, erased with it. */
+  rawEventId?: string;
   /** Inbound: the provider's time of the message. Outbound: when it was handed to the provider. */
   providerTimestamp?: Date;
   replyToProviderMessageId?: string;
@@ -63,6 +65,7 @@ export const messageSchema = new Schema<MessageDoc>(
     status: { type: String, required: true },
     providerMessageId: String,
     providerKey: String,
+    rawEventId: String,
     providerTimestamp: Date,
     replyToProviderMessageId: String,
     referral: Schema.Types.Mixed,
