@@ -53,6 +53,12 @@ export const configSchema = z.object({
   WEBHOOK_SECRET_ROTATION_HOURS: positiveInt.default(24),
   /** An endpoint with no successful delivery for this many days of failures is disabled. */
   WEBHOOK_DISABLE_AFTER_DAYS: positiveInt.default(5),
+  /** Days a provider request is kept once processed (src/retention/retention-sweep.ts). */
+  RAW_EVENT_RETENTION_DAYS: positiveInt.default(7),
+  /** Hours an API answer is kept for its Idempotency-Key. */
+  IDEMPOTENCY_RETENTION_HOURS: positiveInt.default(24),
+  /** Days finished webhook deliveries and dispatched events are kept (the delivery log, replays). */
+  DELIVERY_LOG_RETENTION_DAYS: positiveInt.default(30),
   /** Requests one endpoint may have open at once; more wait, so a slow helpdesk cannot hold every webhook worker. */
   WEBHOOK_MAX_IN_FLIGHT: positiveInt.default(4),
   /** Requests per minute each API key may make to /v1 on average; 0 turns the limit off. */

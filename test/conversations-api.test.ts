@@ -437,7 +437,6 @@ describe('delete', () => {
     nock(GRAPH_BASE_URL).post(`/v23.0/${ws.phoneNumberId}/messages`).reply(200, { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ERASED' }] });
     const reply = await h.api('POST', `/v1/conversations/${gone.conversationId}/messages`, { key: ws.key, body: { type: 'text', text: 'a reply' }, headers: { 'idempotency-key': 'erase-me' } });
     expect(reply.status).toBe(202);
-    const workspaceId = new Types.ObjectId(ws.workspaceId);
     const [goneMessage, keptMessage] = await Promise.all([gone, kept].map((c) => h.ctx.store.messages.findOne({ conversationId: c.conversationId, direction: 'inbound' }).lean()));
     const copiesOf = async (conversationId: string) => ({
       events: await h.ctx.store.events.countDocuments({ conversationId, type: { $ne: 'conversation.deleted' } }),

@@ -63,6 +63,7 @@ import { ConversationNotes } from '../conversations/conversation-notes.js';
 import { MessageReader } from '../messages/message-reader.js';
 import { WorkspaceService } from '../workspaces/workspace-service.js';
 import { EscalationService } from '../conversations/escalation.js';
+import { RetentionSweep } from '../retention/retention-sweep.js';
 import { OutboundConversations } from '../outbound/outbound-conversations.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
@@ -90,6 +91,7 @@ export interface AppContext {
   sendWorker: SendWorker;
   mediaFetcher: MediaFetcher;
   mediaLibrary: MediaLibrary;
+  retention: RetentionSweep;
   webhookDeliverer: WebhookDeliverer;
   webhookTargets: WebhookTargetGuard;
   lifecycle: LifecycleService;
@@ -267,6 +269,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
     }),
     mediaFetcher: new MediaFetcher({ store, channels, logger }),
     mediaLibrary: new MediaLibrary({ store }),
+    retention: new RetentionSweep({
+      store,
+      clock,
+      logger,
+      limits: { rawEventDays: config.RAW_EVENT_RETENTION_DAYS, idempotencyHours: config.IDEMPOTENCY_RETENTION_HOURS, deliveryLogDays: config.DELIVERY_LOG_RETENTION_DAYS },
+    }),
     webhookDeliverer,
   };
 }

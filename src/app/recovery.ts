@@ -5,6 +5,7 @@ import { enqueueDelivery } from '../webhooks/dispatcher.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../routing/assignment-service.js';
 import type { QueueDoc } from '../store/models/queue.js';
+import { RETENTION_EVERY_MS, RETENTION_SWEEP } from '../retention/retention-sweep.js';
 
 const STALE_MS = 60_000;
 
@@ -59,6 +60,7 @@ export async function recoverPendingWork(ctx: AppContext): Promise<StaleWork & {
   // And every minute after, in whichever worker takes the job: one scheduler, whoever upserts it.
   await ctx.queues.timers.upsertJobScheduler(RECONCILE_TIMER, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_TIMER, data: { kind: RECONCILE_TIMER } });
   await ctx.queues.timers.upsertJobScheduler(RECOVERY_SWEEP, { every: SWEEP_EVERY_MS }, { name: RECOVERY_SWEEP, data: { kind: RECOVERY_SWEEP } });
+  await ctx.queues.timers.upsertJobScheduler(RETENTION_SWEEP, { every: RETENTION_EVERY_MS }, { name: RETENTION_SWEEP, data: { kind: RETENTION_SWEEP } });
   // Every timed conversation, not only stale ones: a timer is lost with Redis whatever its age.
   let timers = 0;
   // Queue overflow timers too; each queue is read once.

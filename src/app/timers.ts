@@ -3,9 +3,10 @@ import { isConversationTimer, type TimerJobData } from '../conversations/convers
 import { RECONCILE_TIMER } from '../routing/assignment-service.js';
 import { OVERFLOW_TIMER, type OverflowJobData } from '../routing/overflow.js';
 import { RECOVERY_SWEEP, requeueStaleWork } from './recovery.js';
+import { RETENTION_SWEEP } from '../retention/retention-sweep.js';
 
 /** What the `timers` queue carries: conversations' lifecycle timers, queue overflow and the repeatable sweeps. */
-export type TimersJobData = TimerJobData | OverflowJobData | { kind: typeof RECONCILE_TIMER | typeof RECOVERY_SWEEP };
+export type TimersJobData = TimerJobData | OverflowJobData | { kind: typeof RECONCILE_TIMER | typeof RECOVERY_SWEEP | typeof RETENTION_SWEEP };
 
 /** A due job of the `timers` queue, handed to the service its kind belongs to. */
 export async function runTimer(ctx: AppContext, data: TimersJobData): Promise<void> {
@@ -19,6 +20,9 @@ export async function runTimer(ctx: AppContext, data: TimersJobData): Promise<vo
     // The minute's sweep of stale work (scheduled by recoverPendingWork) runs in whichever worker takes it.
     case RECOVERY_SWEEP:
       await requeueStaleWork(ctx);
+      return;
+    case RETENTION_SWEEP:
+      await ctx.retention.purge();
       return;
   }
   throw new Error(`no handler for timer jobs of kind ${(data as { kind: string }).kind}`);
