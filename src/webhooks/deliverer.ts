@@ -63,7 +63,7 @@ export class WebhookDeliverer {
     const { store, clock } = this.deps;
     const { known } = job.data;
     const place = await this.placeInLine(job.data.deliveryId, known);
-    if (place.waitMs !== undefined) return this.postpone(job, token, place.waitMs);
+    if (place.waitMs !== undefined) return this.waitForHead(job, token, place.waitMs);
     const { delivery } = place;
     // Some MongoDB-compatible servers drop an empty array given in $setOnInsert.
     const attempts = delivery?.attempts ?? [];
@@ -130,8 +130,8 @@ export class WebhookDeliverer {
    * The delivery, when it may go now; otherwise how long to wait for an earlier delivery of the
    * same conversation to the same subscription (the head of the line) that is still pending.
    * With what its job knows, one read answers both: the line's first pending delivery up to this
-   * one is either this one or the head. The head's end wakes the next one (wakeNext); the wait is
-   * only the fallback after a crash.
+   * one is either this one or the head. The head's end wakes the next one (wakeNext, and
+   * waitForHead's second look); the wait is only the fallback after a crash.
    */
   private async placeInLine(deliveryId: string, known: KnownDelivery | undefined): Promise<{ delivery?: WebhookDeliveryDoc | null; waitMs?: number }> {
     const deliveries = this.deps.store.webhookDeliveries;
@@ -163,6 +163,18 @@ export class WebhookDeliverer {
   }
 
   /** Puts this same job back as delayed: its id, and so its place in recovery, stay the same. */
+  /**
+   * Parks the job until the head of its line ends. The head may end between our look at the line
+   * and the parking, its wakeNext finding this job still running and so not promoting it: one look
+   * after parking closes that gap (either the head's wakeNext or this look sees the other's write).
+   */
+  private async waitForHead(job: Job<DeliverJobData>, token: string | undefined, delayMs: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + Math.round(delayMs), token);
+    const again = await this.placeInLine(job.data.deliveryId, job.data.known);
+    if (again.waitMs === undefined) await job.promote().catch(() => undefined); // it may have been promoted already
+    throw new DelayedError();
+  }
+
   private async postpone(job: Job<DeliverJobData>, token: string | undefined, delayMs: number): Promise<never> {
     await job.moveToDelayed(Date.now() + Math.round(delayMs), token);
     throw new DelayedError();
