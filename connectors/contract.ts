@@ -5,7 +5,8 @@ import type { ChannelCapabilities, MessageTag, WindowRule } from '../src/domain/
 import type { TemplateDefinition } from '../src/domain/template.js';
 
 /**
- * The one contract every channel adapter implements. The core knows channels only through it:
+ * The one contract every channel adapter implements. The core knows channels only through it
+ * (Connector); a connector writes its ConnectorDefinition and hands it to defineConnector:
  * adding a channel is a folder under connectors/ and a line in connectors/registry.ts.
  */
 
@@ -85,56 +86,108 @@ export interface FetchedMedia {
   mimeType: string;
 }
 
-export interface Connector<Settings = Record<string, unknown>, Secrets = Record<string, string>> {
+/**
+ * The contract over the settings and secrets a connector's channels hold. `ClientArg` is what
+ * each operation on a channel takes after its other arguments: the connector's client in a
+ * ConnectorDefinition, nothing in the Connector the core holds.
+ */
+interface ConnectorShape<Settings, Secrets, ClientArg extends unknown[]> {
   readonly type: string;
   readonly capabilities: ChannelCapabilities;
   /** Validates a channel's settings and secrets when the channel is created. */
   readonly settingsSchema: z.ZodType<Settings>;
   readonly secretsSchema: z.ZodType<Secrets>;
   /** The provider-side account id of a channel (events are routed by it). */
-  accountIdOf(channel: ChannelAccess<Settings, Secrets>): string;
+  accountIdOf: (channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => string;
   /**
    * Other provider-side ids whose events concern this channel too (a WhatsApp Business Account:
    * its template updates apply to each of its phone numbers).
    */
-  accountAliasesOf?(channel: ChannelAccess<Settings, Secrets>): string[];
+  accountAliasesOf?: (channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => string[];
   /** Answers the provider's subscription handshake (GET), if it has one. */
-  handshake?(req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>): HttpReply;
+  handshake?: (req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => HttpReply;
   /** True when the request really comes from the provider (signature over the raw bytes). */
-  verify(req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>): boolean;
+  verify: (req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => boolean;
   /** What to answer once the event is recorded. */
   readonly ackReply: HttpReply;
   /**
    * The window rule for one channel, where a setting changes it (Messenger's HUMAN_AGENT needs
    * app approval); otherwise capabilities.window applies.
    */
-  windowRuleOf?(channel: Pick<ChannelAccess<Settings, Secrets>, 'settings'>): WindowRule | null;
+  windowRuleOf?: (channel: Pick<ChannelAccess<Settings, Secrets>, 'settings'>, ...client: ClientArg) => WindowRule | null;
   /** Why `to` cannot be the recipient of a conversation the business starts, or null (unchecked: any id the provider takes). */
-  recipientProblem?(to: string): string | null;
+  recipientProblem?: (to: string) => string | null;
   /**
    * Raw traffic to normalized events. Throws InvalidPayloadError on a body it cannot read.
    * `receivedAt` stamps events of providers whose payloads carry no time (Twilio).
    */
-  parse(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }): InboundEvent[] | Promise<InboundEvent[]>;
+  parse: (req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }) => InboundEvent[] | Promise<InboundEvent[]>;
   /**
    * Pull-based channels (IMAP): keeps fetching new traffic until stopped. Everything fetched is
    * handed to sink.record, which returns once it is durably recorded; only then may the
    * connector move its cursor past it.
    */
-  startPulling?(channel: ChannelAccess<Settings, Secrets>, sink: PullSink): PullHandle;
+  startPulling?: (channel: ChannelAccess<Settings, Secrets>, sink: PullSink, ...client: ClientArg) => PullHandle;
   /** Sends one message; throws ProviderSendError with the provider's code on failure. */
-  send(message: OutboundSend, channel: ChannelAccess<Settings, Secrets>): Promise<SendResult>;
+  send: (message: OutboundSend, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => Promise<SendResult>;
   /** Downloads inbound media so it can be stored before the provider's copy expires. */
-  fetchMedia(ref: { providerMediaId?: string; url?: string }, channel: ChannelAccess<Settings, Secrets>): Promise<FetchedMedia>;
+  fetchMedia: (ref: { providerMediaId?: string; url?: string }, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => Promise<FetchedMedia>;
   /** Lists the account's templates at the provider, if the provider has such a list. */
-  listTemplates?(channel: ChannelAccess<Settings, Secrets>): Promise<TemplateDefinition[]>;
+  listTemplates?: (channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => Promise<TemplateDefinition[]>;
   /** Submits a new template for the provider's review; its verdict arrives later as a status event. */
-  submitTemplate?(
+  submitTemplate?: (
     template: Pick<TemplateDefinition, 'name' | 'language' | 'category' | 'components'>,
     channel: ChannelAccess<Settings, Secrets>,
-  ): Promise<{ providerTemplateId: string; status: TemplateDefinition['status'] }>;
+    ...client: ClientArg
+  ) => Promise<{ providerTemplateId: string; status: TemplateDefinition['status'] }>;
   /** Deletes a template at the provider. */
-  deleteTemplate?(template: { name: string; providerTemplateId?: string }, channel: ChannelAccess<Settings, Secrets>): Promise<void>;
+  deleteTemplate?: (template: { name: string; providerTemplateId?: string }, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => Promise<void>;
+}
+
+/** A connector as the core holds it: every channel's settings and secrets are plain records to it. */
+export type Connector = ConnectorShape<Record<string, unknown>, Record<string, string>, []>;
+
+/**
+ * What a connector writes, typed by its own schemas, with its client: what its calls to the
+ * provider share, made once (an HTTP client, the Graph version). Its modules' functions take
+ * the contract's arguments and then the client, so a definition lists them as they are.
+ */
+export interface ConnectorDefinition<Settings, Secrets, Client> extends ConnectorShape<Settings, Secrets, [client: Client]> {
+  readonly client: Client;
+}
+
+/**
+ * The Connector the core holds, each operation given the definition's client. The one narrowing
+ * of the contract happens here: the core hands a connector only its own channels, whose settings
+ * and secrets its schemas validated when they were set, so they are of the connector's types.
+ */
+export function defineConnector<Settings extends Record<string, unknown>, Secrets extends Record<string, string>, Client>(
+  definition: ConnectorDefinition<Settings, Secrets, Client>,
+): Connector {
+  const { client, accountIdOf, accountAliasesOf, handshake, verify, windowRuleOf, startPulling, send, fetchMedia, listTemplates, submitTemplate, deleteTemplate } =
+    definition;
+  // That narrowing; over a Pick, since windowRuleOf is given the settings alone.
+  const own = <K extends keyof ChannelAccess>(channel: Pick<ChannelAccess, K>) => channel as Pick<ChannelAccess<Settings, Secrets>, K>;
+  return {
+    type: definition.type,
+    capabilities: definition.capabilities,
+    settingsSchema: definition.settingsSchema,
+    secretsSchema: definition.secretsSchema,
+    ackReply: definition.ackReply,
+    recipientProblem: definition.recipientProblem,
+    parse: definition.parse,
+    accountIdOf: (channel) => accountIdOf(own(channel), client),
+    accountAliasesOf: accountAliasesOf && ((channel) => accountAliasesOf(own(channel), client)),
+    handshake: handshake && ((req, channel) => handshake(req, own(channel), client)),
+    verify: (req, channel) => verify(req, own(channel), client),
+    windowRuleOf: windowRuleOf && ((channel) => windowRuleOf(own(channel), client)),
+    startPulling: startPulling && ((channel, sink) => startPulling(own(channel), sink, client)),
+    send: (message, channel) => send(message, own(channel), client),
+    fetchMedia: (ref, channel) => fetchMedia(ref, own(channel), client),
+    listTemplates: listTemplates && ((channel) => listTemplates(own(channel), client)),
+    submitTemplate: submitTemplate && ((template, channel) => submitTemplate(template, own(channel), client)),
+    deleteTemplate: deleteTemplate && ((template, channel) => deleteTemplate(template, own(channel), client)),
+  };
 }
 
 /** The provider's body cannot be read as its format says. */

@@ -16,16 +16,12 @@ export interface ConnectorEnvironment {
   httpFor(baseURL: string): AxiosInstance;
 }
 
-/**
- * One line per channel type: adding a channel is a folder under connectors/ and a line here.
- * Each connector is typed by its own settings; the core sees them as validated records.
- */
+/** One line per channel type: adding a channel is a folder under connectors/ and a line here. */
 const FACTORIES: Record<string, (env: ConnectorEnvironment) => Connector> = {
-  'whatsapp-cloud': (env) =>
-    createWhatsAppCloudConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }) as unknown as Connector,
-  'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.twilioApiBaseUrl) }) as unknown as Connector,
-  email: (env) => createEmailConnector({ onWarning: (message, err) => env.warn(message, err) }) as unknown as Connector,
-  messenger: (env) => createMessengerConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }) as unknown as Connector,
+  'whatsapp-cloud': (env) => createWhatsAppCloudConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }),
+  'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.twilioApiBaseUrl) }),
+  email: (env) => createEmailConnector({ onWarning: (message, err) => env.warn(message, err) }),
+  messenger: (env) => createMessengerConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }),
 };
 
 export class ConnectorRegistry {

@@ -23,7 +23,7 @@ describe('the line of one conversation to one subscription', () => {
     const workspaceId = new Types.ObjectId();
     const subscriptionId = new Types.ObjectId();
     const conversationId = new Types.ObjectId();
-    const line = { workspaceId, subscriptionId, conversationId, eventType: 'message.received', round: 0, attempts: [], state: 'pending' };
+    const line = { workspaceId, subscriptionId, conversationId, eventType: 'message.received', round: 0, attempts: [], state: 'pending' as const };
     await h.ctx.store.webhookDeliveries.create([
       { _id: 'head', ...line, eventId: 'e1', orderKey: '0000000000001-000000000001' },
       { _id: 'next', ...line, eventId: 'e2', orderKey: '0000000000002-000000000002' },

@@ -5,7 +5,7 @@ import { parseEmail } from './parse.js';
 
 const RECEIVED_AT = new Date('2025-06-05T00:00:00Z');
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.eml`, import.meta.url));
-const parse = (raw: Buffer) => parseEmail(withAccountHeader(raw, 'support@omnigate.test'), RECEIVED_AT);
+const parse = (raw: Buffer) => parseEmail({ rawBody: withAccountHeader(raw, 'support@omnigate.test'), receivedAt: RECEIVED_AT });
 
 describe('delivery reports (RFC 3464)', () => {
   it('Postfix, original returned whole: one failed status for our Message-ID, 5.1.1 final', async () => {

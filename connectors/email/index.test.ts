@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { ProviderSendError, type ChannelAccess, type PullHandle } from '../contract.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ProviderSendError, type ChannelAccess, type PullHandle, type PullSink } from '../contract.js';
 import { withAccountHeader } from './imap-source.js';
 import { createEmailConnector, type EmailSecrets, type EmailSettings } from './index.js';
+import { settingsSchema } from './settings.js';
 
 const MB = 1024 * 1024;
 const connector = createEmailConnector();
-const settings = connector.settingsSchema.parse({
+const settings = settingsSchema.parse({
   address: 'Support@Omnigate.test',
   imap: { host: 'imap.omnigate.test', port: 993, secure: true, user: 'support@omnigate.test' },
   smtp: { host: 'smtp.omnigate.test', port: 587, secure: false, user: 'support@omnigate.test' },
@@ -49,8 +50,10 @@ describe('createEmailConnector', () => {
   it('pulls with the IMAP watcher by default, or with the watcher it is given', () => {
     expect(connector.startPulling).toBeTypeOf('function');
     const handle: PullHandle = { stop: async () => {} };
-    const startPulling = () => handle;
-    expect(createEmailConnector({ startPulling }).startPulling).toBe(startPulling);
+    const sink = {} as PullSink;
+    const startPulling = vi.fn(() => handle);
+    expect(createEmailConnector({ startPulling }).startPulling?.(channel, sink)).toBe(handle);
+    expect(startPulling).toHaveBeenCalledWith(channel, sink, expect.anything());
   });
 
   it('has no media to fetch: attachments come inside the mail', async () => {

@@ -1,4 +1,4 @@
-import { ProviderSendError, type Connector, type HttpReply } from '../contract.js';
+import { defineConnector, ProviderSendError, type Connector, type ConnectorDefinition, type HttpReply } from '../contract.js';
 import { EMAIL_CAPABILITIES } from './capabilities.js';
 import { parseEmail } from './parse.js';
 import { startImapPull } from './pull.js';
@@ -14,7 +14,7 @@ const ACK_REPLY: HttpReply = { status: 200, contentType: 'text/plain', body: 'OK
 
 export interface EmailConnectorOptions {
   /** The mailbox watcher. Default: IMAP (pull.ts), which records every new mail raw. */
-  startPulling?: Connector<EmailSettings, EmailSecrets>['startPulling'];
+  startPulling?: ConnectorDefinition<EmailSettings, EmailSecrets, SendDeps>['startPulling'];
   /** Problems that do not fail a send (the copy to the Sent folder). Default: ignored. */
   onWarning?: WarningHandler;
   /** Copies sent mail to the Sent folder. Default: IMAP APPEND; tests give a stand-in. */
@@ -28,21 +28,22 @@ export interface EmailConnectorOptions {
  *   is ever accepted; real traffic comes only through the watcher.
  * - No media to fetch: attachments come inside the mail and are stored at ingest (inlineMedia).
  */
-export function createEmailConnector(opts: EmailConnectorOptions = {}): Connector<EmailSettings, EmailSecrets> {
-  const deps: SendDeps = { appendToSent: opts.appendToSent ?? appendWithImap, onWarning: opts.onWarning ?? (() => {}) };
-  return {
+export function createEmailConnector(opts: EmailConnectorOptions = {}): Connector {
+  return defineConnector({
     type: 'email',
     capabilities: EMAIL_CAPABILITIES,
     settingsSchema,
     secretsSchema,
+    client: { appendToSent: opts.appendToSent ?? appendWithImap, onWarning: opts.onWarning ?? (() => {}) },
     accountIdOf: (channel) => channel.settings.address.toLowerCase(),
     recipientProblem,
     verify: () => false,
     ackReply: ACK_REPLY,
-    parse: (req) => parseEmail(req.rawBody, req.receivedAt),
+    parse: parseEmail,
+    // The IMAP watcher at its default timings: its third argument is those, not the client.
     startPulling: opts.startPulling ?? ((channel, sink) => startImapPull(channel, sink)),
-    send: (message, channel) => sendEmail(message, channel, deps),
+    send: sendEmail,
     fetchMedia: () =>
       Promise.reject(new ProviderSendError('media_inline_only', 'Email attachments come inside the mail and are stored when it is received; there is nothing to fetch', 'final')),
-  };
+  });
 }

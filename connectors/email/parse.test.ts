@@ -17,12 +17,12 @@ const OUR_ID = 'og.665f1c2ab3d4e5f6a7b8c9d0.665f1c2ab3d4e5f6a7b8c9d1@omnigate.te
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.eml`, import.meta.url));
 /** The bytes the IMAP watcher records: the mail with the channel's address on top. */
 const recorded = (raw: Buffer, account = 'Support@Omnigate.test') => withAccountHeader(raw, account);
-const parse = (name: string) => parseEmail(recorded(fixture(name)), RECEIVED_AT);
+const parse = (name: string) => parseEmail({ rawBody: recorded(fixture(name)), receivedAt: RECEIVED_AT });
 /** A fixture with extra header fields put at the top of its own header section. */
 const withFields = (name: string, fields: string) => recorded(Buffer.concat([Buffer.from(`${fields}\r\n`), fixture(name)]));
 
 async function onlyMessage(raw: Buffer): Promise<MessageEvent & { content: EmailContent }> {
-  const events = await parseEmail(raw, RECEIVED_AT);
+  const events = await parseEmail({ rawBody: raw, receivedAt: RECEIVED_AT });
   expect(events).toHaveLength(1);
   const event = events[0];
   if (event?.kind !== 'message' || event.content.type !== 'email') throw new Error(`expected one email message, got ${JSON.stringify(events)}`);
@@ -211,8 +211,8 @@ describe('automatic mail', () => {
 
 describe('routing', () => {
   it('a mail without X-Omnigate-Account cannot be routed', async () => {
-    await expect(parseEmail(fixture('plain'), RECEIVED_AT)).rejects.toBeInstanceOf(InvalidPayloadError);
-    await expect(parseEmail(fixture('bounce-postfix'), RECEIVED_AT)).rejects.toThrow(/X-Omnigate-Account/);
+    await expect(parseEmail({ rawBody: fixture('plain'), receivedAt: RECEIVED_AT })).rejects.toBeInstanceOf(InvalidPayloadError);
+    await expect(parseEmail({ rawBody: fixture('bounce-postfix'), receivedAt: RECEIVED_AT })).rejects.toThrow(/X-Omnigate-Account/);
   });
 
   it("a sender's own X-Omnigate-Account does not route it: the watcher's topmost field does", async () => {
@@ -225,6 +225,6 @@ describe('routing', () => {
 
   it('a mail without a From address is refused', async () => {
     const raw = fixture('plain').toString('latin1').replace(/^From: .*\n/m, '');
-    await expect(parseEmail(recorded(Buffer.from(raw, 'latin1')), RECEIVED_AT)).rejects.toThrow(/no From address/);
+    await expect(parseEmail({ rawBody: recorded(Buffer.from(raw, 'latin1')), receivedAt: RECEIVED_AT })).rejects.toThrow(/no From address/);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { InvalidPayloadError } from '../contract.js';
+import { InvalidPayloadError, type WebhookRequest } from '../contract.js';
 import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import type { EmailAttachment, EmailThreadHeaders, MessageContent } from '../../src/domain/message.js';
 import { withoutUndefined } from '../support/objects.js';
@@ -29,14 +29,14 @@ const PARSER_OPTIONS = { keepCidLinks: true, skipHtmlToText: true, keepDeliveryS
  * wrote). A delivery report becomes status events for the message it returns, anything else
  * one `message` event; charsets and transfer encodings are decoded by mailparser.
  */
-export async function parseEmail(raw: Buffer, receivedAt: Date): Promise<InboundEvent[]> {
-  const mail = await read(raw);
+export async function parseEmail(req: Pick<WebhookRequest, 'rawBody'> & { receivedAt: Date }): Promise<InboundEvent[]> {
+  const mail = await read(req.rawBody);
   const headers = parseHeaderBlock((mail.headerLines ?? []).map((h) => h.line).join('\n'));
   const accountId = firstHeader(headers, ACCOUNT_HEADER)?.toLowerCase();
   if (!accountId) throw new InvalidPayloadError(`The mail has no ${ACCOUNT_HEADER} header naming the mailbox it was fetched from`);
-  const timestamp = dateOf(headers) ?? receivedAt;
+  const timestamp = dateOf(headers) ?? req.receivedAt;
   if (isDeliveryReport(mail)) return bounceEvents(mail.attachments, accountId, timestamp);
-  return [messageEvent(mail, headers, raw, accountId, timestamp)];
+  return [messageEvent(mail, headers, req.rawBody, accountId, timestamp)];
 }
 
 async function read(raw: Buffer): Promise<ParsedMail> {

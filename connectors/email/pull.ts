@@ -1,8 +1,8 @@
 import { ImapFlow } from 'imapflow';
-import type { ChannelAccess, PullHandle, PullSink } from '../contract.js';
+import type { PullHandle, PullSink } from '../contract.js';
 import { type ImapCursor, parseCursor, planCursor, rangeAfter, uidValidityOf, uidsAfter } from './imap-cursor.js';
 import { withAccountHeader } from './imap-source.js';
-import type { EmailSecrets, EmailSettings } from './settings.js';
+import type { EmailChannel, EmailSettings } from './settings.js';
 
 /**
  * The IMAP side of an email channel: watches one mailbox and hands every message to the sink
@@ -147,7 +147,7 @@ class ImapWatcher {
   private readonly noopTimeoutMs: number;
 
   constructor(
-    private readonly channel: ChannelAccess<EmailSettings, EmailSecrets>,
+    private readonly channel: EmailChannel,
     private readonly sink: PullSink,
     private readonly opts: ImapPullOptions,
   ) {
@@ -521,7 +521,7 @@ class ImapWatcher {
  * logged, reported through sink.reportState where the user must act, and retried.
  */
 export function startImapPull(
-  channel: ChannelAccess<EmailSettings, EmailSecrets>,
+  channel: EmailChannel,
   sink: PullSink,
   opts?: { now?: () => number; reconnectDelaysMs?: number[] } & ImapPullOptions,
 ): PullHandle {

@@ -3,22 +3,21 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { z } from 'zod';
-import { ProviderSendError, type ChannelAccess, type OutboundSend, type SendResult } from '../contract.js';
+import { ProviderSendError, type OutboundSend, type SendResult } from '../contract.js';
 import type { EmailAttachment, EmailThreadHeaders, MessageContent } from '../../src/domain/message.js';
 import { ATTACHMENT_MAX_BYTES } from './capabilities.js';
 import { ourMessageId } from './message-id.js';
 import { htmlToText } from './quotes.js';
-import type { EmailSecrets, EmailSettings } from './settings.js';
-
-type Channel = ChannelAccess<EmailSettings, EmailSecrets>;
+import type { EmailChannel } from './settings.js';
 type Thread = NonNullable<OutboundSend['thread']>;
 
 /** Copies a sent message (its exact bytes) into the channel's Sent folder. */
-export type SentAppender = (raw: Buffer, sentAt: Date, channel: Channel) => Promise<void>;
+export type SentAppender = (raw: Buffer, sentAt: Date, channel: EmailChannel) => Promise<void>;
 
 /** Something went wrong that does not fail the send (the copy to the Sent folder). */
 export type WarningHandler = (message: string, err: unknown) => void;
 
+/** The email connector's client: what its sends draw on besides the channel. */
 export interface SendDeps {
   appendToSent: SentAppender;
   onWarning: WarningHandler;
@@ -48,7 +47,7 @@ const recipient = z.email();
  * carries In-Reply-To and References (RFC 5322 §3.6.4). Each send opens its own connection: at
  * a few mails a second that costs little, and a changed password applies at once.
  */
-export async function sendEmail(message: OutboundSend, channel: Channel, deps: SendDeps): Promise<SendResult> {
+export async function sendEmail(message: OutboundSend, channel: EmailChannel, deps: SendDeps): Promise<SendResult> {
   const { thread } = message;
   if (!thread) throw refuse('thread_missing', 'An email is sent within a thread: the core passes its conversation and message ids');
   if (!recipient.safeParse(message.to).success) throw refuse('recipient_invalid', `Not one email address: ${message.to}`);
@@ -74,7 +73,7 @@ export async function sendEmail(message: OutboundSend, channel: Channel, deps: S
   return { providerMessageId: messageId };
 }
 
-async function submit(raw: Buffer, envelope: Mail.Options['envelope'], channel: Channel): Promise<void> {
+async function submit(raw: Buffer, envelope: Mail.Options['envelope'], channel: EmailChannel): Promise<void> {
   const { smtp } = channel.settings;
   const transport = nodemailer.createTransport({
     host: smtp.host,
@@ -191,7 +190,7 @@ export function toProviderSendError(err: unknown): unknown {
  * The default SentAppender: IMAP APPEND with `\Seen` (it is our own mail). A missing folder is
  * created when the server says so (TRYCREATE, RFC 3501 §6.3.11) and the APPEND tried once more.
  */
-export async function appendWithImap(raw: Buffer, sentAt: Date, channel: Channel): Promise<void> {
+export async function appendWithImap(raw: Buffer, sentAt: Date, channel: EmailChannel): Promise<void> {
   const { imap } = channel.settings;
   const client = new ImapFlow({
     host: imap.host,

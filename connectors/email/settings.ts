@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChannelAccess } from '../contract.js';
 
 const server = {
   host: z.string().min(1),
@@ -35,3 +36,4 @@ export const secretsSchema = z.strictObject({
 
 export type EmailSettings = z.infer<typeof settingsSchema>;
 export type EmailSecrets = z.infer<typeof secretsSchema>;
+export type EmailChannel = ChannelAccess<EmailSettings, EmailSecrets>;

@@ -1,5 +1,5 @@
 import type { MediaKind, MessageType } from '../../src/domain/message.js';
-import type { MessengerSettings } from './settings.js';
+import type { MessengerChannel } from './settings.js';
 import { MESSAGE_TAGS, type ChannelCapabilities, type WindowRule } from '../../src/domain/channel.js';
 
 const MB = 1024 * 1024;
@@ -36,7 +36,7 @@ export const MESSENGER_CAPABILITIES: ChannelCapabilities = {
 };
 
 /** HUMAN_AGENT is offered only to channels whose app was approved for it. */
-export function windowRuleOf(settings: Pick<MessengerSettings, 'humanAgentEnabled'>): WindowRule {
-  if (settings.humanAgentEnabled === true) return WINDOW;
+export function windowRuleOf(channel: Pick<MessengerChannel, 'settings'>): WindowRule {
+  if (channel.settings.humanAgentEnabled === true) return WINDOW;
   return { ...WINDOW, tags: MESSAGE_TAGS.filter((tag) => tag !== 'HUMAN_AGENT') };
 }

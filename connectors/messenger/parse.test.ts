@@ -5,7 +5,7 @@ import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import { parseWebhook } from './parse.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url));
-const parse = (name: string) => parseWebhook(fixture(name));
+const parse = (name: string) => parseWebhook({ rawBody: fixture(name) });
 
 const PAGE = '106385752155120';
 const PSID = '6934512283318745';
@@ -267,19 +267,19 @@ describe('bodies with many events', () => {
   });
 
   it('a body with no entries is valid and empty', () => {
-    expect(parseWebhook(Buffer.from('{"object":"page","entry":[]}'))).toEqual([]);
+    expect(parseWebhook({ rawBody: Buffer.from('{"object":"page","entry":[]}') })).toEqual([]);
   });
 
   it('without its own timestamp, an event takes its entry’s time', () => {
     const body = { object: 'page', entry: [{ id: PAGE, time: 1749416383907, messaging: [{ sender: { id: PSID }, recipient: { id: PAGE }, message: { mid: 'm_1', text: 'x' } }] }] };
-    expect(parseWebhook(Buffer.from(JSON.stringify(body)))).toMatchObject([{ timestamp: new Date(1749416383907) }]);
+    expect(parseWebhook({ rawBody: Buffer.from(JSON.stringify(body)) })).toMatchObject([{ timestamp: new Date(1749416383907) }]);
   });
 });
 
 describe('unreadable bodies', () => {
   const rejects = (raw: Buffer) => {
     try {
-      parseWebhook(raw);
+      parseWebhook({ rawBody: raw });
     } catch (err) {
       expect(err).toBeInstanceOf(InvalidPayloadError);
       return err as InvalidPayloadError;

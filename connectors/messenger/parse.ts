@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InvalidPayloadError } from '../contract.js';
+import { InvalidPayloadError, type WebhookRequest } from '../contract.js';
 import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import { isMediaContent, type MediaKind, type MessageContent } from '../../src/domain/message.js';
 import { withoutUndefined } from '../support/objects.js';
@@ -23,8 +23,8 @@ const MEDIA_TYPES: ReadonlyMap<string, MediaKind> = new Map([
  * edits, ...) yield nothing, and so do events naming no PSID (chat-plugin guests): we could not
  * answer them.
  */
-export function parseWebhook(rawBody: Buffer): InboundEvent[] {
-  const envelope = checked(webhookSchema, readJson(rawBody));
+export function parseWebhook(req: Pick<WebhookRequest, 'rawBody'>): InboundEvent[] {
+  const envelope = checked(webhookSchema, readJson(req.rawBody));
   return envelope.entry.flatMap((entry) => [...(entry.messaging ?? []), ...(entry.standby ?? [])].flatMap((event) => eventsOf(entry, event)));
 }
 

@@ -1,15 +1,13 @@
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
-import { ProviderSendError, type ChannelAccess, type OutboundSend, type SendResult } from '../contract.js';
+import { ProviderSendError, type OutboundSend, type SendResult } from '../contract.js';
 import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
 import { toProviderSendError } from './errors.js';
 import { attachmentTypeOf, refuse, requestBody, type AttachmentSource, type MediaContent, type RequestBody, type SendableKind } from './message-body.js';
-import type { MessengerSecrets, MessengerSettings } from './settings.js';
+import type { MessengerChannel } from './settings.js';
 import { uploadAttachment } from './upload.js';
 import { type MessageTag } from '../../src/domain/channel.js';
-
-type Channel = ChannelAccess<MessengerSettings, MessengerSecrets>;
 
 const sendAnswer = z.looseObject({ message_id: z.string().min(1) });
 
@@ -19,7 +17,7 @@ const sendAnswer = z.looseObject({ message_id: z.string().min(1) });
  * ProviderSendError before any call. Messenger has no quoted replies for Pages:
  * `replyToProviderMessageId` is not sent.
  */
-export async function sendMessage(client: GraphClient, message: OutboundSend, channel: Channel): Promise<SendResult> {
+export async function sendMessage(message: OutboundSend, channel: MessengerChannel, client: GraphClient): Promise<SendResult> {
   const { pageId, humanAgentEnabled } = channel.settings;
   try {
     if (message.tag === 'HUMAN_AGENT' && humanAgentEnabled !== true) {
@@ -53,7 +51,13 @@ function messagingType(body: RequestBody, tag: MessageTag | undefined): Record<s
  * An attachment id Meta already knows is used as is; bytes we hold are uploaded first (Meta
  * then never has to reach a URL of ours); a plain URL is handed to Meta to fetch and keep.
  */
-async function resolveMedia(client: GraphClient, kind: SendableKind, content: MediaContent, message: OutboundSend, channel: Channel): Promise<AttachmentSource> {
+async function resolveMedia(
+  client: GraphClient,
+  kind: SendableKind,
+  content: MediaContent,
+  message: OutboundSend,
+  channel: MessengerChannel,
+): Promise<AttachmentSource> {
   const ref = content.media;
   if (ref.providerMediaId) return { attachment_id: ref.providerMediaId };
   if (ref.storedId) {

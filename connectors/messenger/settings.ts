@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChannelAccess } from '../contract.js';
 
 /** A channel's Messenger settings. Unknown keys are refused so typos surface at creation. */
 export const settingsSchema = z.strictObject({
@@ -24,3 +25,4 @@ export const secretsSchema = z.strictObject({
 
 export type MessengerSettings = z.infer<typeof settingsSchema>;
 export type MessengerSecrets = z.infer<typeof secretsSchema>;
+export type MessengerChannel = ChannelAccess<MessengerSettings, MessengerSecrets>;

@@ -1,7 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { HttpReply, WebhookRequest } from '../contract.js';
+import type { ChannelAccess, HttpReply, WebhookRequest } from '../contract.js';
 
 const SIGNATURE_FORMAT = /^sha256=([0-9a-f]{64})$/i;
+
+/** The secrets every Meta channel holds for its webhook: the app's (signatures) and the handshake's. */
+type MetaChannel = Pick<ChannelAccess<unknown, { appSecret: string; verifyToken: string }>, 'secrets'>;
 
 /** A header by name, whatever its case; repeated headers count as absent (ambiguous). */
 export function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
@@ -16,11 +19,12 @@ export function headerValue(headers: WebhookRequest['headers'], name: string): s
  * Checks `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, body)>` over the bytes exactly
  * as received: Meta escapes non-ASCII as \uXXXX, so re-serialized JSON would not match.
  */
-export function verifySignature(rawBody: Buffer, header: string | undefined, appSecret: string): boolean {
+export function verifySignature(req: Pick<WebhookRequest, 'rawBody' | 'headers'>, channel: MetaChannel): boolean {
+  const header = headerValue(req.headers, 'x-hub-signature-256');
   const match = header ? SIGNATURE_FORMAT.exec(header.trim()) : null;
   if (!match?.[1]) return false;
   const given = Buffer.from(match[1], 'hex');
-  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
+  const expected = createHmac('sha256', channel.secrets.appSecret).update(req.rawBody).digest();
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
@@ -50,10 +54,10 @@ const REFUSED: HttpReply = {
 };
 
 /** Meta's subscription handshake: echo the challenge only to a request carrying our verify token. */
-export function answerHandshake(query: WebhookRequest['query'], verifyToken: string): HttpReply {
-  const mode = hubParam(query, 'mode');
-  const token = hubParam(query, 'verify_token');
-  const challenge = hubParam(query, 'challenge');
-  if (mode !== 'subscribe' || token === undefined || challenge === undefined || !sameSecret(token, verifyToken)) return REFUSED;
+export function answerHandshake(req: Pick<WebhookRequest, 'query'>, channel: MetaChannel): HttpReply {
+  const mode = hubParam(req.query, 'mode');
+  const token = hubParam(req.query, 'verify_token');
+  const challenge = hubParam(req.query, 'challenge');
+  if (mode !== 'subscribe' || token === undefined || challenge === undefined || !sameSecret(token, channel.secrets.verifyToken)) return REFUSED;
   return { status: 200, contentType: 'text/plain', body: challenge };
 }

@@ -4,6 +4,7 @@ import { type FetchedMedia, ProviderRequestError } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
 import { toGraphRequestError } from './errors.js';
 import { bearer, downloadMedia, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
+import type { WhatsAppCloudChannel } from './settings.js';
 
 const mediaInfo = z.looseObject({
   url: z.url(),
@@ -21,7 +22,12 @@ const META_MEDIA_HOSTS = ['fbsbx.com', 'facebook.com', 'fbcdn.net', 'whatsapp.ne
  * Downloads inbound media: `GET /<media id>` gives a short-lived URL, which is fetched with the
  * same token. A bare URL is fetched directly, with the token only when the host is Meta's.
  */
-export async function fetchMedia(client: GraphClient, ref: { providerMediaId?: string; url?: string }, accessToken: string): Promise<FetchedMedia> {
+export async function fetchMedia(
+  ref: { providerMediaId?: string; url?: string },
+  channel: WhatsAppCloudChannel,
+  client: GraphClient,
+): Promise<FetchedMedia> {
+  const { accessToken } = channel.secrets;
   try {
     if (ref.providerMediaId) {
       const res = await client.http.get(graphPath(client, ref.providerMediaId), { headers: bearer(accessToken), timeout: REQUEST_TIMEOUT_MS });

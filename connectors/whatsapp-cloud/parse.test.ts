@@ -5,7 +5,7 @@ import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import { parseWebhook } from './parse.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url));
-const parse = (name: string) => parseWebhook(fixture(name));
+const parse = (name: string) => parseWebhook({ rawBody: fixture(name) });
 
 const PNID = '106540352242922';
 const WABA = '102290129340398';
@@ -233,14 +233,14 @@ describe('bodies with many events', () => {
   });
 
   it('a body with no entries is valid and empty', () => {
-    expect(parseWebhook(Buffer.from('{"object":"whatsapp_business_account","entry":[]}'))).toEqual([]);
+    expect(parseWebhook({ rawBody: Buffer.from('{"object":"whatsapp_business_account","entry":[]}') })).toEqual([]);
   });
 });
 
 describe('unreadable bodies', () => {
   const rejects = (raw: Buffer) => {
     try {
-      parseWebhook(raw);
+      parseWebhook({ rawBody: raw });
     } catch (err) {
       expect(err).toBeInstanceOf(InvalidPayloadError);
       return err as InvalidPayloadError;

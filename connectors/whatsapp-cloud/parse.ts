@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InvalidPayloadError } from '../contract.js';
+import { InvalidPayloadError, type WebhookRequest } from '../contract.js';
 import type { ContactIdentity, InboundEvent } from '../../src/domain/inbound-event.js';
 import { MEDIA_KINDS, type MediaKind, type MessageContent, type ProviderErrorInfo, type SharedContactCard } from '../../src/domain/message.js';
 import {
@@ -23,8 +23,8 @@ type StatusEvent = Extract<InboundEvent, { kind: 'status' }>;
 const DELIVERY_STATUSES: ReadonlySet<string> = new Set<StatusEvent['status']>(['sent', 'delivered', 'read', 'failed']);
 
 /** Raw webhook bytes to normalized events, in payload order. One POST may carry many. */
-export function parseWebhook(rawBody: Buffer): InboundEvent[] {
-  const envelope = checked(webhookSchema, readJson(rawBody), []);
+export function parseWebhook(req: Pick<WebhookRequest, 'rawBody'>): InboundEvent[] {
+  const envelope = checked(webhookSchema, readJson(req.rawBody), []);
   const events: InboundEvent[] = [];
   envelope.entry.forEach((entry, e) => {
     entry.changes.forEach((change, c) => {

@@ -1,14 +1,12 @@
 import { isAxiosError } from 'axios';
 import { z } from 'zod';
-import { ProviderSendError, type ChannelAccess, type OutboundSend, type SendResult } from '../contract.js';
+import { ProviderSendError, type OutboundSend, type SendResult } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
 import { toProviderSendError } from './errors.js';
 import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { contentBody, refuse, type MediaContent, type ResolvedMedia } from './message-body.js';
-import type { WhatsAppCloudSecrets, WhatsAppCloudSettings } from './settings.js';
+import type { WhatsAppCloudChannel } from './settings.js';
 import { uploadMedia } from './upload.js';
-
-type Channel = ChannelAccess<WhatsAppCloudSettings, WhatsAppCloudSecrets>;
 
 const sendAnswer = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) });
 
@@ -16,7 +14,7 @@ const sendAnswer = z.looseObject({ messages: z.array(z.looseObject({ id: z.strin
  * `POST /<phone number id>/messages`. Meta's failures leave as ProviderSendError with Meta's code,
  * content WhatsApp would refuse as a final ProviderSendError before any call.
  */
-export async function sendMessage(client: GraphClient, message: OutboundSend, channel: Channel): Promise<SendResult> {
+export async function sendMessage(message: OutboundSend, channel: WhatsAppCloudChannel, client: GraphClient): Promise<SendResult> {
   const { phoneNumberId } = channel.settings;
   const { accessToken } = channel.secrets;
   try {
@@ -53,7 +51,7 @@ function recipientOf(externalId: string): { to: string } | { recipient: string }
  * An id Meta already knows is used as is; bytes we hold are uploaded (Meta then never has to
  * reach a URL of ours); a plain URL is handed to Meta as a link.
  */
-async function resolveMedia(client: GraphClient, content: MediaContent, message: OutboundSend, channel: Channel): Promise<ResolvedMedia> {
+async function resolveMedia(client: GraphClient, content: MediaContent, message: OutboundSend, channel: WhatsAppCloudChannel): Promise<ResolvedMedia> {
   const ref = content.media;
   if (ref.providerMediaId) return { source: { id: ref.providerMediaId } };
   if (ref.storedId) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChannelAccess } from '../contract.js';
 
 /** A channel's WhatsApp Cloud API settings. Unknown keys are refused so typos surface at creation. */
 export const settingsSchema = z.strictObject({
@@ -21,3 +22,4 @@ export const secretsSchema = z.strictObject({
 
 export type WhatsAppCloudSettings = z.infer<typeof settingsSchema>;
 export type WhatsAppCloudSecrets = z.infer<typeof secretsSchema>;
+export type WhatsAppCloudChannel = ChannelAccess<WhatsAppCloudSettings, WhatsAppCloudSecrets>;

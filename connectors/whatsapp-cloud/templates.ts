@@ -5,6 +5,7 @@ import { toGraphRequestError } from './errors.js';
 import { bearer, graphPath, REQUEST_TIMEOUT_MS, type GraphClient } from '../meta/graph.js';
 import { templateCategoryOf, templateStatusOf } from './template-status.js';
 import { ProviderRequestError } from '../contract.js';
+import type { WhatsAppCloudChannel } from './settings.js';
 
 const PAGE_SIZE = 100;
 const FIELDS = 'id,name,language,status,category,components';
@@ -34,7 +35,9 @@ type TemplateRow = z.infer<typeof templatesPage>['data'][number];
  * whether there is more: the next page is asked for with its `after` cursor on our own path, so
  * the token never follows a URL taken from a response.
  */
-export async function listTemplates(client: GraphClient, wabaId: string, accessToken: string): Promise<TemplateDefinition[]> {
+export async function listTemplates(channel: WhatsAppCloudChannel, client: GraphClient): Promise<TemplateDefinition[]> {
+  const { wabaId } = channel.settings;
+  const { accessToken } = channel.secrets;
   const definitions: TemplateDefinition[] = [];
   const seen = new Set<string>();
   let after: string | undefined;
@@ -102,17 +105,16 @@ const submitAnswer = z.looseObject({ id: z.union([z.string().min(1), z.number()]
  * PENDING; the verdict arrives later as a message_template_status_update webhook.
  */
 export async function submitTemplate(
-  client: GraphClient,
-  wabaId: string,
-  accessToken: string,
   template: Pick<TemplateDefinition, 'name' | 'language' | 'category' | 'components'>,
+  channel: WhatsAppCloudChannel,
+  client: GraphClient,
 ): Promise<{ providerTemplateId: string; status: TemplateStatus }> {
   let data: unknown;
   try {
     const res = await client.http.post(
-      graphPath(client, wabaId, 'message_templates'),
+      graphPath(client, channel.settings.wabaId, 'message_templates'),
       { name: template.name, language: template.language, category: template.category, components: template.components },
-      { headers: bearer(accessToken), timeout: REQUEST_TIMEOUT_MS },
+      { headers: bearer(channel.secrets.accessToken), timeout: REQUEST_TIMEOUT_MS },
     );
     data = res.data;
   } catch (err) {
@@ -127,10 +129,10 @@ export async function submitTemplate(
  * Deletes a template at Meta. With its id only that language is deleted; by name alone Meta
  * deletes every language of the name.
  */
-export async function deleteTemplate(client: GraphClient, wabaId: string, accessToken: string, template: { name: string; providerTemplateId?: string }): Promise<void> {
+export async function deleteTemplate(template: { name: string; providerTemplateId?: string }, channel: WhatsAppCloudChannel, client: GraphClient): Promise<void> {
   try {
-    await client.http.delete(graphPath(client, wabaId, 'message_templates'), {
-      headers: bearer(accessToken),
+    await client.http.delete(graphPath(client, channel.settings.wabaId, 'message_templates'), {
+      headers: bearer(channel.secrets.accessToken),
       params: { name: template.name, ...(template.providerTemplateId && { hsm_id: template.providerTemplateId }) },
       timeout: REQUEST_TIMEOUT_MS,
     });

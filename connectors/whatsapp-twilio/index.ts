@@ -1,11 +1,12 @@
 import type { AxiosInstance } from 'axios';
-import type { Connector, HttpReply } from '../contract.js';
+import { defineConnector, type Connector, type HttpReply } from '../contract.js';
 import { bareAddress } from './addresses.js';
 import { WHATSAPP_TWILIO_CAPABILITIES } from './capabilities.js';
+import { createTwilioClient } from './client.js';
 import { fetchMedia } from './media.js';
 import { parseWebhook } from './parse.js';
-import { createRequestClient, sendMessage } from './send.js';
-import { secretsSchema, settingsSchema, type WhatsAppTwilioSecrets, type WhatsAppTwilioSettings } from './settings.js';
+import { sendMessage } from './send.js';
+import { secretsSchema, settingsSchema } from './settings.js';
 import { verifySignature } from './signature.js';
 
 export type { WhatsAppTwilioSecrets, WhatsAppTwilioSettings } from './settings.js';
@@ -19,18 +20,18 @@ const ACK_REPLY: HttpReply = { status: 200, contentType: 'text/xml', body: '<?xm
  * stand-in as baseURL. Twilio's webhooks carry no time: events are stamped with the time the
  * request was received.
  */
-export function createWhatsAppTwilioConnector(opts: { http: AxiosInstance }): Connector<WhatsAppTwilioSettings, WhatsAppTwilioSecrets> {
-  const httpClient = createRequestClient();
-  return {
+export function createWhatsAppTwilioConnector(opts: { http: AxiosInstance }): Connector {
+  return defineConnector({
     type: 'whatsapp-twilio',
     capabilities: WHATSAPP_TWILIO_CAPABILITIES,
     settingsSchema,
     secretsSchema,
+    client: createTwilioClient(opts.http),
     accountIdOf: (channel) => bareAddress(channel.settings.sender),
-    verify: (req, channel) => verifySignature(req, channel.secrets.authToken),
+    verify: verifySignature,
     ackReply: ACK_REPLY,
-    parse: (req) => parseWebhook(req, req.receivedAt),
-    send: (message, channel) => sendMessage(httpClient, message, channel),
-    fetchMedia: (ref, channel) => fetchMedia(opts.http, ref, { accountSid: channel.settings.accountSid, authToken: channel.secrets.authToken }),
-  };
+    parse: parseWebhook,
+    send: sendMessage,
+    fetchMedia,
+  });
 }

@@ -1,7 +1,9 @@
 import type { AxiosInstance } from 'axios';
 import { type FetchedMedia, ProviderRequestError } from '../contract.js';
 import { MEDIA_MAX_BYTES } from './capabilities.js';
+import type { TwilioClient } from './client.js';
 import { toTwilioRequestError } from './errors.js';
+import type { WhatsAppTwilioChannel } from './settings.js';
 
 /** Downloads move up to 16 MB, which a short timeout cannot carry on a slow link. */
 const MEDIA_TIMEOUT_MS = 120_000;
@@ -18,15 +20,11 @@ const TWILIO_API_HOST = /^api(\.[a-z0-9-]+)*\.twilio\.com$/i;
  * Twilio redirects to a short-lived CDN URL; redirects are followed here, one hop at a time, so
  * the credentials only ever go to Twilio's API host and never to the CDN.
  */
-export async function fetchMedia(
-  http: AxiosInstance,
-  ref: { providerMediaId?: string; url?: string },
-  credentials: { accountSid: string; authToken: string },
-): Promise<FetchedMedia> {
+export async function fetchMedia(ref: { providerMediaId?: string; url?: string }, channel: WhatsAppTwilioChannel, client: TwilioClient): Promise<FetchedMedia> {
   if (!ref.url) throw new ProviderRequestError('media_missing', 'Twilio media is fetched by its URL; none was given', 'final');
-  const authorization = `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString('base64')}`;
+  const authorization = `Basic ${Buffer.from(`${channel.settings.accountSid}:${channel.secrets.authToken}`).toString('base64')}`;
   try {
-    return await download(http, ref.url, authorization, MAX_REDIRECTS);
+    return await download(client.http, ref.url, authorization, MAX_REDIRECTS);
   } catch (err) {
     throw toTwilioRequestError(err, 'Media download');
   }

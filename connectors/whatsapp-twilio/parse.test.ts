@@ -15,7 +15,7 @@ const mediaUrl = (msg: string, me: string) => `https://api.twilio.com/2010-04-01
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url));
 const parseBody = (rawBody: Buffer | string, headers: Record<string, string> = FORM) =>
-  parseWebhook({ rawBody: Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody), headers }, NOW);
+  parseWebhook({ rawBody: Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody), headers, receivedAt: NOW });
 const parse = (name: string) => parseBody(fixture(name));
 
 /** A fixture's fields with some changed (undefined: removed), re-encoded. */

@@ -51,18 +51,18 @@ const REFERRAL_FIELDS: ReadonlyArray<[string, string]> = [
 /**
  * One Twilio request to normalized events: a status callback gives at most one status, an
  * inbound message one message event per media item (usually exactly one). Twilio's webhooks carry
- * no time, so events are stamped with `now`.
+ * no time, so events are stamped with the time the request was received.
  */
-export function parseWebhook(req: Pick<WebhookRequest, 'rawBody' | 'headers'>, now: Date): InboundEvent[] {
+export function parseWebhook(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }): InboundEvent[] {
   if (!isFormEncoded(req.headers)) {
     throw new InvalidPayloadError(`Twilio posts application/x-www-form-urlencoded, not ${headerValue(req.headers, 'content-type')}`);
   }
   const fields = readForm(req.rawBody);
   if (isStatusCallback(fields)) {
-    const event = statusEvent(checked(statusCallbackSchema, fields, 'status callback'), now);
+    const event = statusEvent(checked(statusCallbackSchema, fields, 'status callback'), req.receivedAt);
     return event ? [event] : [];
   }
-  return messageEvents(checked(inboundMessageSchema, fields, 'message'), fields, now);
+  return messageEvents(checked(inboundMessageSchema, fields, 'message'), fields, req.receivedAt);
 }
 
 /** Status callbacks carry MessageStatus (and SmsStatus); only an inbound message has Body and NumMedia. */

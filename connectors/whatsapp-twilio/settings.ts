@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChannelAccess } from '../contract.js';
 
 /** A WhatsApp address as Twilio writes it, or the bare number. */
 const SENDER = /^(whatsapp:)?\+[1-9]\d{6,14}$/;
@@ -25,3 +26,4 @@ export const secretsSchema = z.strictObject({
 
 export type WhatsAppTwilioSettings = z.infer<typeof settingsSchema>;
 export type WhatsAppTwilioSecrets = z.infer<typeof secretsSchema>;
+export type WhatsAppTwilioChannel = ChannelAccess<WhatsAppTwilioSettings, WhatsAppTwilioSecrets>;

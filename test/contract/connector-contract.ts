@@ -93,6 +93,8 @@ export function describeConnectorContract(kit: ConnectorKit): void {
       if (!opener) throw new Error(`the ${kit.type} kit declares no inbound case`);
       await deliver(opener.body(ctx));
       const message = await firstInboundFrom(ctx.contact);
+      // The message is in before its conversation moves (window, activity): wait for the whole request.
+      await settled();
       return { ...ctx, conversationId: String(message.conversationId) };
     };
 
