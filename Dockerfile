@@ -8,6 +8,8 @@ COPY scripts/node-env.sh scripts/with-node.sh ./scripts/
 COPY config ./config
 COPY connectors ./connectors
 COPY src ./src
+# Template definitions are data read at run time; the build copies them to dist/templates
+# (src/template-registry/definition-files.ts looks two levels above its compiled self).
 COPY templates ./templates
 RUN npm run build
 
@@ -17,8 +19,6 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Template definitions are read at run time, beside the compiled loader.
-COPY templates ./dist/templates
 USER node
 EXPOSE 8080
 CMD ["node", "dist/src/main.js"]

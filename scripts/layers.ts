@@ -18,7 +18,7 @@ const LAYERS: Array<{ name: string; holds: (file: string) => boolean }> = [
   { name: 'connectors', holds: (f) => f.startsWith('connectors/') },
   { name: 'store', holds: (f) => f.startsWith('src/store/') || f.startsWith('src/security/') },
   { name: 'representation', holds: (f) => f.startsWith('src/representation/') },
-  { name: 'config', holds: (f) => f.startsWith('config/') || f.startsWith('templates/') },
+  { name: 'config', holds: (f) => f.startsWith('config/') },
   { name: 'features', holds: (f) => f.startsWith('src/') && !/^src\/(http|app|cli)\//.test(f) && f !== 'src/main.ts' },
   { name: 'http', holds: (f) => f.startsWith('src/http/') },
   { name: 'app', holds: () => true },

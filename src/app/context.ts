@@ -42,7 +42,7 @@ import { SendService } from '../outbound/send-service.js';
 import { SendWorker } from '../outbound/send-worker.js';
 import { SecretBox } from '../security/secret-box.js';
 import { connectStore, ensureIndexes, type Store } from '../store/index.js';
-import { TemplateRegistry } from '../templates/template-registry.js';
+import { TemplateRegistry } from '../template-registry/template-registry.js';
 import { SharedCache } from '../cache/shared-cache.js';
 import { createWorkspaceSettings, type WorkspaceSettings } from '../workspaces/workspace-settings.js';
 import { createActiveSubscriptions, type ActiveSubscriptions } from '../webhooks/active-subscriptions.js';

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { Outbox } from '../events/outbox.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import type { ChannelService } from './channel-service.js';
 import { channelToApi } from '../representation/public-records.js';
 

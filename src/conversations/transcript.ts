@@ -2,7 +2,7 @@ import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
 import type { MessageContent } from '../domain/message.js';
-import { contactToApi, conversationToApi } from '../representation/public-records.js';
+import { contactToApi, conversationToApi, identityToApi } from '../representation/public-records.js';
 
 /**
  * A conversation as a helpdesk or an export reads it: the conversation, who the contact is on
@@ -15,9 +15,7 @@ export interface Transcript {
   messages: TranscriptMessage[];
 }
 
-export type TranscriptContact = ReturnType<typeof contactToApi> & {
-  identities: { channelId: string; externalId: string; phone: string | null; displayName: string | null; username: string | null }[];
-};
+export type TranscriptContact = ReturnType<typeof contactToApi> & { identities: ReturnType<typeof identityToApi>[] };
 
 export interface TranscriptMessage {
   id: string;
@@ -48,13 +46,7 @@ export async function loadTranscript(store: Store, conversation: ConversationDoc
     conversation: conversationToApi(conversation),
     contact: contact && {
       ...contactToApi(contact),
-      identities: identities.map((i) => ({
-        channelId: String(i.channelId),
-        externalId: i.externalId,
-        phone: i.phone ?? null,
-        displayName: i.displayName ?? null,
-        username: i.username ?? null,
-      })),
+      identities: identities.map(identityToApi),
     },
     messages: messages.map(transcriptMessageOf),
   };

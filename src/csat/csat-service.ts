@@ -12,7 +12,7 @@ import type { ConversationDoc } from '../store/models/conversation.js';
 import type { CsatRatingDoc } from '../store/models/csat-rating.js';
 import type { CsatRequestDoc } from '../store/models/csat-request.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import { csatSettingsOf, renderCsatMessage } from './csat-settings.js';
 import type { WorkspaceSettings } from '../workspaces/workspace-settings.js';
 

@@ -1,6 +1,6 @@
 import type { MessageContent } from './message.js';
 import type { TemplateDefinition } from './template.js';
-import { validateTemplateSend, type TemplateProblem } from './template-validation.js';
+import { validateTemplateSend } from './template-send-validation.js';
 import type { ChannelCapabilities, MessageTag, WindowRule } from './channel.js';
 
 /**
@@ -154,7 +154,7 @@ function checkTemplate(name: string, language: string, req: SendRequest): SendRe
     };
   }
   if (req.content.type !== 'template') return null;
-  const problems: TemplateProblem[] = validateTemplateSend(definition, req.content.template);
+  const problems = validateTemplateSend(definition, req.content.template);
   if (problems.length > 0) {
     return {
       code: 'template_invalid',

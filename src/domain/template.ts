@@ -30,3 +30,13 @@ export interface TemplateDefinition {
   /** Twilio Content API templates are addressed by ContentSid instead of name + language. */
   contentSid?: string;
 }
+
+/** The definition's component of one type: a definition has at most one of each. */
+export function templateComponent(definition: TemplateDefinition, type: TemplateComponentDefinition['type']): TemplateComponentDefinition | undefined {
+  return definition.components.find((c) => c.type === type);
+}
+
+/** The definition's buttons in order: a send names a button by its position here (`index`). */
+export function templateButtons(definition: TemplateDefinition): TemplateButtonDefinition[] {
+  return templateComponent(definition, 'BUTTONS')?.buttons ?? [];
+}

@@ -10,12 +10,25 @@ import { CONVERSATION_PRIORITIES } from '../domain/conversation.js';
 import { MESSAGE_AUTHORS } from '../domain/message.js';
 import { ROUTING_STRATEGIES } from '../domain/queue.js';
 import { DELIVERY_STATES } from '../domain/webhook-delivery.js';
+import type {
+  channelToApi,
+  contactToApi,
+  conversationToApi,
+  deliveryToApi,
+  identityToApi,
+  messageToApi,
+  queueToApi,
+  subscriptionToApi,
+  templateToApi,
+  transferToApi,
+} from '../representation/public-records.js';
+import type { Expect, SameShape } from './same-shape.js';
 
 /**
- * The public response shapes, written to match src/representation/public-records.ts field for field: the
- * OpenAPI document shows them and the integration tests validate every real answer against them.
- * Objects are closed (no additional properties in the document), so a field a serializer gains
- * or loses without this file fails the tests instead of drifting silently.
+ * The public response shapes, matching src/representation/public-records.ts field for field: the
+ * OpenAPI document shows them. The two are tied by type at the end of this file (SameShape), so
+ * a field one gains or loses without the other fails `npm run typecheck`; and the integration
+ * tests validate every real answer against the document, whose objects are closed.
  */
 
 const id = z.string().regex(/^[0-9a-f]{24}$/);
@@ -119,6 +132,15 @@ export const contactResponse = z.object({
   createdAt: optionalTime,
 });
 
+/** Who the contact is on one channel. */
+export const identityResponse = z.object({
+  channelId: z.string(),
+  externalId: z.string(),
+  phone: z.string().nullable(),
+  displayName: z.string().nullable(),
+  username: z.string().nullable(),
+});
+
 export const channelResponse = z.object({
   id,
   type: z.string(),
@@ -219,11 +241,18 @@ export const apiKeyResponse = z.object({ id, name: z.string(), role: z.enum(API_
 /** A new key: the secret `key` is shown this once. */
 export const createdApiKeyResponse = z.object({ id, name: z.string(), role: z.enum(API_KEY_ROLES), prefix: z.string(), key: z.string() });
 
-/** The workspace with its lifecycle settings, defaults filled in (other settings may join them). */
+/** The workspace with every setting, defaults filled in. */
 export const workspaceResponse = z.object({
   id,
   name: z.string(),
-  settings: z.looseObject({ autoResolveAfterHours: z.number(), abandonAfterMinutes: z.number(), reopenResolved: z.boolean() }),
+  settings: z.object({
+    autoResolveAfterHours: z.number(),
+    abandonAfterMinutes: z.number(),
+    reopenResolved: z.boolean(),
+    closingMessage: z.string().nullable(),
+    webhookAllowedHosts: z.array(z.string()),
+    csat: z.object({ enabled: z.boolean(), message: z.string() }),
+  }),
 });
 
 export const createdWorkspaceResponse = z.object({ workspace: z.object({ id, name: z.string() }), apiKey: createdApiKeyResponse });
@@ -235,3 +264,16 @@ export const readinessResponse = z.object({ status: z.enum(['ready', 'not_ready'
 /** Every error answer: a stable machine-readable `code`, a human `message`, optional `details`. */
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
+// Each public record's serializer against its schema (./same-shape.ts).
+type _PublicRecordsMatch = [
+  Expect<SameShape<ReturnType<typeof conversationToApi>, typeof conversationResponse>>,
+  Expect<SameShape<ReturnType<typeof transferToApi>, typeof transferResponse>>,
+  Expect<SameShape<ReturnType<typeof queueToApi>, typeof queueResponse>>,
+  Expect<SameShape<ReturnType<typeof messageToApi>, typeof messageResponse>>,
+  Expect<SameShape<ReturnType<typeof contactToApi>, typeof contactResponse>>,
+  Expect<SameShape<ReturnType<typeof identityToApi>, typeof identityResponse>>,
+  Expect<SameShape<ReturnType<typeof channelToApi>, typeof channelResponse>>,
+  Expect<SameShape<ReturnType<typeof templateToApi>, typeof templateResponse>>,
+  Expect<SameShape<ReturnType<typeof subscriptionToApi>, typeof subscriptionResponse>>,
+  Expect<SameShape<ReturnType<typeof deliveryToApi>, typeof deliveryResponse>>,
+];

@@ -60,7 +60,7 @@ const OPERATIONS: Operations = {
     post: { summary: 'Create a workspace and its first admin API key', tags: ['admin'], body: createWorkspaceBody, auth: 'adminToken', responses: { '201': { description: 'Created; the key is shown once', schema: createdWorkspaceResponse }, ...errors } },
   },
   '/v1/workspace': {
-    get: { summary: "The caller's workspace with its lifecycle settings, defaults filled in (admin)", tags: ['workspace'], responses: { '200': { description: 'The workspace', schema: workspaceResponse }, '403': 'Admin key required', ...errors } },
+    get: { summary: "The caller's workspace with its settings, defaults filled in (admin)", tags: ['workspace'], responses: { '200': { description: 'The workspace', schema: workspaceResponse }, '403': 'Admin key required', ...errors } },
   },
   '/v1/workspace/settings': {
     patch: {

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { StatusUpdater } from '../messages/status-updater.js';
 import type { Store } from '../store/index.js';
 import { providerKeyOf } from '../store/models/message.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import type { MessageIngest } from './message-ingest.js';
 import { revivedEvents, type InboundJobData } from './inbound-job.js';
 

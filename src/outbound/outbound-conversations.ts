@@ -11,7 +11,7 @@ import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import { checkSend } from './policy-check.js';
 import { senderKindOf, type MessageSender, type NewOutboundMessage, type SendService } from './send-service.js';
 

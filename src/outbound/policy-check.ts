@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { MessageContent } from '../domain/message.js';
 import { decideSend, type SendRefusal, type SenderKind } from '../domain/send-policy.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import type { MessageTag } from '../domain/channel.js';
 import { windowRuleOf } from '../channels/window-rule.js';
 

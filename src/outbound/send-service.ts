@@ -10,7 +10,7 @@ import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import { checkSend, type OutgoingIntent } from './policy-check.js';
 import type { MessageTag } from '../domain/channel.js';
 import type { MessageAuthor } from '../domain/message.js';

@@ -10,7 +10,7 @@ import type { ConversationDoc } from '../store/models/conversation.js';
 import type { StatusUpdater } from '../messages/status-updater.js';
 import type { Store } from '../store/index.js';
 import { providerKeyOf, type MessageDoc } from '../store/models/message.js';
-import type { TemplateRegistry } from '../templates/template-registry.js';
+import type { TemplateRegistry } from '../template-registry/template-registry.js';
 import type { RateLimiter } from '../redis/rate-limiter.js';
 import { checkSend } from './policy-check.js';
 import { senderKindOf, type SendJobData } from './send-service.js';

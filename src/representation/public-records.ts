@@ -1,5 +1,6 @@
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { ContactDoc } from '../store/models/contact.js';
+import type { ContactIdentityDoc } from '../store/models/contact-identity.js';
 import type { ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
 import type { QueueDoc } from '../store/models/queue.js';
 import type { MessageDoc } from '../store/models/message.js';
@@ -112,6 +113,11 @@ export function contactToApi(c: ContactDoc) {
     attributes: c.attributes,
     createdAt: iso(c.createdAt),
   };
+}
+
+/** Who the contact is on one channel. */
+export function identityToApi(i: ContactIdentityDoc) {
+  return { channelId: String(i.channelId), externalId: i.externalId, phone: i.phone ?? null, displayName: i.displayName ?? null, username: i.username ?? null };
 }
 
 /** `pulled`: the channel's traffic is fetched (a mailbox), so it has no webhook URL. */

@@ -2,10 +2,12 @@ import { Router } from 'express';
 import type { AgentService } from '../../agents/agent-service.js';
 import type { Store } from '../../store/index.js';
 import type { AgentDoc } from '../../store/models/agent.js';
+import type { agentResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { page } from '../pagination.js';
 import { createAgentBody, idParam, paginationQuery, updateAgentBody } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 
 /** An agent as the API shows it, with how many conversations it holds now. */
 function agentToApi(a: AgentDoc, load?: number) {
@@ -25,6 +27,7 @@ function agentToApi(a: AgentDoc, load?: number) {
     updatedAt: a.updatedAt.toISOString(),
   };
 }
+type _AgentMatch = Expect<SameShape<ReturnType<typeof agentToApi>, typeof agentResponse>>;
 
 export function agentRoutes(deps: { agentService: AgentService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();

@@ -7,6 +7,7 @@ import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { createApiKeyBody, idParam } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const apiKeyOperations: Operations = {
@@ -30,6 +31,7 @@ export const apiKeyOperations: Operations = {
 };
 
 const apiKeyToApi = (k: ApiKeyDoc) => ({ id: String(k._id), name: k.name, role: k.role, prefix: k.prefix, revoked: Boolean(k.revokedAt) });
+type _ApiKeyMatch = Expect<SameShape<ReturnType<typeof apiKeyToApi>, typeof apiKeyResponse>>;
 
 export function apiKeyRoutes(deps: { apiKeyService: ApiKeyService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();

@@ -10,6 +10,7 @@ import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 import { CONVERSATION_PRIORITIES } from '../../domain/conversation.js';
 
 const objectId = idParam.shape.id;
@@ -138,6 +139,7 @@ function ruleToApi(r: AutomationRuleDoc) {
     updatedAt: r.updatedAt.toISOString(),
   };
 }
+type _AutomationRuleMatch = Expect<SameShape<ReturnType<typeof ruleToApi>, typeof automationRuleResponse>>;
 
 export function automationRuleRoutes(deps: { ruleService: RuleService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();

@@ -9,6 +9,7 @@ import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 import { messageToApi } from '../../representation/public-records.js';
 
 const shortcut = z.string().regex(/^\/[a-z0-9_-]{1,50}$/, 'A slash and 1 to 50 of a-z, 0-9, _ and -, e.g. /thanks');
@@ -72,6 +73,7 @@ function cannedToApi(c: CannedResponseDoc) {
     updatedAt: c.updatedAt.toISOString(),
   };
 }
+type _CannedResponseMatch = Expect<SameShape<ReturnType<typeof cannedToApi>, typeof cannedResponseResponse>>;
 
 export function cannedResponseRoutes(deps: { cannedResponses: CannedResponses; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();

@@ -3,14 +3,13 @@ import { z } from 'zod';
 import type { ContactMerger } from '../../contacts/contact-merger.js';
 import type { ContactService } from '../../contacts/contact-service.js';
 import type { Store } from '../../store/index.js';
-import type { ContactIdentityDoc } from '../../store/models/contact-identity.js';
-import { contactResponse, conversationResponse, pageOf } from '../api-schemas.js';
+import { contactResponse, conversationResponse, identityResponse, pageOf } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
-import { contactToApi, conversationToApi } from '../../representation/public-records.js';
+import { contactToApi, conversationToApi, identityToApi } from '../../representation/public-records.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
 
@@ -38,13 +37,6 @@ export const updateContactBody = z
 
 export const mergeContactBody = z.strictObject({ contactId: objectId });
 
-const identityResponse = z.object({
-  channelId: z.string(),
-  externalId: z.string(),
-  phone: z.string().nullable(),
-  displayName: z.string().nullable(),
-  username: z.string().nullable(),
-});
 const contactDetailResponse = contactResponse.extend({ identities: z.array(identityResponse), conversations: pageOf(conversationResponse) });
 const mergeResponse = z.object({
   contact: contactResponse,
@@ -86,10 +78,6 @@ export const contactOperations: Operations = {
     },
   },
 };
-
-function identityToApi(i: ContactIdentityDoc) {
-  return { channelId: String(i.channelId), externalId: i.externalId, phone: i.phone ?? null, displayName: i.displayName ?? null, username: i.username ?? null };
-}
 
 export function contactRoutes(deps: { contactService: ContactService; contactMerger: ContactMerger; idempotencyRecords: Store['idempotencyRecords'] }): Router {
   const router = Router();

@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ConversationQueries } from '../../conversations/conversation-queries.js';
-import { renderTranscriptText } from '../../conversations/transcript.js';
-import { contactResponse, conversationResponse } from '../api-schemas.js';
+import { renderTranscriptText, type Transcript } from '../../conversations/transcript.js';
+import { contactResponse, conversationResponse, identityResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 
 export const transcriptQuery = z.strictObject({
   format: z.enum(['json', 'text']).default('json'),
@@ -15,11 +16,7 @@ export const transcriptQuery = z.strictObject({
 
 const transcriptResponse = z.object({
   conversation: conversationResponse,
-  contact: contactResponse
-    .extend({
-      identities: z.array(z.object({ channelId: z.string(), externalId: z.string(), phone: z.string().nullable(), displayName: z.string().nullable(), username: z.string().nullable() })),
-    })
-    .nullable(),
+  contact: contactResponse.extend({ identities: z.array(identityResponse) }).nullable(),
   messages: z.array(
     z.object({
       id: z.string(),
@@ -37,6 +34,7 @@ const transcriptResponse = z.object({
     }),
   ),
 });
+type _TranscriptMatch = Expect<SameShape<Transcript, typeof transcriptResponse>>;
 
 export const conversationTranscriptOperations: Operations = {
   '/v1/conversations/{id}/transcript': {

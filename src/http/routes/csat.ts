@@ -8,6 +8,7 @@ import type { Store } from '../../store/index.js';
 import { isoTime } from '../api-schemas.js';
 import { idempotent } from '../idempotency.js';
 import type { Operations } from '../operation.js';
+import type { Expect, SameShape } from '../same-shape.js';
 
 const minScore = Math.min(...CSAT_SCORES);
 const maxScore = Math.max(...CSAT_SCORES);
@@ -31,6 +32,7 @@ export const csatRatingResponse = z.object({
   comment: z.string().nullable(),
   at: isoTime,
 });
+type _CsatRatingMatch = Expect<SameShape<ReturnType<typeof ratingToApi>, typeof csatRatingResponse>>;
 export const csatLinkResponse = z.object({
   state: z.enum(['open', 'rated']).describe('open: waiting for the rating; rated: the link has been used'),
   rating: csatRatingResponse.nullable(),

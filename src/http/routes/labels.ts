@@ -9,6 +9,7 @@ import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 
 const name = z.string().trim().min(1).max(50);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be #rrggbb').transform((c) => c.toLowerCase());
@@ -32,6 +33,7 @@ export const labelResponse = z.object({
 function labelToApi(l: LabelDoc) {
   return { id: String(l._id), name: l.name, color: l.color, description: l.description ?? null, createdAt: l.createdAt.toISOString(), updatedAt: l.updatedAt.toISOString() };
 }
+type _LabelMatch = Expect<SameShape<ReturnType<typeof labelToApi>, typeof labelResponse>>;
 
 export const labelOperations: Operations = {
   '/v1/labels': {

@@ -8,6 +8,7 @@ import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { commonErrors, type Operations } from '../operation.js';
 import { createQueueBody, idParam, updateQueueBody } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 import { queueToApi } from '../../representation/public-records.js';
 
 /** A queue as the API shows it, with its overflow (null when it has none). */
@@ -17,6 +18,7 @@ const routingQueueToApi = (q: QueueDoc) => ({
   overflowQueueId: q.overflowQueueId ? String(q.overflowQueueId) : null,
 });
 const routingQueueResponse = queueResponse.extend({ maxWaitSeconds: z.number().int().min(1).nullable(), overflowQueueId: z.string().nullable() });
+type _RoutingQueueMatch = Expect<SameShape<ReturnType<typeof routingQueueToApi>, typeof routingQueueResponse>>;
 
 const writeErrors = { '403': 'admin_required', '422': 'agent_not_found, overflow_queue_not_found, overflow_to_itself', ...commonErrors } as const;
 

@@ -3,10 +3,13 @@ import { lifecycleSettingsOf, type WorkspaceDoc } from '../../store/models/works
 import { csatSettingsOf } from '../../csat/csat-settings.js';
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import { authOf, requireAdmin } from '../auth.js';
+import type { workspaceResponse } from '../api-schemas.js';
 import { updateWorkspaceSettingsBody } from '../schemas.js';
+import type { Expect, SameShape } from '../same-shape.js';
 
 /** The workspace as the API shows it, with every setting filled in (stored or default). */
 const workspaceToApi = (w: WorkspaceDoc) => ({ id: String(w._id), name: w.name, settings: { closingMessage: null, webhookAllowedHosts: [], ...lifecycleSettingsOf(w), csat: csatSettingsOf(w) } });
+type _WorkspaceMatch = Expect<SameShape<ReturnType<typeof workspaceToApi>, typeof workspaceResponse>>;
 
 export function workspaceRoutes(deps: { workspaceService: WorkspaceService }): Router {
   const router = Router();

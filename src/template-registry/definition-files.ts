@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type TemplateDefinition } from '../src/domain/template.js';
+import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type TemplateDefinition } from '../domain/template.js';
 
 const definitionSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'lower-case letters, digits and underscores'),
@@ -20,15 +20,16 @@ const definitionSchema = z.strictObject({
   contentSid: z.string().optional(),
 });
 
-const TEMPLATES_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** The top-level templates/ folder: two levels up from here both in the sources and in dist/. */
+const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 /**
- * Template definitions kept in this folder, one JSON file each under templates/<channel type>/.
+ * The template definitions kept as files, one JSON file each under templates/<channel type>/.
  * They seed a channel's registry when it is created; the provider's own list (sync) and its
  * status webhooks then keep the registry current.
  */
-export async function loadTemplateDefinitions(channelType: string, dir = TEMPLATES_DIR): Promise<TemplateDefinition[]> {
-  const folder = path.join(dir, channelType);
+export async function loadTemplateDefinitions(channelType: string): Promise<TemplateDefinition[]> {
+  const folder = path.join(TEMPLATES_DIR, channelType);
   const files = await readdir(folder).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
     throw err;

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { ProviderRequestError } from '../../connectors/contract.js';
-import { loadTemplateDefinitions } from '../../templates/loader.js';
+import { loadTemplateDefinitions } from './definition-files.js';
 import type { ResolvedChannel } from '../channels/channel-service.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
 import type { TemplateComponentDefinition, TemplateDefinition } from '../domain/template.js';
