@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
 import nock from 'nock';
@@ -10,6 +10,7 @@ import { pageOf } from '../src/http/api-schemas.js';
 import { automationRuleResponse, createdAutomationRuleResponse } from '../src/http/routes/automation-rules.js';
 import { conversationToApi, messageToApi } from '../src/representation/public-records.js';
 import { verifyWebhook } from '../src/webhooks/signature.js';
+import { connectRealtime } from './support/realtime-client.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
@@ -423,4 +424,24 @@ describe('webhook action', () => {
       data: { rule: { id: created.body.id, name: 'Notify CRM' }, message: { id: messageId, content: { type: 'text', text: 'hello crm' } } },
     });
   });
+  it('a rule’s slow webhook call does not hold back the live feed', async () => {
+    const w = await workspace();
+    // A receiver that takes the request and never answers (the call times out after 10 s).
+    const held: IncomingMessage[] = [];
+    const slow = createServer((req) => held.push(req));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const client = await connectRealtime(h, { key: w.wa.key, query: { all: 'true' } });
+    try {
+      const ruleId = await w.rule({ trigger: 'message.received', actions: [{ type: 'webhook', url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook` }] });
+      const { messageId } = await w.inbound('hello live');
+      // The client has the message while the rule's call is still open: its outcome is not recorded yet.
+      await eventually(async () => client.events().some((f) => f.type === 'message.received' && f.data.message.id === messageId) && held.length === 1);
+      expect(await w.applied(ruleId)).toEqual([]);
+    } finally {
+      await client.close();
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+
 });

@@ -62,7 +62,7 @@ import { ConversationOrganizer } from '../conversations/conversation-organizer.j
 import { ConversationNotes } from '../conversations/conversation-notes.js';
 import { MessageReader } from '../messages/message-reader.js';
 import { WorkspaceService } from '../workspaces/workspace-service.js';
-import { EscalationService } from '../conversations/escalation.js';
+import { EscalationService, recordTicket } from '../conversations/escalation.js';
 import { RetentionSweep } from '../retention/retention-sweep.js';
 import { OutboundConversations } from '../outbound/outbound-conversations.js';
 
@@ -193,6 +193,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     targets: webhookTargets,
     subscriptions,
     disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
+    onAnswered: (answer) => recordTicket({ store, outbox, clock }, answer),
   });
   return {
     cache,

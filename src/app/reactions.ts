@@ -24,16 +24,19 @@ async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { que
     const channel = await ctx.store.channels.findById(event.data.channelId).lean();
     if (channel) await ctx.pull.ensure(channel);
   }
+  // Real-time clients first: automation may wait on a rule's webhook call (up to 10 s). A new
+  // conversation is the exception: its queue subscribers need the queue routing gives it.
+  const created = event.type === 'conversation.created';
+  if (!created) await ctx.liveFeed.publish(event, known);
   // Automation rules of the event's trigger; before routing, so a rule's assignment decides first.
   await runAutomation(ctx, event);
   // Routing: a new conversation gets its queue and maybe an agent.
-  const routed = event.type === 'conversation.created' && event.conversationId ? await ctx.router.route(event.workspaceId, event.conversationId) : null;
+  const routed = created && event.conversationId ? await ctx.router.route(event.workspaceId, event.conversationId) : null;
   // Queued again: routed again; a freed slot: its agent takes waiting work.
   if (event.type === 'conversation.status_changed' && event.conversationId) await ctx.router.statusChanged(event.workspaceId, event.conversationId, event.data);
   // Resolved: the customer is asked for a rating, once per resolution, if the workspace wants it.
   if (event.type === 'conversation.status_changed' && event.data.to === 'resolved') await ctx.csat.requestAfterResolution(event);
-  // Real-time clients, after routing so a new conversation's queue subscribers see it.
   const queueId = routed?.queueId ? String(routed.queueId) : known.queueId;
-  await ctx.liveFeed.publish(event, { ...(queueId && { queueId }) });
+  if (created) await ctx.liveFeed.publish(event, { ...(queueId && { queueId }) });
   return routed?.queueId ? String(routed.queueId) : undefined;
 }

@@ -90,15 +90,16 @@ export function ticketReferenceOf(answer: string): string | null {
 }
 
 /**
- * Stores the ticket a helpdesk opened for an escalated conversation and says so with
- * `conversation.updated`. The same reference from the same helpdesk changes nothing.
+ * Reads a helpdesk's answer to a delivered event: for an escalation, stores the ticket it opened
+ * and says so with `conversation.updated`. The same reference from the same helpdesk changes nothing.
  */
 export async function recordTicket(
   deps: { store: Store; outbox: Outbox; clock: Clock },
-  input: { event: Pick<DomainEventDoc, 'workspaceId' | 'conversationId'>; subscriptionId: Types.ObjectId; answer: string },
+  answer: { event: Pick<DomainEventDoc, 'workspaceId' | 'conversationId' | 'type'>; subscriptionId: Types.ObjectId; body: string },
 ): Promise<void> {
-  const { event, subscriptionId } = input;
-  const reference = ticketReferenceOf(input.answer);
+  const { event, subscriptionId } = answer;
+  if (event.type !== 'conversation.escalated') return;
+  const reference = ticketReferenceOf(answer.body);
   if (!reference || !event.conversationId) return;
   const filter = { _id: event.conversationId, workspaceId: event.workspaceId };
   const current = await deps.store.conversations.findOne(filter, { ticket: 1 }).lean();

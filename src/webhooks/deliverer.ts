@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import type { Types } from 'mongoose';
 import { DelayedError, type Job } from 'bullmq';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -8,7 +9,6 @@ import type { Store } from '../store/index.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import type { DeliveryAttempt, WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
 import type { WebhookSubscriptionDoc } from '../store/models/webhook-subscription.js';
-import { recordTicket } from '../conversations/escalation.js';
 import type { WebhookTargetGuard } from './allowlist.js';
 import type { EndpointSlots } from './endpoint-slots.js';
 import { nextRetryDelay } from './retry-schedule.js';
@@ -42,10 +42,15 @@ export interface WebhookDelivererDeps {
   /** The private-address guard: checks a target before each attempt and again as it connects. */
   targets: WebhookTargetGuard;
   disableAfterDays: number;
+  /**
+   * What the helpdesk answered to a delivered event, for whoever reads answers (an escalation's
+   * ticket reference); wired by src/app, so delivery knows nothing of conversations.
+   */
+  onAnswered?: (answer: { event: DeliveredEvent; subscriptionId: Types.ObjectId; body: string }) => Promise<void>;
 }
 
 type Outcome = DeliveryAttemptResult['outcome'];
-type DeliveredEvent = Pick<DomainEventDoc, '_id' | 'workspaceId' | 'conversationId' | 'type' | 'occurredAt' | 'data'>;
+export type DeliveredEvent = Pick<DomainEventDoc, '_id' | 'workspaceId' | 'conversationId' | 'type' | 'occurredAt' | 'data'>;
 
 /**
  * One delivery attempt of one event to one subscription, recorded in the delivery log. The next
@@ -102,9 +107,7 @@ export class WebhookDeliverer {
     await this.finish(delivery, outcome, attempt);
     if (outcome === 'delivered') {
       await this.noteSuccess(subscription, attempt.at);
-      if (event.type === 'conversation.escalated' && result.responseBody) {
-        await recordTicket(this.deps, { event, subscriptionId: subscription._id, answer: result.responseBody });
-      }
+      if (result.responseBody && this.deps.onAnswered) await this.deps.onAnswered({ event, subscriptionId: subscription._id, body: result.responseBody });
     } else if (outcome === 'gone') {
       await this.disable(subscription, attempt.at, `The endpoint answered 410 Gone at ${attempt.at.toISOString()}`);
     } else {
