@@ -263,7 +263,7 @@ describe('running rules', () => {
     const messageId = (await w.appliedOnce(greeting)).data.actions[0]?.outcome.detail?.messageId as string;
     const reply = await eventually(async () => {
       const m = await h.ctx.store.messages.findById(messageId).lean();
-      return m?.status === 'sent' ? m : null;
+      return m?.status === 'accepted' ? m : null;
     });
     expect(reply).toMatchObject({ author: 'automation', direction: 'outbound', providerMessageId: 'wamid.AUTOREPLY1', content: { type: 'text', text: 'Thanks, we are on it' } });
     expect(sent).toMatchObject({ to: '15550000021', type: 'text', text: { body: 'Thanks, we are on it' } });

@@ -110,7 +110,7 @@ describe('sending a canned response', () => {
     const workspace = await h.ctx.store.workspaces.findById(wa.workspaceId).lean();
     const text = `Thanks Ana! Bo, ${workspace?.name}`;
     expect(res.body).toMatchObject({ type: 'text', status: 'queued' });
-    await eventually(async () => (await h.ctx.store.messages.findById(res.body.id).lean())?.status === 'sent');
+    await eventually(async () => (await h.ctx.store.messages.findById(res.body.id).lean())?.status === 'accepted');
     expect(sentBody).toMatchObject({ to: '15552220001', type: 'text', text: { body: text } });
   });
 

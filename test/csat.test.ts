@@ -78,7 +78,7 @@ describe('the rating request after a resolution', () => {
     expect(token).toBe(request.token);
     const [survey] = await eventually(async () => {
       const surveys = await surveysOf(conversationId);
-      return surveys[0]?.status === 'sent' && surveys;
+      return surveys[0]?.status === 'accepted' && surveys;
     });
     expect(String(request.messageId)).toBe(String(survey?._id));
 

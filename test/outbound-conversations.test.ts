@@ -46,7 +46,7 @@ describe('starting an outbound conversation on WhatsApp', () => {
     expect(res.status).toBe(202);
     expect(res.body.conversation).toMatchObject({ channelId: wa.channelId, status: 'queued' });
     expect(res.body.message).toMatchObject({ conversationId: res.body.conversation.id, type: 'template', status: 'queued' });
-    await eventually(async () => (await h.ctx.store.messages.findById(res.body.message.id).lean())?.status === 'sent');
+    await eventually(async () => (await h.ctx.store.messages.findById(res.body.message.id).lean())?.status === 'accepted');
     expect(sentBody).toMatchObject({ to: '15553330001', type: 'template', template: { name: 'conversation_restart' } });
 
     // The contact's open conversation is found again, not duplicated; free-form stays refused until they write.

@@ -155,7 +155,7 @@ describe('Redis unreachable', () => {
       .reply(200, { messaging_product: 'whatsapp', contacts: [{ input: '15557770001', wa_id: '15557770001' }], messages: [{ id: 'wamid.KEPT' }] });
     h.clock.advance(61_000);
     expect((await requeueStaleWork(h.ctx)).messages).toBe(1);
-    await eventually(async () => (await h.ctx.store.messages.findById(reply.body.id).lean())?.status === 'sent');
+    await eventually(async () => (await h.ctx.store.messages.findById(reply.body.id).lean())?.status === 'accepted');
     expect(sent.isDone()).toBe(true);
   });
 });

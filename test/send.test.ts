@@ -44,7 +44,7 @@ describe('the messaging window, at the policy point', () => {
     graph().reply(200, { messaging_product: 'whatsapp', contacts: [{ input: '15551110001', wa_id: '15551110001' }], messages: [{ id: 'wamid.OUT2359' }] });
     const inside = await send(conversationId, { type: 'text', text: 'still open' });
     expect(inside.status).toBe(202);
-    await eventually(async () => (await messageById(inside.body.id))?.status === 'sent');
+    await eventually(async () => (await messageById(inside.body.id))?.status === 'accepted');
 
     h.clock.set(new Date(lastInbound.getTime() + 24 * HOUR + 60_000));
     const outside = await send(conversationId, { type: 'text', text: 'too late' });
@@ -88,7 +88,7 @@ describe('the messaging window, at the policy point', () => {
     });
     const ok = await send(conversationId, template(['Ana']));
     expect(ok.status).toBe(202);
-    await eventually(async () => (await messageById(ok.body.id))?.status === 'sent');
+    await eventually(async () => (await messageById(ok.body.id))?.status === 'accepted');
     expect(sentBody).toMatchObject({ to: '15551110002', type: 'template', template: { name: 'conversation_restart', language: { code: 'en' } } });
   });
 });
@@ -108,7 +108,7 @@ describe('sending', () => {
     expect(res.body.status).toBe('queued');
     const message = await eventually(async () => {
       const m = await messageById(res.body.id);
-      return m?.status === 'sent' ? m : null;
+      return m?.status === 'accepted' ? m : null;
     });
     expect(message.providerMessageId).toBe('wamid.SENT1');
     expect(sentBody).toMatchObject({ messaging_product: 'whatsapp', to: '15551110003', type: 'text', text: { body: 'Hello Ana' } });
@@ -122,7 +122,7 @@ describe('sending', () => {
     const conversationId = await inbound('15551110004', h.clock.now());
     graph().reply(200, { messages: [{ id: 'wamid.STATUS1' }] });
     const res = await send(conversationId, { type: 'text', text: 'track me' });
-    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    await eventually(async () => (await messageById(res.body.id))?.status === 'accepted');
     const postStatus = async (status: string, ts: number) => {
       const body = JSON.stringify(statusWebhook(wa.phoneNumberId, [{ id: 'wamid.STATUS1', status, timestamp: ts, recipient: '15551110004' }]));
       await h.api('POST', `/webhooks/whatsapp-cloud/${wa.channelId}`, {
@@ -139,7 +139,27 @@ describe('sending', () => {
     const message = await messageById(res.body.id);
     expect(message?.status).toBe('read');
     const updates = await h.ctx.store.events.find({ type: 'message.status_updated', 'data.message.id': res.body.id }).lean();
-    expect(updates.map((e) => (e.data.message as { status: string }).status).sort()).toEqual(['read', 'sent']);
+    expect(updates.map((e) => (e.data.message as { status: string }).status).sort()).toEqual(['accepted', 'read']);
+  });
+
+  it('is accepted when the provider takes it, and sent when the provider says so, at the provider’s time', async () => {
+    const conversationId = await inbound('15551110014', h.clock.now());
+    graph().reply(200, { messages: [{ id: 'wamid.ACCEPTED1' }] });
+    const res = await send(conversationId, { type: 'text', text: 'not yet sent' });
+    await eventually(async () => (await messageById(res.body.id))?.status === 'accepted');
+    const accepted = await h.api('GET', `/v1/messages/${res.body.id}`, { key: wa.key });
+    expect(accepted.body).toMatchObject({ status: 'accepted', acceptedAt: h.clock.now().toISOString(), sentAt: null });
+
+    // Meta's `sent` arrives later and carries its own time, a minute before we receive it.
+    const sentAt = new Date(Math.floor(h.clock.now().getTime() / 1000) * 1000 + 30_000);
+    h.clock.advance(90_000);
+    const body = JSON.stringify(statusWebhook(wa.phoneNumberId, [{ id: 'wamid.ACCEPTED1', status: 'sent', timestamp: unix(sentAt), recipient: '15551110014' }]));
+    await h.api('POST', `/webhooks/whatsapp-cloud/${wa.channelId}`, { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, wa.appSecret) } });
+    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    const sent = await h.api('GET', `/v1/messages/${res.body.id}`, { key: wa.key });
+    expect(sent.body).toMatchObject({ status: 'sent', acceptedAt: accepted.body.acceptedAt, sentAt: sentAt.toISOString() });
+    // One message.sent for the round, at acceptance.
+    expect(await h.ctx.store.events.countDocuments({ type: 'message.sent', 'data.message.id': res.body.id })).toBe(1);
   });
 
   it('applies a status that arrives before the send job stored the provider id', async () => {
@@ -175,7 +195,7 @@ describe('sending', () => {
     expect(retried.status).toBe(202);
     const sent = await eventually(async () => {
       const m = await messageById(res.body.id);
-      return m?.status === 'sent' ? m : null;
+      return m?.status === 'accepted' ? m : null;
     });
     expect(sent.providerMessageId).toBe('wamid.RETRIED');
     expect(sent.error).toBeUndefined();
@@ -194,7 +214,7 @@ describe('sending', () => {
 
     graph().reply(200, { messages: [{ id: 'wamid.OKAFTER' }] });
     await h.api('POST', `/v1/messages/${res.body.id}/retry`, { key: wa.key });
-    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    await eventually(async () => (await messageById(res.body.id))?.status === 'accepted');
     const again = await h.api('POST', `/v1/messages/${res.body.id}/retry`, { key: wa.key });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('invalid_state');
@@ -208,7 +228,7 @@ describe('sending', () => {
     const res = await send(conversationId, { type: 'text', text: 'exactly once' });
     const sent = await eventually(async () => {
       const m = await messageById(res.body.id);
-      return m?.status === 'sent' ? m : null;
+      return m?.status === 'accepted' ? m : null;
     });
     spy.mockRestore();
     expect(sent.providerMessageId).toBe('wamid.ONCE');
@@ -270,7 +290,7 @@ describe('concurrency on any MongoDB-compatible server', () => {
     const conversationId = await inbound('15551110012', h.clock.now());
     graph().reply(200, { messages: [{ id: 'wamid.CONCURRENT' }] });
     const res = await send(conversationId, { type: 'text', text: 'many callbacks' });
-    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    await eventually(async () => (await messageById(res.body.id))?.status === 'accepted');
     // Separate webhook requests, processed by concurrent jobs.
     const t = unix(h.clock.now());
     await Promise.all(
@@ -300,7 +320,7 @@ describe('concurrency on any MongoDB-compatible server', () => {
     graph().reply(200, { messages: [{ id: 'wamid.RETRY_ONCE' }] });
     const answers = await Promise.all(Array.from({ length: 10 }, () => h.api('POST', `/v1/messages/${res.body.id}/retry`, { key: wa.key })));
     expect(answers.map((a) => a.status).sort()).toEqual([202, ...Array<number>(9).fill(409)]);
-    await eventually(async () => (await messageById(res.body.id))?.status === 'sent');
+    await eventually(async () => (await messageById(res.body.id))?.status === 'accepted');
     expect((await messageById(res.body.id))?.sendRound).toBe(2);
   });
 });

@@ -82,7 +82,7 @@ describe('WhatsApp through Twilio, end to end', () => {
       body: { type: 'template', template: { name: 'order_shipped', language: 'en', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text', text: 'A-42' }] }] } },
     });
     expect(res.status).toBe(202);
-    await eventually(async () => (await h.ctx.store.messages.findById(res.body.id).lean())?.status === 'sent');
+    await eventually(async () => (await h.ctx.store.messages.findById(res.body.id).lean())?.status === 'accepted');
     expect(fields).toMatchObject({ ContentSid: CONTENT_SID, To: `whatsapp:${CUSTOMER}`, From: `whatsapp:${SENDER}`, StatusCallback: channel.webhookUrl });
     expect(JSON.parse(fields.ContentVariables ?? '{}')).toEqual({ '1': 'Ana', '2': 'A-42' });
     expect(fields.Body).toBeUndefined();
@@ -94,7 +94,7 @@ describe('WhatsApp through Twilio, end to end', () => {
     const inbound = await eventually(() => h.ctx.store.messages.findOne({ providerMessageId: 'SMin0002' }).lean());
     nock('https://api.twilio.com').post(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`).reply(...answer(201, { sid: 'SMout0002', status: 'queued' }));
     const res = await h.api('POST', `/v1/conversations/${String(inbound.conversationId)}/messages`, { key, body: { type: 'text', text: 'accepted, then refused' } });
-    await eventually(async () => (await h.ctx.store.messages.findById(res.body.id).lean())?.status === 'sent');
+    await eventually(async () => (await h.ctx.store.messages.findById(res.body.id).lean())?.status === 'accepted');
 
     await postForm({
       MessageSid: 'SMout0002',

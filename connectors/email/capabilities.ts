@@ -32,4 +32,5 @@ export const EMAIL_CAPABILITIES: ChannelCapabilities = {
   sendPerSecond: 5,
   templates: null,
   conversations: 'thread',
+  reportsSent: false,
 };

@@ -33,6 +33,7 @@ export const MESSENGER_CAPABILITIES: ChannelCapabilities = {
   sendPerSecondByType: SEND_PER_SECOND_BY_TYPE,
   templates: null,
   conversations: 'contact',
+  reportsSent: false,
 };
 
 /** HUMAN_AGENT is offered only to channels whose app was approved for it. */

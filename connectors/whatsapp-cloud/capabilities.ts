@@ -19,4 +19,5 @@ export const WHATSAPP_CLOUD_CAPABILITIES: ChannelCapabilities = {
   sendPerSecond: 80,
   templates: 'name-language',
   conversations: 'contact',
+  reportsSent: true,
 };

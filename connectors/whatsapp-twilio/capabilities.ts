@@ -22,4 +22,5 @@ export const WHATSAPP_TWILIO_CAPABILITIES: ChannelCapabilities = {
   sendPerSecond: 10,
   templates: 'content-sid',
   conversations: 'contact',
+  reportsSent: true,
 };

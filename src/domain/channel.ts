@@ -41,6 +41,11 @@ export interface ChannelCapabilities {
    * thread: a conversation per thread, found by the thread headers (email).
    */
   conversations: 'contact' | 'thread';
+  /**
+   * The provider reports `sent` by a status callback after its API accepted the message
+   * (WhatsApp); otherwise the acceptance is the send (Messenger's Send API, an SMTP relay).
+   */
+  reportsSent: boolean;
 }
 
 /** Whether a channel works: `error` when a pulled mailbox cannot be reached (with the reason), `disabled` when turned off. */

@@ -11,6 +11,7 @@ const whatsapp: ChannelCapabilities = {
   sendPerSecond: 80,
   templates: 'name-language',
   conversations: 'contact',
+  reportsSent: true,
 };
 const email: ChannelCapabilities = { ...whatsapp, window: null, outbound: ['text'] };
 const messengerRule: WindowRule = { hours: 24, outside: 'tag', tags: [...MESSAGE_TAGS], humanAgentHours: 168 };

@@ -109,6 +109,7 @@ export const messageResponse = z.object({
   error: z
     .object({ code: z.string(), title: z.string(), detail: z.string().optional(), outcome: z.enum(['retry', 'final', 'window_closed']).optional() })
     .nullable(),
+  acceptedAt: optionalTime,
   sentAt: optionalTime,
   deliveredAt: optionalTime,
   readAt: optionalTime,

@@ -23,6 +23,7 @@ const MAX_TURNS = 5;
 const WATERMARK_BATCH = 500;
 
 const TIME_FIELD: Record<StatusChange['status'], string> = {
+  accepted: 'acceptedAt',
   sent: 'sentAt',
   delivered: 'deliveredAt',
   read: 'readAt',
@@ -89,7 +90,7 @@ export class StatusUpdater {
     if (early.length > 0) await this.store.earlyStatuses.deleteMany({ providerKey });
   }
 
-  /** Our own transitions (sent on provider acceptance, failed on a final error). */
+  /** Our own transitions (accepted or sent on the provider's acceptance, failed on a final error). */
   async advanceById(messageId: Types.ObjectId, change: Omit<StatusChange, 'providerKey'>, extra: Record<string, unknown> = {}) {
     return this.advance({ _id: messageId }, change, extra);
   }
@@ -148,7 +149,8 @@ export class StatusUpdater {
       conversationId: updated.conversationId,
       data,
     });
-    if (change.status === 'sent') {
+    // Once per send round, at acceptance or at the provider's `sent`, whichever comes first.
+    if (change.status === 'accepted' || change.status === 'sent') {
       await this.outbox.emit({
         type: 'message.sent',
         workspaceId: updated.workspaceId,

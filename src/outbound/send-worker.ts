@@ -67,7 +67,8 @@ export class SendWorker {
     const acceptedKey = redisKeys(this.deps.keyPrefix).sendAccepted(String(message._id), message.sendRound);
     const alreadyAccepted = await this.deps.redis.get(acceptedKey);
     const thread = connector.capabilities.conversations === 'thread' ? await this.threadOf(message, conversation) : undefined;
-    if (alreadyAccepted) return this.recordSent(message, alreadyAccepted, thread);
+    const acceptance = connector.capabilities.reportsSent ? 'accepted' : 'sent';
+    if (alreadyAccepted) return this.recordAccepted(message, alreadyAccepted, acceptance, thread);
 
     let providerMessageId: string;
     try {
@@ -93,7 +94,7 @@ export class SendWorker {
       return this.fail(message, { code: error.code, title: error.title, outcome: error.outcome });
     }
     await this.deps.redis.set(acceptedKey, providerMessageId, 'EX', ACCEPTED_TTL_SECONDS);
-    await this.recordSent(message, providerMessageId, thread);
+    await this.recordAccepted(message, providerMessageId, acceptance, thread);
   }
 
   /**
@@ -114,10 +115,11 @@ export class SendWorker {
   }
 
   /**
-   * Stores the provider's id. If the provider's echo of this very message was recorded first
+   * Stores the provider's id with the status its acceptance means (`accepted` where the provider
+   * reports `sent` later). If the provider's echo of this very message was recorded first
    * (Messenger), that copy holds the id: it is dropped and this message takes its place.
    */
-  private async recordSent(message: MessageDoc, providerMessageId: string, sentIn?: OutboundSend['thread']): Promise<void> {
+  private async recordAccepted(message: MessageDoc, providerMessageId: string, status: 'accepted' | 'sent', sentIn?: OutboundSend['thread']): Promise<void> {
     const providerKey = providerKeyOf(message.channelId, providerMessageId);
     const now = this.deps.clock.now();
     // Email: our message's own thread headers, so the next reply (ours or theirs) chains onto it.
@@ -129,7 +131,7 @@ export class SendWorker {
     const advance = () =>
       this.deps.statuses.advanceById(
         message._id,
-        { status: 'sent', timestamp: now },
+        { status, timestamp: now },
         { providerMessageId, providerKey, providerTimestamp: now, ...(thread && { thread }) },
       );
     try {

@@ -95,6 +95,7 @@ export function messageToApi(m: MessageDoc) {
     replyToProviderMessageId: m.replyToProviderMessageId ?? null,
     referral: m.referral ?? null,
     error: m.error ?? null,
+    acceptedAt: iso(m.acceptedAt),
     sentAt: iso(m.sentAt),
     deliveredAt: iso(m.deliveredAt),
     readAt: iso(m.readAt),

@@ -44,6 +44,7 @@ export interface MessageDoc {
   tag?: MessageTag;
   /** Send attempts made so far; a retry request starts a new round. */
   sendRound: number;
+  acceptedAt?: Date;
   sentAt?: Date;
   deliveredAt?: Date;
   readAt?: Date;
@@ -75,6 +76,7 @@ export const messageSchema = new Schema<MessageDoc>(
     sentBy: Schema.Types.ObjectId,
     tag: String,
     sendRound: { type: Number, default: 0 },
+    acceptedAt: Date,
     sentAt: Date,
     deliveredAt: Date,
     readAt: Date,
