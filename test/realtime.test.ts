@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWhatsAppWebhook } from './support/customer.js';
 import { reactToEvents } from '../src/app/reactions.js';
+import { compareEventIds } from '../src/live-feed/entry.js';
 import { LiveFeedPublisher } from '../src/live-feed/publisher.js';
 import { CLOSE_TOO_SLOW } from '../src/realtime/connection.js';
 import { CLOSE_GOING_AWAY } from '../src/realtime/server.js';
@@ -97,6 +98,8 @@ describe('realtime over WebSocket', () => {
     const [created, received] = await messageEvents(all, 'wamid.RT1');
     expect(created).toMatchObject({ type: 'conversation.created', id: expect.stringMatching(/^\d+-\d+$/), occurredAt: expect.any(String) });
     expect(received.data.message.content).toMatchObject({ type: 'text', text: 'text of wamid.RT1' });
+    // In the order they happened, as helpdesk webhooks have them.
+    expect(compareEventIds(created.id, received.id)).toBeLessThan(0);
     const conversationId: string = received.conversationId;
     // The router gave the conversation its queue in the events job of conversation.created, before publishing.
     expect(created.queueId).toEqual(expect.any(String));
