@@ -434,9 +434,10 @@ describe('delete', () => {
     expect(subscription.status).toBe(201);
     const gone = await inbound(ws, newPhoneNumber(), 'secret words');
     const kept = await inbound(ws, newPhoneNumber(), 'other words');
-    nock(GRAPH_BASE_URL).post(`/v23.0/${ws.phoneNumberId}/messages`).reply(200, { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ERASED' }] });
-    const reply = await h.api('POST', `/v1/conversations/${gone.conversationId}/messages`, { key: ws.key, body: { type: 'text', text: 'a reply' }, headers: { 'idempotency-key': 'erase-me' } });
-    expect(reply.status).toBe(202);
+    // A note: an answer kept for its Idempotency-Key, and no event the subscription gets (a delivery
+    // made after the DELETE would be one of an event still in flight, a gap the note on the issue names).
+    const note = await h.api('POST', `/v1/conversations/${gone.conversationId}/notes`, { key: ws.key, body: { text: 'private words' }, headers: { 'idempotency-key': 'erase-me' } });
+    expect(note.status).toBe(201);
     const [goneMessage, keptMessage] = await Promise.all([gone, kept].map((c) => h.ctx.store.messages.findOne({ conversationId: c.conversationId, direction: 'inbound' }).lean()));
     const copiesOf = async (conversationId: string) => ({
       events: await h.ctx.store.events.countDocuments({ conversationId, type: { $ne: 'conversation.deleted' } }),

@@ -30,6 +30,7 @@ describe('createEmailConnector', () => {
       sendPerSecond: 5,
       templates: null,
       conversations: 'thread',
+      reportsSent: false,
     });
   });
 

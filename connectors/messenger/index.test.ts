@@ -27,6 +27,7 @@ describe('createMessengerConnector', () => {
       sendPerSecondByType: { audio: 10, video: 10 },
       templates: null,
       conversations: 'contact',
+      reportsSent: false,
     });
     expect(connector.ackReply).toEqual({ status: 200, contentType: 'text/plain', body: 'EVENT_RECEIVED' });
   });

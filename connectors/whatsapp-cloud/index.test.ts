@@ -25,6 +25,7 @@ describe('createWhatsAppCloudConnector', () => {
       sendPerSecond: 80,
       templates: 'name-language',
       conversations: 'contact',
+      reportsSent: true,
     });
     expect(connector.ackReply).toEqual({ status: 200, contentType: 'application/json', body: '{"received":true}' });
   });

@@ -27,6 +27,7 @@ describe('createWhatsAppTwilioConnector', () => {
       sendPerSecond: 10,
       templates: 'content-sid',
       conversations: 'contact',
+      reportsSent: true,
     });
     expect(connector.ackReply).toEqual({ status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
     expect(connector.handshake).toBeUndefined();
