@@ -275,9 +275,14 @@ describe('running rules', () => {
     expect(await h.ctx.store.messages.countDocuments({ conversationId, author: 'automation' })).toBe(1);
   });
 
-  it('never answers automatic email', async () => {
+  it('never answers automatic email, even for a rule that asks for automatic messages', async () => {
     const w = await workspace();
-    const ruleId = await w.rule({ trigger: 'message.received', actions: [{ type: 'reply_text', text: 'Thanks' }, { type: 'add_tag', tag: 'auto' }] });
+    // Naming message.automatic is what lets a rule see automatic mail at all (test/email-platform-rules.test.ts).
+    const ruleId = await w.rule({
+      trigger: 'message.received',
+      conditions: [{ field: 'message.automatic', operator: 'exists' }],
+      actions: [{ type: 'reply_text', text: 'Thanks' }, { type: 'add_tag', tag: 'auto' }],
+    });
     const { conversationId } = await w.inbound('hello');
     await w.appliedOnce(ruleId);
     // An auto-reply stored in the conversation as ingest would store an automatic email.

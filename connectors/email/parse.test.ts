@@ -49,6 +49,7 @@ describe('a plain mail', () => {
           cc: ['billing@example.com', 'rui@example.com'],
           attachments: [],
           automatic: false,
+          bulk: false,
         },
         thread: { messageId: 'CAF=k2x9Q1mE7uY@mail.example.com' },
       },
@@ -206,6 +207,32 @@ describe('automatic mail', () => {
 
   it.each(['Auto-Submitted: no', 'X-Auto-Response-Suppress: All', 'Precedence: normal'])('%s → not automatic', async (field) => {
     expect((await onlyMessage(withFields('plain', field))).content.automatic).toBe(false);
+  });
+});
+
+describe('auto-replies, lists and bulk mail as they arrive', () => {
+  it('an Exchange out-of-office reply is automatic, not bulk, and threads like any reply', async () => {
+    expect(fixture('out-of-office').includes('\r\nAuto-Submitted: auto-replied\r\n')).toBe(true);
+    const event = await message('out-of-office');
+    expect(event.content).toMatchObject({ automatic: true, bulk: false, subject: 'Automatic reply: Re: Order 5678' });
+    expect(event.thread).toEqual({
+      messageId: 'AM9PR08MB67390F1E2D3C4B5A69788796A5B4C@AM9PR08MB6739.eurprd08.prod.outlook.com',
+      inReplyTo: 'og.665f1c2ab3d4e5f6a7b8c9e0.665f1c2ab3d4e5f6a7b8c9e2@omnigate.test',
+      references: ['AM9PR08MB6739A1B2C3D4E5F6A7B8C9D0E1F2A@AM9PR08MB6739.eurprd08.prod.outlook.com', 'og.665f1c2ab3d4e5f6a7b8c9e0.665f1c2ab3d4e5f6a7b8c9e2@omnigate.test'],
+    });
+  });
+
+  it('a Mailman list post (List-Id, Precedence: list) is automatic and bulk', async () => {
+    const { content } = await message('mailing-list');
+    expect(content).toMatchObject({ automatic: true, bulk: true, from: 'maria.lopez@example.org', subject: '[Announce] Community meetup on 12 June' });
+  });
+
+  it('a newsletter without List-Id (Precedence: bulk, one-click unsubscribe) is bulk', async () => {
+    expect((await message('newsletter')).content).toMatchObject({ automatic: true, bulk: true });
+  });
+
+  it('a vacation(1) reply marked Precedence: junk is an auto-reply, not bulk', async () => {
+    expect((await onlyMessage(withFields('plain', 'X-Autoreply: yes\r\nPrecedence: junk'))).content).toMatchObject({ automatic: true, bulk: false });
   });
 });
 

@@ -4,7 +4,7 @@ import { InvalidPayloadError, type WebhookRequest } from '../contract.js';
 import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import type { EmailAttachment, EmailThreadHeaders, MessageContent } from '../../src/domain/message.js';
 import { withoutUndefined } from '../support/objects.js';
-import { isAutomatic } from './automatic.js';
+import { isAutomatic, isBulk } from './automatic.js';
 import { bounceEvents, isDeliveryReport } from './bounce.js';
 import { firstHeader, parseHeaderBlock, type HeaderMap } from './headers.js';
 import { ACCOUNT_HEADER } from './imap-source.js';
@@ -58,13 +58,13 @@ function messageEvent(mail: ParsedMail, headers: HeaderMap, raw: Buffer, account
     providerMessageId,
     from: withoutUndefined({ externalId: sender.address, displayName: sender.name }),
     timestamp,
-    content: contentOf(mail, sender.address, isAutomatic(headers)),
+    content: contentOf(mail, sender.address, { automatic: isAutomatic(headers), bulk: isBulk(headers) }),
     thread: threadOf(providerMessageId, headers),
     inlineMedia: mail.attachments.length > 0 ? mail.attachments.map((a, index) => ({ index, data: a.content, mimeType: a.contentType })) : undefined,
   });
 }
 
-function contentOf(mail: ParsedMail, from: string, automatic: boolean): EmailContent {
+function contentOf(mail: ParsedMail, from: string, kind: Pick<EmailContent, 'automatic' | 'bulk'>): EmailContent {
   const plain = mail.text?.trim() ? mail.text : undefined;
   const html = mail.html || undefined;
   const text = plain ?? (html ? htmlToText(html) : '');
@@ -83,7 +83,7 @@ function contentOf(mail: ParsedMail, from: string, automatic: boolean): EmailCon
       (a): EmailAttachment =>
         withoutUndefined({ filename: a.filename, mimeType: a.contentType, size: a.content.length, contentId: a.cid, state: 'pending' as const }),
     ),
-    automatic,
+    ...kind,
   });
 }
 

@@ -50,6 +50,7 @@ import { createEnabledRules, type EnabledRules } from '../automation/enabled-rul
 import { createWorkspaceQueues, type WorkspaceQueues } from '../routing/workspace-queues.js';
 import { RoundRobinCursors } from '../routing/round-robin-cursors.js';
 import { QueueService } from '../routing/queue-service.js';
+import { QuarantineService } from '../quarantine/quarantine-service.js';
 import { AgentService } from '../agents/agent-service.js';
 import { SubscriptionService } from '../webhooks/subscription-service.js';
 import { RuleService } from '../automation/rule-service.js';
@@ -113,6 +114,8 @@ export interface AppContext {
   rules: EnabledRules;
   workspaceQueues: WorkspaceQueues;
   queueService: QueueService;
+  /** Mail held back from conversations (lists, bulk senders), as admins list and release it. */
+  quarantine: QuarantineService;
   agentService: AgentService;
   subscriptionService: SubscriptionService;
   ruleService: RuleService;
@@ -223,6 +226,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     transfers,
     queuePosition: new QueuePosition({ store }),
     queueService: new QueueService({ store, router, workspaceQueues }),
+    quarantine: new QuarantineService({ store, channels, ingest, clock }),
     agentService: new AgentService({ store, presence: new AgentPresence({ store, assignment, router, workspaceQueues }), workspaceQueues }),
     subscriptionService: new SubscriptionService({
       store,

@@ -1,5 +1,6 @@
 import type { AppContext } from './context.js';
 import { runAutomation } from '../automation/automation-service.js';
+import { startsWorkForPeople, type MessageContent } from '../domain/message.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 
 /**
@@ -10,15 +11,26 @@ import type { DomainEventDoc } from '../store/models/domain-event.js';
 export async function reactToEvents(ctx: AppContext, events: DomainEventDoc[]): Promise<void> {
   // The queue routing gave a new conversation reaches the real-time entries of its later events.
   const queueOf = new Map<string, string>();
+  const unrouted = openedWithoutWork(events);
   for (const event of events) {
     const known = event.conversationId && queueOf.get(String(event.conversationId));
-    const routedTo = await reactToEvent(ctx, event, known ? { queueId: known } : {});
+    const routedTo = await reactToEvent(ctx, event, known ? { queueId: known } : {}, unrouted);
     if (routedTo && event.conversationId) queueOf.set(String(event.conversationId), routedTo);
   }
 }
 
+/**
+ * The conversations this change opened with a message that starts no work for people (automatic
+ * mail): ingest announces a new conversation and its first message together.
+ */
+function openedWithoutWork(events: DomainEventDoc[]): Set<string> {
+  const received = events.filter((e) => e.type === 'message.received' && e.conversationId);
+  const opening = received.filter((e) => !startsWorkForPeople((e.data.message as { content: MessageContent }).content));
+  return new Set(opening.map((e) => String(e.conversationId)));
+}
+
 /** Returns the queue a new conversation was routed to, if it was. */
-async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { queueId?: string }): Promise<string | undefined> {
+async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { queueId?: string }, unrouted: Set<string>): Promise<string | undefined> {
   // A new pull-based channel (a mailbox) starts being watched by a worker.
   if (event.type === 'channel.created') {
     const channel = await ctx.store.channels.findById(event.data.channelId).lean();
@@ -30,8 +42,10 @@ async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { que
   if (!created) await ctx.liveFeed.publish(event, known);
   // Automation rules of the event's trigger; before routing, so a rule's assignment decides first.
   await runAutomation(ctx, event);
-  // Routing: a new conversation gets its queue and maybe an agent.
-  const routed = created && event.conversationId ? await ctx.router.route(event.workspaceId, event.conversationId) : null;
+  // Routing: a new conversation gets its queue and maybe an agent; one automatic mail opened waits
+  // for people to look (a rule asking for automatic messages may still move it).
+  const routes = created && !unrouted.has(String(event.conversationId));
+  const routed = routes && event.conversationId ? await ctx.router.route(event.workspaceId, event.conversationId) : null;
   // Queued again: routed again; a freed slot: its agent takes waiting work.
   if (event.type === 'conversation.status_changed' && event.conversationId) await ctx.router.statusChanged(event.workspaceId, event.conversationId, event.data);
   // Resolved: the customer is asked for a rating, once per resolution, if the workspace wants it.

@@ -1,4 +1,4 @@
-import { AUTOMATION_TRIGGERS, causedByAutomation, planActions, ruleMatches, type ActionOutcome, type AutomationTrigger } from '../domain/automation.js';
+import { AUTOMATION_TRIGGERS, causedByAutomation, planActions, ruleListens, ruleMatches, type ActionOutcome, type AutomationTrigger } from '../domain/automation.js';
 import { claimOnce } from '../store/claim.js';
 import type { AutomationRuleDoc } from '../store/models/automation-rule.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
@@ -17,11 +17,12 @@ const BUDGET_WINDOW_MS = 60 * 60_000;
 const isTrigger = (type: string): type is AutomationTrigger => (AUTOMATION_TRIGGERS as readonly string[]).includes(type);
 
 /**
- * Runs the workspace's enabled rules for an event, by ascending position: each rule whose
- * conditions match the facts (re-read per rule, so a rule sees what the ones before it did) has
- * its actions run in order, their outcomes recorded on the run and in one
- * `automation.rule_applied` event. A redelivered event applies each rule at most once: the run's
- * id `<ruleId>-<eventId>` is claimed before anything is done.
+ * Runs the workspace's enabled rules for an event, by ascending position (automatic mail sets
+ * off only the rules that ask for it, `ruleListens`): each rule whose conditions match the facts
+ * (re-read per rule, so a rule sees what the ones before it did) has its actions run in order,
+ * their outcomes recorded on the run and in one `automation.rule_applied` event. A redelivered
+ * event applies each rule at most once: the run's id `<ruleId>-<eventId>` is claimed before
+ * anything is done.
  */
 export async function runAutomation(ctx: ActionDeps & { rules: EnabledRules }, event: DomainEventDoc): Promise<void> {
   if (!isTrigger(event.type) || !event.conversationId || causedByAutomation(event.data)) return;
@@ -34,7 +35,7 @@ export async function runAutomation(ctx: ActionDeps & { rules: EnabledRules }, e
   const messageId = event.type === 'message.received' ? (event.data.message as { id?: string } | undefined)?.id : undefined;
   const eventFacts = await loadEventFacts(store, atStart, messageId);
 
-  for (const rule of rules) {
+  for (const rule of rules.filter((r) => ruleListens(r, eventFacts.message?.content))) {
     const run: RuleRun = { runId: `${String(rule._id)}-${event._id}`, rule, event, conversationId };
     // Applied by an earlier delivery of this event: it matched then, so it still stops the rest.
     if (await store.automationRuns.exists({ _id: run.runId })) {

@@ -82,6 +82,8 @@ export class ConversationDeleter {
       store.idempotencyRecords.deleteMany({ 'body.conversation.id': id }),
       store.csatRequests.deleteMany({ conversationId }),
       store.csatRatings.deleteMany({ conversationId }),
+      // A released mail's quarantine record names its sender and subject.
+      store.quarantinedMail.deleteMany({ conversationId }),
     ]);
   }
 

@@ -7,11 +7,13 @@ import {
   isKnownField,
   messageText,
   planActions,
+  ruleListens,
   ruleMatches,
   type AutomationAction,
   type AutomationFacts,
   type Condition,
 } from './automation.js';
+import type { MessageContent } from './message.js';
 
 const facts: AutomationFacts = {
   message: { text: 'Hello, I need a REFUND please', type: 'text', direction: 'inbound', author: 'contact', automatic: false },
@@ -147,6 +149,31 @@ describe('planned actions', () => {
     expect(planActions(actions, facts).map((p) => p.skip)).toEqual([undefined, undefined, undefined]);
     const automatic = { ...facts, message: { ...facts.message!, automatic: true } };
     expect(planActions(actions, automatic).map((p) => p.skip)).toEqual([undefined, 'automatic_message', 'automatic_message']);
+  });
+});
+
+describe('automatic mail', () => {
+  const email = (automatic: boolean): MessageContent => ({ type: 'email', subject: 'Automatic reply', text: 'Away', newText: 'Away', from: 'a@x', to: [], cc: [], attachments: [], automatic });
+  const autoReply = email(true);
+  const person = email(false);
+  const plain = { trigger: 'message.received', conditions: [{ field: 'message.text', operator: 'contains', value: 'refund' }] } as const;
+  const asking = { trigger: 'message.received', conditions: [{ field: 'message.automatic', operator: 'equals', value: true }] } as const;
+
+  it('sets off, as it arrives or opens a conversation, only the rules naming message.automatic', () => {
+    expect(ruleListens(plain, autoReply)).toBe(false);
+    expect(ruleListens({ ...plain, trigger: 'conversation.created' }, autoReply)).toBe(false);
+    expect(ruleListens({ trigger: 'conversation.created', conditions: [] }, autoReply)).toBe(false);
+    expect(ruleListens(asking, autoReply)).toBe(true);
+    expect(ruleListens({ ...asking, trigger: 'conversation.created' }, autoReply)).toBe(true);
+  });
+
+  it('leaves everything else to the conditions', () => {
+    expect(ruleListens(plain, person)).toBe(true);
+    expect(ruleListens(plain, { type: 'text', text: 'refund' })).toBe(true);
+    expect(ruleListens(plain, undefined)).toBe(true);
+    // An agent resolving or assigning is no message arriving, whatever the customer last sent.
+    expect(ruleListens({ ...plain, trigger: 'conversation.status_changed' }, autoReply)).toBe(true);
+    expect(ruleListens({ ...plain, trigger: 'conversation.assigned' }, autoReply)).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { MessageContent } from './message.js';
+import { startsWorkForPeople, type MessageContent } from './message.js';
 import type { ConversationPriority } from './conversation.js';
 
 /**
@@ -79,7 +79,7 @@ export interface MessageFacts {
   type: string;
   direction: string;
   author: string;
-  /** Automatic email (auto-replies, lists, bounces): never answered by a rule. */
+  /** Automatic email (auto-replies, lists, bounces): never answered by a rule; only rules naming it see it arrive (ruleListens). */
   automatic: boolean;
 }
 
@@ -199,6 +199,19 @@ export function evaluateCondition(condition: Condition, facts: AutomationFacts):
 export function ruleMatches(rule: Pick<RuleLogic, 'match' | 'conditions'>, facts: AutomationFacts): boolean {
   const results = rule.conditions.map((c) => evaluateCondition(c, facts));
   return rule.match === 'all' ? results.every(Boolean) : results.length === 0 || results.some(Boolean);
+}
+
+/** The triggers a customer's message sets off: its own arrival and the conversation it opens. */
+const MESSAGE_TRIGGERS: readonly AutomationTrigger[] = ['conversation.created', 'message.received'];
+
+/**
+ * Whether a rule runs on an event at all, before its conditions are read. A message that starts
+ * no work for people (automatic mail) sets off only the rules that ask for automatic messages by
+ * naming `message.automatic` in a condition. `message` is the one the facts read.
+ */
+export function ruleListens(rule: { trigger: AutomationTrigger; conditions: readonly Condition[] }, message: MessageContent | undefined): boolean {
+  if (!MESSAGE_TRIGGERS.includes(rule.trigger) || !message || startsWorkForPeople(message)) return true;
+  return rule.conditions.some((c) => c.field === 'message.automatic');
 }
 
 /**

@@ -120,6 +120,8 @@ export type MessageContent =
       attachments: EmailAttachment[];
       /** Auto-Submitted, Precedence bulk/list/junk, List-*, X-Autoreply: never answered automatically. */
       automatic: boolean;
+      /** Mailing-list or bulk mail (List-Id, Precedence bulk/list/junk): held in quarantine until an admin releases it. */
+      bulk?: boolean;
     };
 
 export type MessageType = MessageContent['type'];
@@ -135,6 +137,15 @@ export function mediaOf(c: MessageContent): MediaRef[] {
   if (isMediaContent(c)) return [c.media];
   if (c.type === 'email') return c.attachments;
   return [];
+}
+
+/**
+ * Whether a message sets people to work: automation rules and routing. Automatic mail
+ * (auto-replies, notifications; RFC 3834) does not. List and bulk mail reaches a conversation
+ * only when an admin released it from quarantine for people to handle, so there it does.
+ */
+export function startsWorkForPeople(content: MessageContent): boolean {
+  return content.type !== 'email' || !content.automatic || content.bulk === true;
 }
 
 /**

@@ -8,6 +8,7 @@ import { API_KEY_ROLES } from '../domain/api-key.js';
 import { CHANNEL_STATES } from '../domain/channel.js';
 import { CONVERSATION_PRIORITIES } from '../domain/conversation.js';
 import { MESSAGE_AUTHORS } from '../domain/message.js';
+import { QUARANTINE_STATES } from '../domain/quarantine.js';
 import { ROUTING_STRATEGIES } from '../domain/queue.js';
 import { DELIVERY_STATES } from '../domain/webhook-delivery.js';
 import type {
@@ -122,6 +123,20 @@ export const messageResponse = z.object({
 export const conversationDetailResponse = conversationResponse.extend({
   queuePosition: z.number().int().min(1).nullable(),
   messages: pageOf(messageResponse),
+});
+
+/** A held mail (GET /v1/quarantine): list or bulk mail waiting for an admin, or released since. */
+export const quarantinedMailResponse = z.object({
+  id,
+  channelId: id,
+  from: z.string(),
+  subject: z.string(),
+  state: z.enum(QUARANTINE_STATES),
+  receivedAt: optionalTime,
+  releasedAt: optionalTime,
+  conversationId: id.nullable(),
+  messageId: id.nullable(),
+  createdAt: optionalTime,
 });
 
 export const contactResponse = z.object({

@@ -20,6 +20,7 @@ import type { Logger } from '../logger.js';
 import type { MediaLibrary } from '../media/media-library.js';
 import type { MessageReader } from '../messages/message-reader.js';
 import type { OutboundConversations } from '../outbound/outbound-conversations.js';
+import type { QuarantineService } from '../quarantine/quarantine-service.js';
 import type { QueueService } from '../routing/queue-service.js';
 import type { ApiKeyService } from '../security/api-key-service.js';
 import type { Store } from '../store/index.js';
@@ -42,6 +43,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { mediaRoutes } from './routes/media.js';
 import { messageRoutes } from './routes/messages.js';
 import { queueRoutes } from './routes/queues.js';
+import { quarantineRoutes } from './routes/quarantine.js';
 import { outboundConversationRoutes } from './routes/outbound-conversations.js';
 import { providerWebhookRoutes } from './routes/provider-webhooks.js';
 import { workspaceRoutes } from './routes/workspace.js';
@@ -70,6 +72,7 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
   labelService: LabelService;
   messageReader: MessageReader;
   queueService: QueueService;
+  quarantine: QuarantineService;
   subscriptionService: SubscriptionService;
   escalationService: EscalationService;
   cannedResponses: CannedResponses;
@@ -165,6 +168,7 @@ export function createHttpApp(ctx: HttpServices): Express {
     labelRoutes({ labelService: ctx.labelService, idempotencyRecords: ctx.store.idempotencyRecords }),
     messageRoutes({ messageReader: ctx.messageReader, sender: ctx.sender, idempotencyRecords: ctx.store.idempotencyRecords }),
     queueRoutes({ queueService: ctx.queueService, idempotencyRecords: ctx.store.idempotencyRecords }),
+    quarantineRoutes({ quarantine: ctx.quarantine, idempotencyRecords: ctx.store.idempotencyRecords }),
     webhookSubscriptionRoutes({ subscriptionService: ctx.subscriptionService, idempotencyRecords: ctx.store.idempotencyRecords }),
     escalationRoutes({ escalationService: ctx.escalationService, idempotencyRecords: ctx.store.idempotencyRecords }),
     cannedResponseRoutes({ cannedResponses: ctx.cannedResponses, idempotencyRecords: ctx.store.idempotencyRecords }),

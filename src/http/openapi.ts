@@ -5,6 +5,7 @@ import {
   createAgentBody,
   createWorkspaceBody,
   listConversationsQuery,
+  messageReadQuery,
   paginationQuery,
   sendMessageBody,
   transferBody,
@@ -31,6 +32,7 @@ import { csatOperations } from './routes/csat.js';
 import { channelOperations } from './routes/channels.js';
 import { outboundConversationOperations } from './routes/outbound-conversations.js';
 import { queueOperations } from './routes/queues.js';
+import { quarantineOperations } from './routes/quarantine.js';
 import { conversationItemOperations, conversationOperations } from './routes/conversations.js';
 import { contactOperations } from './routes/contacts.js';
 import { labelOperations } from './routes/labels.js';
@@ -56,6 +58,7 @@ const OPERATIONS: Operations = {
   ...conversationOperations,
   ...contactOperations,
   ...labelOperations,
+  ...quarantineOperations,
   '/v1/admin/workspaces': {
     post: { summary: 'Create a workspace and its first admin API key', tags: ['admin'], body: createWorkspaceBody, auth: 'adminToken', responses: { '201': { description: 'Created; the key is shown once', schema: createdWorkspaceResponse }, ...errors } },
   },
@@ -167,7 +170,15 @@ const OPERATIONS: Operations = {
       responses: { '202': { description: 'Queued for sending', schema: messageResponse }, '409': 'Idempotency-Key in use', '422': 'Refused by the channel rules: window_closed, template_required, template_not_found, template_not_approved, template_invalid, unsupported_content', ...errors },
     },
   },
-  '/v1/messages/{id}': { get: { summary: 'Get a message', tags: ['messages'], pathId: true, responses: { '200': { description: 'The message', schema: messageResponse }, ...errors } } },
+  '/v1/messages/{id}': {
+    get: {
+      summary: "Get a message; a mail's HTML is sanitised, its remote images blocked unless remoteContent=allow",
+      tags: ['messages'],
+      pathId: true,
+      query: messageReadQuery,
+      responses: { '200': { description: 'The message', schema: messageResponse }, ...errors },
+    },
+  },
   '/v1/messages/{id}/retry': {
     post: { summary: 'Send a failed message again', tags: ['messages'], pathId: true, responses: { '202': { description: 'Queued again', schema: messageResponse }, '409': 'Not failed', '422': 'Refused by the channel rules', ...errors } },
   },

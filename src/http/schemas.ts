@@ -113,6 +113,14 @@ export const sendMessageBody = z.discriminatedUnion('type', [
 ]);
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
+/** How a message is read: a mail's remote images stay blocked unless the reader asks for them. */
+export const messageReadQuery = z.strictObject({
+  remoteContent: z
+    .enum(['block', 'allow'])
+    .default('block')
+    .describe("allow: a mail's blocked remote images (kept in data-remote-src) are shown again, as src"),
+});
+
 export const paginationQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: objectId.optional(),

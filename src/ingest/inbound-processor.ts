@@ -1,12 +1,14 @@
 import type { ChannelService, ResolvedChannel } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
+import { isHeldForReview } from '../domain/quarantine.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Logger } from '../logger.js';
 import type { StatusUpdater } from '../messages/status-updater.js';
 import type { Store } from '../store/index.js';
 import { providerKeyOf } from '../store/models/message.js';
 import type { TemplateRegistry } from '../template-registry/template-registry.js';
+import { holdForReview } from './hold-for-review.js';
 import type { MessageIngest } from './message-ingest.js';
 import { revivedEvents, type InboundJobData } from './inbound-job.js';
 
@@ -94,6 +96,8 @@ export class InboundProcessor {
   private async apply(channel: ResolvedChannel, event: InboundEvent, rawEventId: string, eventKey: string): Promise<void> {
     switch (event.kind) {
       case 'message':
+        // Mailing-list and bulk mail waits in quarantine for an admin (src/quarantine/).
+        if (isHeldForReview(event.content)) return holdForReview(this.deps.store, channel.doc, event, rawEventId);
         return this.deps.ingest.ingest(channel, event, rawEventId);
       case 'status':
         return this.deps.statuses.applyCallback({

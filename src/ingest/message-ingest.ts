@@ -12,6 +12,7 @@ import { windowRuleOf } from '../channels/window-rule.js';
 import { insertOrFindWinner } from '../store/claim.js';
 import type { Outbox } from '../events/outbox.js';
 import { conversationToApi, messageToApi } from '../representation/public-records.js';
+import { withSafeHtml } from '../representation/email-html.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
@@ -56,7 +57,9 @@ export class MessageIngest {
       channel.connector.capabilities.conversations === 'thread'
         ? await threadConversationFor(this.store, doc, contactId, providerKey, event.thread, event.content.type === 'email' ? event.content.subject : undefined, reopen)
         : await this.chatConversationFor(doc, contactId, providerKey);
-    const { content, storedIds } = await this.storeInlineMedia(channel, event);
+    const withMedia = await this.storeInlineMedia(channel, event);
+    // Mail's HTML is made safe once, here, for every path that shows the message (src/representation/email-html.ts).
+    const content = withSafeHtml(withMedia.content);
     const { message, inserted } = await this.insertMessage({
       workspaceId: doc.workspaceId,
       channelId: doc._id,
@@ -76,7 +79,7 @@ export class MessageIngest {
       thread: event.thread,
     });
     // A concurrent duplicate won the insert: the copies stored for this attempt belong to nothing.
-    if (!inserted) await Promise.all(storedIds.map((id) => this.store.media.delete(id)));
+    if (!inserted) await Promise.all(withMedia.storedIds.map((id) => this.store.media.delete(id)));
     const moved = await this.moveConversation(channel, message, conversation, inserted);
     // A snoozed conversation wakes; an open one's inactivity timer starts over.
     const updated = message.type === 'system' ? moved : await this.lifecycle.customerWrote(moved);

@@ -3,6 +3,7 @@ import type { ContactDoc } from '../store/models/contact.js';
 import type { ContactIdentityDoc } from '../store/models/contact-identity.js';
 import type { ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
 import type { QueueDoc } from '../store/models/queue.js';
+import type { QuarantinedMailDoc } from '../store/models/quarantined-mail.js';
 import type { MessageDoc } from '../store/models/message.js';
 import type { TemplateDoc } from '../store/models/template.js';
 import type { WebhookDeliveryDoc } from '../store/models/webhook-delivery.js';
@@ -102,6 +103,22 @@ export function messageToApi(m: MessageDoc) {
     failedAt: iso(m.failedAt),
     createdAt: iso(m.createdAt),
     updatedAt: iso(m.updatedAt),
+  };
+}
+
+/** A held mail without its bytes: who sent it, what it is about, and where it went once released. */
+export function quarantinedMailToApi(q: QuarantinedMailDoc) {
+  return {
+    id: String(q._id),
+    channelId: String(q.channelId),
+    from: q.from,
+    subject: q.subject,
+    state: q.state,
+    receivedAt: iso(q.receivedAt),
+    releasedAt: iso(q.releasedAt),
+    conversationId: q.conversationId ? String(q.conversationId) : null,
+    messageId: q.messageId ? String(q.messageId) : null,
+    createdAt: iso(q.createdAt),
   };
 }
 

@@ -21,6 +21,7 @@ import { idempotencyRecordSchema, type IdempotencyRecordDoc } from './models/ide
 import { messageSchema, type MessageDoc } from './models/message.js';
 import { messageTransitionSchema, type MessageTransitionDoc } from './models/message-transition.js';
 import { queueSchema, type QueueDoc } from './models/queue.js';
+import { quarantinedMailSchema, type QuarantinedMailDoc } from './models/quarantined-mail.js';
 import { rawEventSchema, type RawEventDoc } from './models/raw-event.js';
 import { templateSchema, type TemplateDoc } from './models/template.js';
 import { webhookDeliverySchema, type WebhookDeliveryDoc } from './models/webhook-delivery.js';
@@ -38,6 +39,7 @@ export interface Store {
   conversations: Model<ConversationDoc>;
   messages: Model<MessageDoc>;
   rawEvents: Model<RawEventDoc>;
+  quarantinedMail: Model<QuarantinedMailDoc>;
   templates: Model<TemplateDoc>;
   events: Model<DomainEventDoc>;
   webhookSubscriptions: Model<WebhookSubscriptionDoc>;
@@ -80,6 +82,7 @@ export function createStore(connection: Connection, clock: Clock): Store {
     conversations: model('Conversation', 'conversations', conversationSchema.clone()),
     messages: model('Message', 'messages', messageSchema.clone()),
     rawEvents: model('RawEvent', 'raw_events', rawEventSchema.clone()),
+    quarantinedMail: model('QuarantinedMail', 'quarantined_mail', quarantinedMailSchema.clone()),
     templates: model('Template', 'templates', templateSchema.clone()),
     events: model('DomainEvent', 'events', domainEventSchema.clone()),
     webhookSubscriptions: model('WebhookSubscription', 'webhook_subscriptions', webhookSubscriptionSchema.clone()),

@@ -4,7 +4,7 @@ import type { SendService } from '../../outbound/send-service.js';
 import type { Store } from '../../store/index.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { idParam } from '../schemas.js';
+import { idParam, messageReadQuery } from '../schemas.js';
 import { messageToApi } from '../../representation/public-records.js';
 
 export function messageRoutes(deps: { messageReader: MessageReader; sender: SendService; idempotencyRecords: Store['idempotencyRecords'] }): Router {
@@ -12,7 +12,8 @@ export function messageRoutes(deps: { messageReader: MessageReader; sender: Send
   const { messageReader, sender } = deps;
   router.get('/messages/:id', async (req, res) => {
     const { id } = idParam.parse(req.params);
-    res.json(messageToApi(await messageReader.get(authOf(res).workspaceId, id)));
+    const { remoteContent } = messageReadQuery.parse(req.query);
+    res.json(messageToApi(await messageReader.get(authOf(res).workspaceId, id, remoteContent)));
   });
   router.post(
     '/messages/:id/retry',
