@@ -1,13 +1,16 @@
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realtimeKeys } from '../src/live-feed/entry.js';
 import { eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness } from './support/harness.js';
-import { pageEcho, pageWebhook, userText, watermark } from './support/messenger-payloads.js';
+import { metaWire, pageEcho, pageWebhook, userText, watermark } from './support/messenger-payloads.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';
 
 const HOUR = 3_600_000;
 let h: Harness;
 let key: string;
 let automationKey: string;
+let workspaceId: string;
 
 interface PageChannel {
   id: string;
@@ -29,6 +32,7 @@ beforeAll(async () => {
   h = await startHarness();
   const ws = await h.api('POST', '/v1/admin/workspaces', { body: { name: 'messenger' }, headers: { authorization: `Bearer ${h.ctx.config.OMNIGATE_ADMIN_TOKEN}` } });
   key = ws.body.apiKey.key;
+  workspaceId = ws.body.workspace.id;
   automationKey = (await h.api('POST', '/v1/api-keys', { key, body: { name: 'bot', role: 'automation' } })).body.key;
   page = await addPage('106385752155120', false);
   approvedPage = await addPage('206385752155120', true);
@@ -37,8 +41,9 @@ afterAll(async () => {
   await h.close();
 });
 
-async function deliver(channel: PageChannel, payload: object) {
-  const body = JSON.stringify(payload);
+/** Posts a body as Meta does (a built one in Meta's wire form, a fixture's text as it is: ASCII, escaped), signed. */
+async function deliver(channel: PageChannel, payload: object | Buffer) {
+  const body = Buffer.isBuffer(payload) ? payload.toString('ascii') : metaWire(payload);
   const res = await h.api('POST', `/webhooks/messenger/${channel.id}`, {
     body,
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, channel.appSecret) },
@@ -190,7 +195,7 @@ describe('Messenger end to end', () => {
     expect(await Promise.all(ids.map(statusOf))).toEqual(['read', 'read']);
   });
 
-  it('stores postbacks as button replies and standby events like the others', async () => {
+  it('stores postbacks as button replies', async () => {
     const at = h.clock.now();
     await deliver(
       page,
@@ -198,8 +203,6 @@ describe('Messenger end to end', () => {
     );
     const postback = await eventually(() => h.ctx.store.messages.findOne({ providerMessageId: 'm_pb_1' }).lean());
     expect(postback.content).toEqual({ type: 'button_reply', payload: 'TRACK_42', text: 'Track order' });
-    await deliver(page, pageWebhook(page.pageId, [userText(page.pageId, 'PSID8', 'm_standby_1', 'while another app owns the thread', at)], { standby: true }));
-    await eventually(() => h.ctx.store.messages.findOne({ providerMessageId: 'm_standby_1' }).lean());
   });
 
   it('rejects bad signatures and unknown pages, storing nothing', async () => {
@@ -209,5 +212,82 @@ describe('Messenger end to end', () => {
     const wrongType = await h.api('POST', `/webhooks/whatsapp-cloud/${page.id}`, { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, page.appSecret) } });
     expect(wrongType.status).toBe(404);
     expect(await h.ctx.store.messages.countDocuments({ providerMessageId: 'm_bad' })).toBe(0);
+  });
+});
+
+describe('Messenger standby: traffic of a thread another app controls (handover protocol)', () => {
+  const rules: string[] = [];
+  beforeAll(async () => {
+    // Rules that would mark any conversation they ran for: standby traffic must set off none.
+    for (const trigger of ['conversation.created', 'message.received']) {
+      const res = await h.api('POST', '/v1/automation-rules', { key, body: { name: `mark ${trigger}`, trigger, actions: [{ type: 'add_tag', tag: trigger.replace('.', '-') }] } });
+      expect(res.status).toBe(201);
+      rules.push(res.body.id);
+    }
+  });
+  afterAll(async () => {
+    for (const id of rules) await h.api('DELETE', `/v1/automation-rules/${id}`, { key });
+  });
+
+  const stored = (mid: string) => eventually(() => h.ctx.store.messages.findOne({ providerMessageId: mid }).lean());
+  /** Resolves once the events worker has reacted to the message (automation, routing, then the live feed, last). */
+  const reactedTo = (messageId: unknown) =>
+    eventually(async () => (await h.ctx.redis.exists(realtimeKeys(h.ctx.config.QUEUE_PREFIX, workspaceId).seen(`message_received-${String(messageId)}`))) === 1);
+  const conversation = async (id: unknown) => (await h.ctx.store.conversations.findById(id).lean())!;
+
+  it('a contact with no conversation: history in a conversation created closed, never routed nor automated; the next message opens a queued one after it', async () => {
+    // Meta's bytes as sent: a message, a postback (without payload in standby), the controlling app's echo, a read.
+    await deliver(page, readFileSync(new URL('../connectors/messenger/fixtures/standby.json', import.meta.url)));
+    const [asked, tapped, answered] = await Promise.all(['m_standby01', 'm_standby02', 'm_standby03'].map(stored));
+    await Promise.all([asked, tapped].map((m) => reactedTo(m!._id)));
+
+    const historyId = String(asked!.conversationId);
+    expect([tapped, answered].map((m) => String(m!.conversationId))).toEqual([historyId, historyId]);
+    const view = await h.api('GET', `/v1/conversations/${historyId}`, { key });
+    expect(view.body).toMatchObject({ status: 'closed', queueId: null, assigneeId: null, tags: [], unreadCount: 0 });
+    expect(view.body.messages.data.map((m: any) => [m.providerMessageId, m.direction, m.author, m.standby])).toEqual([
+      ['m_standby03', 'outbound', 'business', true],
+      ['m_standby02', 'inbound', 'contact', true],
+      ['m_standby01', 'inbound', 'contact', true],
+    ]);
+    expect(view.body.messages.data[2].content).toEqual({ type: 'text', text: '¿Puede ayudarme una persona? 🙏' });
+    expect(await h.ctx.store.automationRuns.countDocuments({ conversationId: asked!.conversationId })).toBe(0);
+
+    // Control passed to us: the contact's next message is work, in a new conversation linked to the history.
+    const at = h.clock.now();
+    await deliver(page, pageWebhook(page.pageId, [userText(page.pageId, '6934512283318745', 'm_after_handover', 'Hola, ¿sigue ahí?', at)]));
+    const after = await stored('m_after_handover');
+    const opened = await eventually(async () => {
+      const c = await conversation(after!.conversationId);
+      return c.tags.length === 2 && c.queueId ? c : null;
+    });
+    expect(opened).toMatchObject({ status: 'queued', previousConversationId: asked!.conversationId, unreadCount: 1 });
+    expect([...opened.tags].sort()).toEqual(['conversation-created', 'message-received']);
+    expect(after!.standby).toBeUndefined();
+    expect((await conversation(historyId)).status).toBe('closed');
+  });
+
+  it('a contact with an open conversation: appended as history; status, unread count and inactivity untouched, the window moved', async () => {
+    const start = h.clock.now();
+    const conversationId = await conversationWith(page, 'PSID10', start);
+    const before = await eventually(async () => {
+      const c = await conversation(conversationId);
+      return c.tags.length === 2 ? c : null;
+    });
+    const runsBefore = await h.ctx.store.automationRuns.countDocuments({ conversationId: before._id });
+
+    const later = new Date(start.getTime() + 60_000);
+    await deliver(page, pageWebhook(page.pageId, [userText(page.pageId, 'PSID10', 'm_standby_open', 'Thanks, the bot solved it', later)], { standby: true }));
+    const history = await stored('m_standby_open');
+    await reactedTo(history!._id);
+
+    expect(String(history!.conversationId)).toBe(conversationId);
+    const after = await conversation(conversationId);
+    expect(after).toMatchObject({ status: before.status, unreadCount: before.unreadCount, lifecycleVersion: before.lifecycleVersion, lastCustomerMessageAt: before.lastCustomerMessageAt });
+    expect(after.lastMessageAt).toEqual(later);
+    expect(after.lastInboundAt).toEqual(later);
+    expect(await h.ctx.store.automationRuns.countDocuments({ conversationId: before._id })).toBe(runsBefore);
+    const shown = await h.api('GET', `/v1/messages/${String(history!._id)}`, { key });
+    expect(shown.body).toMatchObject({ standby: true, direction: 'inbound', author: 'contact' });
   });
 });

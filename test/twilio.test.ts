@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,29 @@ async function postForm(fields: Record<string, string>) {
   expect(res.body).toContain('<Response></Response>');
 }
 
+/** The connector's own fixture of a message with three media: this channel's sender and account, this file's customer. */
+const severalMedia = () =>
+  Object.fromEntries(new URLSearchParams(readFileSync(new URL('../connectors/whatsapp-twilio/fixtures/media-multiple.txt', import.meta.url), 'utf8')));
+
+/** What Twilio serves at the fixture's MediaUrl0..2. */
+const RECEIPT = [
+  { kind: 'image', bytes: Buffer.from('front of the receipt, as JPEG'), mimeType: 'image/jpeg' },
+  { kind: 'image', bytes: Buffer.from('back of the receipt, as JPEG'), mimeType: 'image/jpeg' },
+  { kind: 'document', bytes: Buffer.from('%PDF-1.4 the invoice'), mimeType: 'application/pdf' },
+];
+
+/** Twilio serving MediaUrl{n} behind Basic auth (its redirect to the CDN is the connector's own test). */
+const mediaAt = (fields: Record<string, string>, n: number) =>
+  nock('https://api.twilio.com')
+    .get(new URL(fields[`MediaUrl${n}`] ?? '').pathname)
+    .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN });
+
+const allMediaStored = (providerMessageId: string | undefined) =>
+  eventually(async () => {
+    const m = await h.ctx.store.messages.findOne({ providerMessageId }).lean();
+    return m?.content.type === 'attachments' && m.content.attachments.every((a) => a.state === 'stored') ? m : null;
+  });
+
 /** A Twilio REST answer with a length (the client keeps connections alive; nock/nock#3001). */
 const answer = (status: number, body: object): [number, string, Record<string, string>] => {
   const text = JSON.stringify(body);
@@ -87,6 +111,50 @@ describe('WhatsApp through Twilio, end to end', () => {
     expect(JSON.parse(fields.ContentVariables ?? '{}')).toEqual({ '1': 'Ana', '2': 'A-42' });
     expect(fields.Body).toBeUndefined();
     h.clock.set(start);
+  });
+
+  it('several media in one message (NumMedia 3): one message, each item fetched and stored, shown in order', async () => {
+    const fields = severalMedia();
+    RECEIPT.forEach((file, n) => mediaAt(fields, n).reply(200, file.bytes, { 'content-type': file.mimeType }));
+    await postForm(fields);
+
+    const stored = await allMediaStored(fields.MessageSid);
+    const listed = await h.api('GET', `/v1/conversations/${String(stored.conversationId)}/messages?limit=100`, { key });
+    const fromTwilio = listed.body.data.filter((m: { providerMessageId: string | null }) => m.providerMessageId?.startsWith(fields.MessageSid ?? '-'));
+    expect(fromTwilio).toHaveLength(1);
+    const [message] = fromTwilio;
+    expect(message).toMatchObject({
+      type: 'attachments',
+      content: {
+        type: 'attachments',
+        caption: 'Both sides of the receipt',
+        attachments: RECEIPT.map((file, n) => ({ kind: file.kind, url: fields[`MediaUrl${n}`], mimeType: file.mimeType, state: 'stored', size: file.bytes.length })),
+      },
+    });
+    const served = await Promise.all(
+      message.content.attachments.map(async (a: { storedId: string }) => {
+        const res = await fetch(`${h.baseUrl}/v1/media/${a.storedId}`, { headers: { authorization: `Bearer ${key}` } });
+        return Buffer.from(await res.arrayBuffer()).toString();
+      }),
+    );
+    expect(served).toEqual(RECEIPT.map((f) => f.bytes.toString()));
+  });
+
+  it('several media: a retried fetch job downloads only the items still pending', async () => {
+    const sid = 'MM3f2a9c1e8b7d4605a1c2e3f4b5a60019';
+    const fields = { ...severalMedia(), MessageSid: sid, SmsSid: sid, SmsMessageSid: sid };
+    // Each answer is given once: the second item fails the first attempt, and the retry must ask
+    // again for it and the third alone (a second request for the first would find no answer).
+    const [front, back, invoice] = RECEIPT;
+    mediaAt(fields, 0).reply(200, front!.bytes, { 'content-type': front!.mimeType });
+    mediaAt(fields, 1).reply(503, 'Service Unavailable');
+    mediaAt(fields, 1).reply(200, back!.bytes, { 'content-type': back!.mimeType });
+    mediaAt(fields, 2).reply(200, invoice!.bytes, { 'content-type': invoice!.mimeType });
+    await postForm(fields);
+
+    const stored = await allMediaStored(sid);
+    expect(stored.content.type === 'attachments' && stored.content.attachments.map((a) => a.size)).toEqual(RECEIPT.map((f) => f.bytes.length));
+    expect(nock.isDone()).toBe(true);
   });
 
   it('63016 reported in a status callback fails the message as window_closed', async () => {

@@ -141,9 +141,38 @@ describe('messages', () => {
     expect(event.referral).toMatchObject({ source: 'ADS', ad_id: '120208675098760123', ads_context_data: { ad_title: 'Summer sale: 30% off' } });
   });
 
-  it('standby events (another app owns the thread) are read like messaging ones', () => {
-    expect(parse('standby')).toEqual([
-      { kind: 'message', accountId: PAGE, providerMessageId: 'm_standby01', from: { externalId: PSID }, timestamp: new Date(1749416529876), content: { type: 'text', text: 'Can a person help me?' } },
+  it('standby events (another app controls the thread): messages, postbacks and echoes flagged standby; reads as usual', () => {
+    // Meta's wire form: compact, non-ASCII escaped.
+    expect(fixture('standby').toString('utf8')).toContain('\\u00bfPuede');
+    expect(parse('standby')).toStrictEqual([
+      {
+        kind: 'message',
+        accountId: PAGE,
+        providerMessageId: 'm_standby01',
+        from: { externalId: PSID },
+        timestamp: new Date(1749416529876),
+        content: { type: 'text', text: '¿Puede ayudarme una persona? 🙏' },
+        standby: true,
+      },
+      // In standby a postback comes without its payload: only the app that sent the button gets it.
+      {
+        kind: 'message',
+        accountId: PAGE,
+        providerMessageId: 'm_standby02',
+        from: { externalId: PSID },
+        timestamp: new Date(1749416529990),
+        content: { type: 'button_reply', payload: '', text: 'Hablar con una persona' },
+        standby: true,
+      },
+      {
+        kind: 'echo',
+        accountId: PAGE,
+        providerMessageId: 'm_standby03',
+        to: { externalId: PSID },
+        timestamp: new Date(1749416530050),
+        content: { type: 'text', text: 'Te paso con alguien del equipo.' },
+        standby: true,
+      },
       { kind: 'watermark', accountId: PAGE, contactExternalId: PSID, status: 'read', watermark: new Date(1749416530999) },
     ]);
   });
@@ -194,6 +223,7 @@ describe('echoes: what the Page sent from elsewhere', () => {
         to: { externalId: PSID },
         timestamp: new Date(1570053170673),
         content: { type: 'unsupported', reason: 'template attachment (media) is not supported' },
+        standby: true,
       },
     ]);
   });
@@ -254,11 +284,12 @@ describe('deliveries and reads: watermarks', () => {
 describe('bodies with many events', () => {
   it('every entry (messaging, then standby) in order; an echo is routed by its sender, the Page', () => {
     const keyOf = (e: InboundEvent) => ('providerMessageId' in e ? e.providerMessageId : e.kind === 'watermark' ? e.contactExternalId : '');
-    expect(parse('batch').map((e) => [e.kind, e.accountId, keyOf(e)])).toEqual([
-      ['message', PAGE, 'm_batch01'],
-      ['message', PAGE, 'm_batch02'],
-      ['echo', '200000000000002', 'm_batch03'],
-      ['watermark', '200000000000002', '5511987654321000'],
+    const standby = (e: InboundEvent) => 'standby' in e && e.standby === true;
+    expect(parse('batch').map((e) => [e.kind, e.accountId, keyOf(e), standby(e)])).toEqual([
+      ['message', PAGE, 'm_batch01', false],
+      ['message', PAGE, 'm_batch02', true],
+      ['echo', '200000000000002', 'm_batch03', false],
+      ['watermark', '200000000000002', '5511987654321000', false],
     ]);
   });
 

@@ -25,7 +25,19 @@ const MEDIA_TYPES: ReadonlyMap<string, MediaKind> = new Map([
  */
 export function parseWebhook(req: Pick<WebhookRequest, 'rawBody'>): InboundEvent[] {
   const envelope = checked(webhookSchema, readJson(req.rawBody));
-  return envelope.entry.flatMap((entry) => [...(entry.messaging ?? []), ...(entry.standby ?? [])].flatMap((event) => eventsOf(entry, event)));
+  return envelope.entry.flatMap((entry) => [
+    ...(entry.messaging ?? []).flatMap((event) => eventsOf(entry, event)),
+    ...(entry.standby ?? []).flatMap((event) => eventsOf(entry, event).map(inStandby)),
+  ]);
+}
+
+/**
+ * `standby` carries the traffic of threads another app controls (handover protocol): messages
+ * and echoes are flagged as history; watermarks apply as usual (they report on what the person
+ * saw of the Page, whoever sent it).
+ */
+function inStandby(event: InboundEvent): InboundEvent {
+  return event.kind === 'message' || event.kind === 'echo' ? { ...event, standby: true } : event;
 }
 
 function readJson(rawBody: Buffer): unknown {

@@ -81,27 +81,35 @@ describe('inbound messages', () => {
     expect(onlyMessage(parseBody(edited('image', { MessageType: undefined, MediaContentType0: 'application/zip' }))).content.type).toBe('document');
   });
 
-  it('several media: the first carries the caption, each further one becomes its own message', () => {
+  it('several media (NumMedia 3): one message under its MessageSid, every item in MediaUrl{N} order, Body as caption', () => {
     const msg = sid('MM', '0009');
-    const events = parse('media-multiple');
-    expect(events).toStrictEqual([
+    // The form lists MediaUrl2 first: the order is the index's, not the fields'.
+    const form = fixture('media-multiple').toString('utf8');
+    expect(form.indexOf('MediaUrl2')).toBeLessThan(form.indexOf('MediaUrl0'));
+    expect(parse('media-multiple')).toStrictEqual([
       {
         kind: 'message',
         accountId: ACCOUNT,
         providerMessageId: msg,
         from: KERRY,
         timestamp: NOW,
-        content: { type: 'image', caption: 'Both sides of the receipt', media: { url: mediaUrl(msg, '0091'), mimeType: 'image/jpeg', state: 'pending' } },
-      },
-      {
-        kind: 'message',
-        accountId: ACCOUNT,
-        providerMessageId: `${msg}-1`,
-        from: KERRY,
-        timestamp: NOW,
-        content: { type: 'document', media: { url: mediaUrl(msg, '0092'), mimeType: 'application/pdf', state: 'pending' } },
+        content: {
+          type: 'attachments',
+          caption: 'Both sides of the receipt',
+          attachments: [
+            { kind: 'image', url: mediaUrl(msg, '0091'), mimeType: 'image/jpeg', state: 'pending' },
+            { kind: 'image', url: mediaUrl(msg, '0092'), mimeType: 'image/jpeg', state: 'pending' },
+            { kind: 'document', url: mediaUrl(msg, '0093'), mimeType: 'application/pdf', state: 'pending' },
+          ],
+        },
       },
     ]);
+  });
+
+  it('several media without Body have no caption', () => {
+    const event = onlyMessage(parseBody(edited('media-multiple', { Body: '' })));
+    expect(event.content).not.toHaveProperty('caption');
+    expect(event.content.type === 'attachments' && event.content.attachments).toHaveLength(3);
   });
 
   it('location, with label and address', () => {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { InvalidPayloadError, type WebhookRequest } from '../contract.js';
 import type { ContactIdentity, InboundEvent } from '../../src/domain/inbound-event.js';
-import { MEDIA_KINDS, type MediaKind, type MessageContent, type ProviderErrorInfo } from '../../src/domain/message.js';
+import { MEDIA_KINDS, type MediaKind, type MediaRef, type MessageContent, type ProviderErrorInfo } from '../../src/domain/message.js';
 import { isPhoneNumber } from './addresses.js';
 import { headerValue, isFormEncoded, readForm, type FormFields } from './form.js';
 import { withoutUndefined } from '../support/objects.js';
@@ -50,8 +50,8 @@ const REFERRAL_FIELDS: ReadonlyArray<[string, string]> = [
 
 /**
  * One Twilio request to normalized events: a status callback gives at most one status, an
- * inbound message one message event per media item (usually exactly one). Twilio's webhooks carry
- * no time, so events are stamped with the time the request was received.
+ * inbound message one message event, whatever media it carries. Twilio's webhooks carry no time,
+ * so events are stamped with the time the request was received.
  */
 export function parseWebhook(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & { receivedAt: Date }): InboundEvent[] {
   if (!isFormEncoded(req.headers)) {
@@ -62,7 +62,7 @@ export function parseWebhook(req: Pick<WebhookRequest, 'rawBody' | 'headers'> & 
     const event = statusEvent(checked(statusCallbackSchema, fields, 'status callback'), req.receivedAt);
     return event ? [event] : [];
   }
-  return messageEvents(checked(inboundMessageSchema, fields, 'message'), fields, req.receivedAt);
+  return [messageEvent(checked(inboundMessageSchema, fields, 'message'), fields, req.receivedAt)];
 }
 
 /** Status callbacks carry MessageStatus (and SmsStatus); only an inbound message has Body and NumMedia. */
@@ -98,23 +98,17 @@ function failureOf(s: StatusCallback): ProviderErrorInfo {
   return { code, title: s.ErrorMessage ?? `Twilio reported the message ${s.MessageStatus}`, outcome: outcomeOf(code) };
 }
 
-function messageEvents(m: InboundMessage, fields: FormFields, now: Date): MessageEvent[] {
-  const media = mediaOf(m, fields);
-  const common = { kind: 'message' as const, accountId: m.To, from: identityOf(m), timestamp: now };
-  const { content, usedMedia } = contentOf(m, media[0]);
-  const first: MessageEvent = withoutUndefined({
-    ...common,
+function messageEvent(m: InboundMessage, fields: FormFields, now: Date): MessageEvent {
+  return withoutUndefined({
+    kind: 'message' as const,
+    accountId: m.To,
     providerMessageId: m.MessageSid,
-    content,
+    from: identityOf(m),
+    timestamp: now,
+    content: contentOf(m, mediaOf(m, fields)),
     replyToProviderMessageId: m.OriginalRepliedMessageSid,
     referral: referralOf(fields),
   });
-  // Twilio gives one MessageSid for all the media of a message; each further item becomes its
-  // own message, with an id derived from the media's index.
-  const rest = media.flatMap((item, index) =>
-    index === 0 && usedMedia ? [] : [{ ...common, providerMessageId: `${m.MessageSid}-${index}`, content: mediaContent(item, kindOf(item)) }],
-  );
-  return [first, ...rest];
 }
 
 /**
@@ -138,33 +132,31 @@ function mediaOf(m: InboundMessage, fields: FormFields): MediaItem[] {
   });
 }
 
-/** What the message says: a location, a button tap, media (captioned by Body) or text, in that order. */
-function contentOf(m: InboundMessage, firstMedia: MediaItem | undefined): { content: MessageContent; usedMedia: boolean } {
+/**
+ * What the message says: a location, a button tap, media (captioned by Body) or text, in that
+ * order. Several media (MMS; up to 10) stay one message: its attachments in MediaUrl{N} order.
+ */
+function contentOf(m: InboundMessage, media: MediaItem[]): MessageContent {
   if (m.MessageType === 'location' || m.Latitude !== undefined || m.Longitude !== undefined) {
     if (m.Latitude === undefined || m.Longitude === undefined) throw new InvalidPayloadError(`Location message ${m.MessageSid} lacks Latitude or Longitude`);
-    const location = withoutUndefined({ type: 'location' as const, latitude: m.Latitude, longitude: m.Longitude, name: m.Label, address: m.Address });
-    return { content: location, usedMedia: false };
+    return withoutUndefined({ type: 'location' as const, latitude: m.Latitude, longitude: m.Longitude, name: m.Label, address: m.Address });
   }
   if (m.ButtonPayload !== undefined || m.ButtonText !== undefined) {
     // A quick-reply tap: Body repeats the button's text; the payload is what the template defined.
     const text = m.ButtonText ?? m.Body;
-    return { content: { type: 'button_reply', payload: m.ButtonPayload ?? text, text }, usedMedia: false };
+    return { type: 'button_reply', payload: m.ButtonPayload ?? text, text };
   }
-  if (firstMedia) {
-    const kind = isMediaKind(m.MessageType) ? m.MessageType : kindOf(firstMedia);
-    return { content: mediaContent(firstMedia, kind, m.Body), usedMedia: true };
-  }
-  if (m.Body !== '') return { content: { type: 'text', text: m.Body }, usedMedia: false };
+  const caption = m.Body || undefined;
+  if (media.length > 1) return withoutUndefined({ type: 'attachments' as const, attachments: media.map((item) => ({ kind: kindOf(item), ...pendingRef(item) })), caption });
+  const [item] = media;
+  if (item) return withoutUndefined({ type: isMediaKind(m.MessageType) ? m.MessageType : kindOf(item), media: pendingRef(item), caption });
+  if (caption) return { type: 'text', text: caption };
   // A type arriving without text or media: kept, so the conversation shows something came in.
-  return { content: { type: 'unsupported', reason: `message type ${m.MessageType ?? 'unknown'} carries no text or media` }, usedMedia: false };
+  return { type: 'unsupported', reason: `message type ${m.MessageType ?? 'unknown'} carries no text or media` };
 }
 
-function mediaContent(item: MediaItem, kind: MediaKind, caption?: string): MessageContent {
-  return withoutUndefined({
-    type: kind,
-    media: withoutUndefined({ url: item.url, mimeType: item.mimeType, state: 'pending' as const }),
-    caption: caption || undefined,
-  });
+function pendingRef(item: MediaItem): MediaRef {
+  return withoutUndefined({ url: item.url, mimeType: item.mimeType, state: 'pending' as const });
 }
 
 /** By MIME type. A shared contact arrives as a text/vcard file and is kept as a document. */

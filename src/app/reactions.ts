@@ -1,6 +1,7 @@
 import type { AppContext } from './context.js';
 import { runAutomation } from '../automation/automation-service.js';
-import { startsWorkForPeople, type MessageContent } from '../domain/message.js';
+import { isOpen, type ConversationStatus } from '../domain/conversation.js';
+import { isHistoryOnly, startsWorkForPeople, type MessageContent } from '../domain/message.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 
 /**
@@ -25,7 +26,7 @@ export async function reactToEvents(ctx: AppContext, events: DomainEventDoc[]): 
  */
 function openedWithoutWork(events: DomainEventDoc[]): Set<string> {
   const received = events.filter((e) => e.type === 'message.received' && e.conversationId);
-  const opening = received.filter((e) => !startsWorkForPeople((e.data.message as { content: MessageContent }).content));
+  const opening = received.filter((e) => !startsWorkForPeople(e.data.message as { standby?: boolean; content: MessageContent }));
   return new Set(opening.map((e) => String(e.conversationId)));
 }
 
@@ -40,11 +41,12 @@ async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { que
   // conversation is the exception: its queue subscribers need the queue routing gives it.
   const created = event.type === 'conversation.created';
   if (!created) await ctx.liveFeed.publish(event, known);
+  const work = setsOffWork(event);
   // Automation rules of the event's trigger; before routing, so a rule's assignment decides first.
-  await runAutomation(ctx, event);
+  if (work) await runAutomation(ctx, event);
   // Routing: a new conversation gets its queue and maybe an agent; one automatic mail opened waits
   // for people to look (a rule asking for automatic messages may still move it).
-  const routes = created && !unrouted.has(String(event.conversationId));
+  const routes = work && created && !unrouted.has(String(event.conversationId));
   const routed = routes && event.conversationId ? await ctx.router.route(event.workspaceId, event.conversationId) : null;
   // Queued again: routed again; a freed slot: its agent takes waiting work.
   if (event.type === 'conversation.status_changed' && event.conversationId) await ctx.router.statusChanged(event.workspaceId, event.conversationId, event.data);
@@ -53,4 +55,15 @@ async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { que
   const queueId = routed?.queueId ? String(routed.queueId) : known.queueId;
   if (created) await ctx.liveFeed.publish(event, { ...(queueId && { queueId }) });
   return routed?.queueId ? String(routed.queueId) : undefined;
+}
+
+/**
+ * History alone sets off no automation and no routing: a message received as history
+ * (isHistoryOnly), nor a conversation created already ended to hold such history.
+ */
+function setsOffWork(event: DomainEventDoc): boolean {
+  const { message, conversation } = event.data as { message?: { standby?: boolean }; conversation?: { status?: ConversationStatus } };
+  if (event.type === 'message.received' && message) return !isHistoryOnly(message);
+  if (event.type === 'conversation.created' && conversation?.status) return isOpen(conversation.status);
+  return true;
 }

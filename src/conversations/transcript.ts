@@ -101,6 +101,7 @@ function textOf(c: MessageContent): string | null {
 
 function attachmentNamesOf(c: MessageContent): string[] {
   if (c.type === 'email') return c.attachments.map((a, i) => a.filename ?? `attachment-${i + 1}`);
+  if (c.type === 'attachments') return c.attachments.map((a) => a.kind);
   if ('media' in c) return [c.filename ?? c.type];
   return [];
 }

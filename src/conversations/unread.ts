@@ -6,8 +6,9 @@ export const UNREAD_COUNT_CAP = 1000;
 
 /**
  * Sets `unreadCount` from the messages themselves: the customer's messages stored after
- * `lastReadAt`. Ingest counts a new message in its conversation write (MessageIngest); this runs
- * when a message is delivered again (rare), so a re-run job never counts a message twice and one
+ * `lastReadAt` (history of another app's conversation, `standby`, is never unread). Ingest counts
+ * a new message in its conversation write (MessageIngest); this runs when a message is delivered
+ * again (rare), so a re-run job never counts a message twice and one
  * that crashed before counting is counted now. The write is
  * conditional on the `lastReadAt` the count was made for (a count from before "mark read" is
  * thrown away and made again) and `$max` keeps the larger of two concurrent counts.
@@ -17,7 +18,7 @@ export async function refreshUnread(store: Store, conversation: ConversationDoc)
   for (let attempt = 1; attempt <= 3; attempt++) {
     const lastReadAt = current.lastReadAt ?? null;
     const count = await store.messages.countDocuments(
-      { conversationId: current._id, author: 'contact', type: { $ne: 'system' }, ...(lastReadAt && { createdAt: { $gt: lastReadAt } }) },
+      { conversationId: current._id, author: 'contact', type: { $ne: 'system' }, standby: { $ne: true }, ...(lastReadAt && { createdAt: { $gt: lastReadAt } }) },
       { limit: UNREAD_COUNT_CAP },
     );
     const updated = await store.conversations

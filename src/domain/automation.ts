@@ -210,7 +210,7 @@ const MESSAGE_TRIGGERS: readonly AutomationTrigger[] = ['conversation.created', 
  * naming `message.automatic` in a condition. `message` is the one the facts read.
  */
 export function ruleListens(rule: { trigger: AutomationTrigger; conditions: readonly Condition[] }, message: MessageContent | undefined): boolean {
-  if (!MESSAGE_TRIGGERS.includes(rule.trigger) || !message || startsWorkForPeople(message)) return true;
+  if (!MESSAGE_TRIGGERS.includes(rule.trigger) || !message || startsWorkForPeople({ content: message })) return true;
   return rule.conditions.some((c) => c.field === 'message.automatic');
 }
 
@@ -280,6 +280,7 @@ export function messageText(content: MessageContent): string | undefined {
     case 'audio':
     case 'document':
     case 'sticker':
+    case 'attachments':
       return content.caption;
     case 'email':
       return content.newText || content.text;

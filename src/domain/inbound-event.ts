@@ -30,6 +30,8 @@ export type InboundEvent =
       referral?: Record<string, unknown>;
       /** Email: the headers that place the message in a thread. */
       thread?: EmailThreadHeaders;
+      /** Received while another app controlled the conversation (Messenger standby): history only. */
+      standby?: boolean;
       /**
        * Bytes delivered inside the message itself (email attachments), for mediaOf(content)[index].
        * The core stores them at ingest; they are never part of the stored message.
@@ -67,6 +69,8 @@ export type InboundEvent =
       timestamp: Date;
       content: MessageContent;
       replyToProviderMessageId?: string;
+      /** Sent by the app that controlled the conversation then (Messenger standby): history only. */
+      standby?: boolean;
     }
   /**
    * Everything sent to the contact up to `watermark` is delivered (or read); Messenger reports

@@ -15,18 +15,18 @@ const email = (fields: { automatic: boolean; bulk?: boolean }): MessageContent =
 
 describe('startsWorkForPeople', () => {
   it('a person writing does', () => {
-    expect(startsWorkForPeople({ type: 'text', text: 'Where is my order?' })).toBe(true);
-    expect(startsWorkForPeople(email({ automatic: false, bulk: false }))).toBe(true);
+    expect(startsWorkForPeople({ content: { type: 'text', text: 'Where is my order?' } })).toBe(true);
+    expect(startsWorkForPeople({ content: email({ automatic: false, bulk: false }) })).toBe(true);
     // Stored before bulk mail was told apart.
-    expect(startsWorkForPeople(email({ automatic: false }))).toBe(true);
+    expect(startsWorkForPeople({ content: email({ automatic: false }) })).toBe(true);
   });
 
   it('automatic mail (auto-replies, notifications) does not', () => {
-    expect(startsWorkForPeople(email({ automatic: true, bulk: false }))).toBe(false);
-    expect(startsWorkForPeople(email({ automatic: true }))).toBe(false);
+    expect(startsWorkForPeople({ content: email({ automatic: true, bulk: false }) })).toBe(false);
+    expect(startsWorkForPeople({ content: email({ automatic: true }) })).toBe(false);
   });
 
   it('list or bulk mail does once it reaches a conversation: only an admin releasing it from quarantine lets it', () => {
-    expect(startsWorkForPeople(email({ automatic: true, bulk: true }))).toBe(true);
+    expect(startsWorkForPeople({ content: email({ automatic: true, bulk: true }) })).toBe(true);
   });
 });

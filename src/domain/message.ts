@@ -21,6 +21,11 @@ export interface MediaRef {
   error?: string;
 }
 
+/** One of several media a message carries, in the sender's order: stored media plus its kind. */
+export interface MediaAttachment extends MediaRef {
+  kind: MediaKind;
+}
+
 /** An email attachment: stored media plus how the mail carried it. */
 export interface EmailAttachment extends MediaRef {
   filename?: string;
@@ -94,6 +99,8 @@ export type InteractiveSend =
 export type MessageContent =
   | { type: 'text'; text: string }
   | { type: MediaKind; media: MediaRef; caption?: string; filename?: string }
+  /** Several media in one message (Twilio's NumMedia > 1), in the sender's order; its text is the caption. */
+  | { type: 'attachments'; attachments: MediaAttachment[]; caption?: string }
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; url?: string }
   | { type: 'contacts'; contacts: SharedContactCard[] }
   /** A tap on an interactive reply button or list row we sent. */
@@ -132,19 +139,37 @@ export function isMediaContent(c: MessageContent): c is Extract<MessageContent, 
   return (MEDIA_KINDS as readonly string[]).includes(c.type);
 }
 
-/** Every piece of media a message carries (one for media messages, any number for email). */
+/** Every piece of media a message carries (one for media messages, any number for attachments and email). */
 export function mediaOf(c: MessageContent): MediaRef[] {
   if (isMediaContent(c)) return [c.media];
-  if (c.type === 'email') return c.attachments;
+  if (c.type === 'attachments' || c.type === 'email') return c.attachments;
   return [];
 }
 
+/** The kind of mediaOf(c)[index], which sets its size limit; email attachments count as documents. */
+export function mediaKindAt(c: MessageContent, index: number): MediaKind {
+  if (isMediaContent(c)) return c.type;
+  if (c.type === 'attachments') return c.attachments[index]?.kind ?? 'document';
+  return 'document';
+}
+
 /**
- * Whether a message sets people to work: automation rules and routing. Automatic mail
- * (auto-replies, notifications; RFC 3834) does not. List and bulk mail reaches a conversation
- * only when an admin released it from quarantine for people to handle, so there it does.
+ * A message received while another app controlled the conversation (Messenger's handover
+ * protocol, `standby`): history only, which nothing (no rule, no routing) acts on.
  */
-export function startsWorkForPeople(content: MessageContent): boolean {
+export function isHistoryOnly(message: { standby?: boolean }): boolean {
+  return message.standby === true;
+}
+
+/**
+ * Whether a received message is work for people: something automation answers and routing hands
+ * to agents. History is not; nor is automatic mail (auto-replies, notifications; RFC 3834),
+ * which only rules that ask for automatic messages see. List and bulk mail reaches a
+ * conversation only when an admin released it from quarantine for people to handle, so there it is.
+ */
+export function startsWorkForPeople(message: { standby?: boolean; content: MessageContent }): boolean {
+  if (isHistoryOnly(message)) return false;
+  const { content } = message;
   return content.type !== 'email' || !content.automatic || content.bulk === true;
 }
 

@@ -98,6 +98,7 @@ export const messageResponse = z.object({
   direction: z.enum(['inbound', 'outbound']),
   author: z.enum(MESSAGE_AUTHORS),
   internal: z.boolean(),
+  standby: z.boolean().describe('Received while another app controlled the conversation (Messenger handover protocol): history, never routed or automated'),
   tag: z.enum(MESSAGE_TAGS).nullable(),
   type: z.string(),
   /** The normalized content; its fields depend on `type` (text, media, location, template, email, ...). */

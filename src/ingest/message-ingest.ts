@@ -2,12 +2,13 @@ import type { Types } from 'mongoose';
 import type { ResolvedChannel } from '../channels/channel-service.js';
 import { resolveContact } from '../contacts/contact-resolver.js';
 import type { LifecycleService } from '../conversations/lifecycle-service.js';
+import { historyConversationFor } from '../conversations/history-conversation.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
 import { threadConversationFor } from '../conversations/thread-conversation.js';
 import { refreshUnread } from '../conversations/unread.js';
 import { isOpen } from '../domain/conversation.js';
 import type { InboundEvent } from '../domain/inbound-event.js';
-import { isMediaContent, mediaOf, type MessageContent } from '../domain/message.js';
+import { mediaKindAt, mediaOf, type MessageContent } from '../domain/message.js';
 import { windowRuleOf } from '../channels/window-rule.js';
 import { insertOrFindWinner } from '../store/claim.js';
 import type { Outbox } from '../events/outbox.js';
@@ -52,11 +53,7 @@ export class MessageIngest {
       return;
     }
     const contactId = await resolveContact(this.store, doc, event.from);
-    const reopen = (ended: ConversationDoc) => this.lifecycle.reopenForCustomer(ended);
-    const { conversation, created } =
-      channel.connector.capabilities.conversations === 'thread'
-        ? await threadConversationFor(this.store, doc, contactId, providerKey, event.thread, event.content.type === 'email' ? event.content.subject : undefined, reopen)
-        : await this.chatConversationFor(doc, contactId, providerKey);
+    const { conversation, created } = await this.conversationFor(channel, event, contactId, providerKey);
     const withMedia = await this.storeInlineMedia(channel, event);
     // Mail's HTML is made safe once, here, for every path that shows the message (src/representation/email-html.ts).
     const content = withSafeHtml(withMedia.content);
@@ -77,14 +74,29 @@ export class MessageIngest {
       replyToProviderMessageId: event.replyToProviderMessageId,
       referral: event.referral,
       thread: event.thread,
+      ...(event.standby && { standby: true }),
     });
     // A concurrent duplicate won the insert: the copies stored for this attempt belong to nothing.
     if (!inserted) await Promise.all(withMedia.storedIds.map((id) => this.store.media.delete(id)));
     const moved = await this.moveConversation(channel, message, conversation, inserted);
-    // A snoozed conversation wakes; an open one's inactivity timer starts over.
-    const updated = message.type === 'system' ? moved : await this.lifecycle.customerWrote(moved);
+    // A snoozed conversation wakes; an open one's inactivity timer starts over (not for history).
+    const updated = isCustomerMessage(message) ? await this.lifecycle.customerWrote(moved) : moved;
     await this.announce(message, updated, created);
     await this.fetchMediaLater(message);
+  }
+
+  /**
+   * Where a message goes: history (standby) joins the pair's conversation as it is; on
+   * thread-scoped channels (email) the thread's; otherwise the pair's open conversation.
+   */
+  private conversationFor(channel: ResolvedChannel, event: MessageEvent, contactId: Types.ObjectId, providerKey: string) {
+    const { doc } = channel;
+    if (event.standby) return historyConversationFor(this.store, doc, contactId, providerKey, event.timestamp);
+    if (channel.connector.capabilities.conversations === 'thread') {
+      const reopen = (ended: ConversationDoc) => this.lifecycle.reopenForCustomer(ended);
+      return threadConversationFor(this.store, doc, contactId, providerKey, event.thread, event.content.type === 'email' ? event.content.subject : undefined, reopen);
+    }
+    return this.chatConversationFor(doc, contactId, providerKey);
   }
 
   /**
@@ -110,7 +122,7 @@ export class MessageIngest {
 
   /** Media is copied by its own job, so a slow download never holds up the message. */
   private async fetchMediaLater(message: MessageDoc): Promise<void> {
-    if (isMediaContent(message.content) && message.content.media.state === 'pending') {
+    if (mediaOf(message.content).some((media) => media.state === 'pending')) {
       await this.queues.media.add('fetch', { messageId: String(message._id) }, { ...MEDIA_JOB_OPTIONS, jobId: `media-${String(message._id)}` });
     }
   }
@@ -125,7 +137,9 @@ export class MessageIngest {
     const providerKey = providerKeyOf(doc._id, event.providerMessageId);
     if (await this.store.messages.exists({ providerKey })) return;
     const contactId = await resolveContact(this.store, doc, event.to);
-    const { conversation, created } = await openConversationFor(this.store, doc, contactId, providerKey);
+    const { conversation, created } = event.standby
+      ? await historyConversationFor(this.store, doc, contactId, providerKey, event.timestamp)
+      : await openConversationFor(this.store, doc, contactId, providerKey);
     const { message } = await this.insertMessage({
       workspaceId: doc.workspaceId,
       channelId: doc._id,
@@ -142,6 +156,7 @@ export class MessageIngest {
       rawEventId,
       providerTimestamp: event.timestamp,
       replyToProviderMessageId: event.replyToProviderMessageId,
+      ...(event.standby && { standby: true }),
     });
     const updated =
       (await this.store.conversations
@@ -195,7 +210,7 @@ export class MessageIngest {
     for (const { index, data, mimeType } of event.inlineMedia) {
       const ref = refs[index];
       if (!ref) continue;
-      const limit = isMediaContent(content) ? limits[content.type] : limits.document;
+      const limit = limits[mediaKindAt(content, index)];
       if (data.length > limit) {
         Object.assign(ref, { state: 'too_large', size: data.length, error: `larger than ${limit} bytes` });
         continue;
@@ -209,28 +224,31 @@ export class MessageIngest {
   }
 
   /**
-   * Moves the conversation's activity and window (its last inbound time: replyWindow derives the rest) to the message, forward only (an older message
-   * delivered late never shortens them) and, when this job's insert of a
-   * customer message landed, counts it unread in the same write: a concurrent duplicate that lost
-   * the insert leaves the count to the winner, and a job that crashed before this write is healed
-   * by refreshUnread when the message is delivered again.
+   * Moves the conversation's activity and window (its last inbound time: replyWindow derives the
+   * rest) to the message, forward only (an older message delivered late never shortens them).
+   * History (standby) moves only these: the platform counts every message of the person for the
+   * window, but it is no work for the conversation's people, so no inactivity timer and no unread
+   * count. When this job's insert of a customer message landed, it is counted unread in the same
+   * write: a concurrent duplicate that lost the insert leaves the count to the winner, and a job
+   * that crashed before this write is healed by refreshUnread when the message is delivered again.
    */
   private async moveConversation(channel: ResolvedChannel, message: MessageDoc, conversation: ConversationDoc, inserted: boolean) {
     const at = message.providerTimestamp ?? message.createdAt;
-    const fromCustomer = message.type !== 'system';
-    const opensWindow = fromCustomer && windowRuleOf(channel.connector, channel.doc.settings) !== null;
-    const unread = fromCustomer && inserted;
+    const fromContact = message.type !== 'system';
+    const customer = isCustomerMessage(message);
+    const opensWindow = fromContact && windowRuleOf(channel.connector, channel.doc.settings) !== null;
+    const unread = customer && inserted;
     const moved = await this.store.conversations
       .findOneAndUpdate(
         { _id: message.conversationId },
         {
           $max: {
             lastMessageAt: at,
-            ...(fromCustomer && { lastCustomerMessageAt: at }),
+            ...(customer && { lastCustomerMessageAt: at }),
             ...(opensWindow && { lastInboundAt: at }),
           },
           // A new timer generation: the inactivity timers scheduled before this message are stale.
-          ...(fromCustomer && { $inc: { lifecycleVersion: 1, ...(unread && { unreadCount: 1 }) } }),
+          ...(customer && { $inc: { lifecycleVersion: 1, ...(unread && { unreadCount: 1 }) } }),
         },
         { returnDocument: 'after' },
       )
@@ -238,3 +256,6 @@ export class MessageIngest {
     return moved ?? conversation;
   }
 }
+
+/** What the contact wrote to us: not a system notice, nor history of a conversation another app controlled. */
+const isCustomerMessage = (message: MessageDoc) => message.type !== 'system' && !message.standby;

@@ -87,6 +87,7 @@ export function messageToApi(m: MessageDoc) {
     direction: m.direction,
     author: m.author,
     internal: m.internal === true,
+    standby: m.standby === true,
     tag: m.tag ?? null,
     type: m.type,
     content: m.content,

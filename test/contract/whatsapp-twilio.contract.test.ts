@@ -70,6 +70,12 @@ const kit: ConnectorKit = {
     { type: 'document', name: 'document (shared contact, a vCard)', body: fromFixture('contacts'), expect: { media: { mimeType: 'text/vcard' } } },
     { type: 'sticker', body: fromFixture('sticker'), expect: { media: { mimeType: 'image/webp' } } },
     {
+      type: 'attachments',
+      name: 'attachments (several media in one message)',
+      body: fromFixture('media-multiple'),
+      expect: { caption: 'Both sides of the receipt', attachments: [{ kind: 'image' }, { kind: 'image' }, { kind: 'document', mimeType: 'application/pdf' }] },
+    },
+    {
       type: 'location',
       body: fromFixture('location'),
       expect: { latitude: 37.483307, longitude: -122.148981, name: 'Main store', address: '1 Hacker Way, Menlo Park, CA 94025' },

@@ -1,5 +1,12 @@
 /** Builders for Messenger Platform webhook bodies, shaped like Meta's documented examples. */
 
+/** A body in Meta's wire form: compact JSON with non-ASCII and `/` escaped (`\u00e9`, `\/`). */
+export function metaWire(payload: object): string {
+  return JSON.stringify(payload)
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/\//g, '\\/');
+}
+
 type Messaging = Record<string, unknown>;
 
 export function pageWebhook(pageId: string, messaging: Messaging[], opts: { standby?: boolean } = {}) {

@@ -28,6 +28,11 @@ export interface ConversationDoc {
   threadKey?: string;
   /** The provider id of the message that opened it: tells a re-run job it created this one. */
   firstProviderKey?: string;
+  /**
+   * Set only on a conversation created closed to hold history (src/conversations/history-conversation.ts):
+   * the (channel, contact) pair's key, unique, so a pair never gets two.
+   */
+  historyKey?: string;
   /** The contact's last message (provider time); the messaging window runs from it. */
   lastInboundAt?: Date;
   /** The contact's last message on any channel, windowed or not; inactivity timers count from it. */
@@ -82,6 +87,7 @@ export const conversationSchema = new Schema<ConversationDoc>({
   openThread: String,
   threadKey: String,
   firstProviderKey: String,
+  historyKey: String,
   lastInboundAt: Date,
   lastCustomerMessageAt: Date,
   subject: String,
@@ -110,6 +116,7 @@ export const conversationSchema = new Schema<ConversationDoc>({
   lifecycleVersion: { type: Number, default: 0 },
 });
 conversationSchema.index({ openThread: 1 }, { unique: true, sparse: true });
+conversationSchema.index({ historyKey: 1 }, { unique: true, sparse: true });
 conversationSchema.index({ workspaceId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, status: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, channelId: 1, _id: -1 });

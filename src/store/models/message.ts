@@ -38,6 +38,8 @@ export interface MessageDoc {
   author: MessageAuthor;
   /** An internal note: stored with the conversation for agents, never sent to the customer. */
   internal?: boolean;
+  /** History of a conversation another app controlled (Messenger standby): never work for people. */
+  standby?: boolean;
   /** The API key that asked for an outbound message. */
   sentBy?: Types.ObjectId;
   /** The message tag it was sent with (Messenger, outside the standard window). */
@@ -73,6 +75,7 @@ export const messageSchema = new Schema<MessageDoc>(
     thread: Schema.Types.Mixed,
     author: { type: String, enum: MESSAGE_AUTHORS, required: true },
     internal: Boolean,
+    standby: Boolean,
     sentBy: Schema.Types.ObjectId,
     tag: String,
     sendRound: { type: Number, default: 0 },
