@@ -65,7 +65,7 @@ describe('get', () => {
     const res = await api('GET', `/v1/contacts/${contactId}?limit=1`, undefined, ws.key);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: contactId, name: 'Dana', phone: number });
-    expect(res.body.identities).toEqual([{ channelId: ws.channelId, externalId: number, phone: number, displayName: 'Dana', username: null }]);
+    expect(res.body.identities).toEqual([{ channelId: ws.channelId, externalId: number, phone: number, displayName: 'Dana', username: null, userId: null, retiredAt: null }]);
     expect(res.body.conversations.data.map((c: { id: string }) => c.id)).toEqual([again.conversationId]);
     const next = await api('GET', `/v1/contacts/${contactId}?limit=1&cursor=${res.body.conversations.nextCursor}`, undefined, ws.key);
     expect(next.body.conversations).toMatchObject({ data: [{ id: conversationId, status: 'closed' }], nextCursor: null });

@@ -13,6 +13,7 @@ const USER = '16505551234';
 const SENT_AT = new Date('2025-06-08T20:59:43.000Z');
 const wamid = (n: string) => `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUFERjg0NDEzNDdFODU3MUMx${n}AA=`;
 const kerry = { externalId: USER, phone: USER, displayName: 'Kerry Fisher' };
+const JOSE_BSUID = 'US.13491208655302741918';
 
 /** The one message event of a single-message fixture. */
 function onlyMessage(name: string): Extract<InboundEvent, { kind: 'message' }> {
@@ -57,7 +58,7 @@ describe('inbound messages', () => {
   it.each([
     ['image', { type: 'image', caption: 'The damaged box', media: { providerMediaId: '1003383421387256', mimeType: 'image/jpeg', sha256: 'HgQmRJg+5V4L/1Q1bCw/Jv6Ex7nkDWsM0qiU8hd6n1E=', state: 'pending' } }],
     ['video', { type: 'video', caption: 'Unboxing', media: { providerMediaId: '1021004566419217', mimeType: 'video/mp4', sha256: '7Tn5oWGfaAX9hAvU1DtVHY0l4nQXTPmR3DOxMhBwEq4=', state: 'pending' } }],
-    ['audio', { type: 'audio', media: { providerMediaId: '1164218121856312', mimeType: 'audio/ogg; codecs=opus', sha256: '2S7gE1t8dSV9ymT3XwR5pqHg6iYQCYaHq4Ia1Dj1j1s=', state: 'pending' } }],
+    ['audio', { type: 'audio', voice: true, media: { providerMediaId: '1164218121856312', mimeType: 'audio/ogg; codecs=opus', sha256: '2S7gE1t8dSV9ymT3XwR5pqHg6iYQCYaHq4Ia1Dj1j1s=', state: 'pending' } }],
     [
       'document',
       {
@@ -72,6 +73,20 @@ describe('inbound messages', () => {
     const event = onlyMessage(name);
     // toStrictEqual: no key may be present-and-undefined.
     expect(event.content).toStrictEqual(content);
+  });
+
+  it('audio: a recorded voice note says so, an audio file does not', () => {
+    const voice = onlyMessage('audio-voice');
+    expect(fixture('audio-voice').toString('utf8')).toContain('"mime_type":"audio\\/ogg; codecs=opus"');
+    expect(voice.content).toStrictEqual({
+      type: 'audio',
+      voice: true,
+      media: { providerMediaId: '1164218121856399', mimeType: 'audio/ogg; codecs=opus', sha256: 'kX9sT1Qe/3bH0vX7m2yQp8fJr4L6nWc5aUoZiEdGhB0=', state: 'pending' },
+    });
+    expect(onlyMessage('audio-file').content).toStrictEqual({
+      type: 'audio',
+      media: { providerMediaId: '1164218121856400', mimeType: 'audio/mpeg', sha256: 'P2mZc8Lr5Tq+Yw1Nf0bV7xKs3dHj6GaEoUiR4lWnC9A=', state: 'pending' },
+    });
   });
 
   it('location', () => {
@@ -122,7 +137,7 @@ describe('inbound messages', () => {
     expect(onlyMessage('reaction-removed').content).toStrictEqual({ type: 'reaction', targetProviderMessageId: wamid('95') });
   });
 
-  it('system: number change with the new id; no contacts in the payload', () => {
+  it('system: number change with the new id (older payloads name it new_wa_id); no contacts in the payload', () => {
     const event = onlyMessage('system');
     expect(event.content).toEqual({
       type: 'system',
@@ -131,6 +146,23 @@ describe('inbound messages', () => {
       newExternalId: '16505550000',
     });
     expect(event.from).toStrictEqual({ externalId: USER, phone: USER });
+    expect(event.newIdentity).toStrictEqual({ externalId: '16505550000', phone: '16505550000' });
+  });
+
+  it('user_changed_number: the sender as they were (old number, previous BSUID) and their identity from now on', () => {
+    const event = onlyMessage('system-user-changed-number');
+    expect(event.content).toEqual({
+      type: 'system',
+      systemType: 'user_changed_number',
+      body: 'User José Núñez changed from 16505551234 to 16505550000',
+      newExternalId: '16505550000',
+    });
+    expect(event.from).toStrictEqual({ externalId: USER, phone: USER, userId: JOSE_BSUID });
+    expect(event.newIdentity).toStrictEqual({ externalId: '16505550000', phone: '16505550000', userId: 'US.13491208655302742020' });
+  });
+
+  it('only a number change carries a new identity', () => {
+    expect(onlyMessage('text-bsuid').newIdentity).toBeUndefined();
   });
 
   it('unsupported: reason from the error code', () => {
@@ -141,12 +173,22 @@ describe('inbound messages', () => {
     expect(onlyMessage('unknown-type').content).toEqual({ type: 'unsupported', reason: 'message type order is not supported' });
   });
 
-  it('business-scoped ids: a username user keyed by user id, with username; phone only when known', () => {
+  it('business-scoped ids: a username user keyed by user id, with username; phone only when known; the user id kept', () => {
     const events = parse('bsuid');
     expect(events.map((e) => (e.kind === 'message' ? e.from : null))).toEqual([
-      { externalId: 'US.13491208655302741918', displayName: 'Sheena', username: '@sheena' },
-      { externalId: USER, phone: USER, displayName: 'Kerry Fisher' },
+      { externalId: 'US.13491208655302741918', displayName: 'Sheena', username: '@sheena', userId: 'US.13491208655302741918' },
+      { externalId: USER, phone: USER, displayName: 'Kerry Fisher', userId: 'US.13491208655302741999' },
     ]);
+  });
+
+  it('a sender with both: keyed by wa_id, the business-scoped id beside it', () => {
+    expect(onlyMessage('text-bsuid').from).toStrictEqual({ externalId: USER, phone: USER, displayName: 'José Núñez', userId: JOSE_BSUID });
+  });
+
+  it('a username user without wa_id: the business-scoped id is the key and the user id', () => {
+    const event = onlyMessage('text-username-only');
+    expect(event.from).toStrictEqual({ externalId: JOSE_BSUID, displayName: 'José Núñez', username: '@jose.nunez', userId: JOSE_BSUID });
+    expect(event.content).toEqual({ type: 'text', text: 'Still waiting – any news?' });
   });
 });
 

@@ -22,6 +22,9 @@ type StatusEvent = Extract<InboundEvent, { kind: 'status' }>;
 
 const DELIVERY_STATUSES: ReadonlySet<string> = new Set<StatusEvent['status']>(['sent', 'delivered', 'read', 'failed']);
 
+/** System messages saying the customer's number changed (customer_changed_number before Graph v12). */
+const NUMBER_CHANGES: ReadonlySet<string> = new Set(['user_changed_number', 'customer_changed_number']);
+
 /** Raw webhook bytes to normalized events, in payload order. One POST may carry many. */
 export function parseWebhook(req: Pick<WebhookRequest, 'rawBody'>): InboundEvent[] {
   const envelope = checked(webhookSchema, readJson(req.rawBody), []);
@@ -92,6 +95,7 @@ function messageEvent(accountId: string, m: InboundMessagePayload, contacts: Con
     content: contentOf(m),
     replyToProviderMessageId: m.context?.id,
     referral: m.referral,
+    newIdentity: newIdentityOf(m),
   });
 }
 
@@ -105,13 +109,27 @@ function identityOf(m: InboundMessagePayload, contacts: ContactProfile[]): Conta
     (m.from === undefined && m.from_user_id === undefined && contacts.length === 1 ? contacts[0] : undefined);
   const externalId = m.from ?? m.from_user_id ?? contact?.wa_id ?? contact?.user_id;
   if (!externalId) throw new InvalidPayloadError(`Message ${m.id} names no sender`);
-  const waId = contact?.wa_id ?? m.from;
   return withoutUndefined({
     externalId,
-    phone: waId && /^\d+$/.test(waId) ? waId : undefined,
+    phone: phoneOf(contact?.wa_id ?? m.from),
     displayName: contact?.profile?.name,
     username: contact?.profile?.username ?? contact?.username,
+    // A number change speaks of the sender as they were: its previous_user_id is theirs.
+    userId: m.system?.previous_user_id ?? m.from_user_id ?? contact?.user_id,
   });
+}
+
+/** The identity a number change moves the sender to: the new wa_id, with the business-scoped id it came with. */
+function newIdentityOf(m: InboundMessagePayload): ContactIdentity | undefined {
+  const system = m.system;
+  const newWaId = system?.new_wa_id ?? system?.wa_id;
+  if (m.type !== 'system' || !system?.type || !NUMBER_CHANGES.has(system.type) || !newWaId) return undefined;
+  return withoutUndefined({ externalId: newWaId, phone: phoneOf(newWaId), userId: system.user_id });
+}
+
+/** A wa_id is the phone number in digits; other ids are not phones. */
+function phoneOf(waId: string | undefined): string | undefined {
+  return waId && /^\d+$/.test(waId) ? waId : undefined;
 }
 
 function contentOf(m: InboundMessagePayload): MessageContent {
@@ -122,6 +140,7 @@ function contentOf(m: InboundMessagePayload): MessageContent {
       media: withoutUndefined({ providerMediaId: media.id, mimeType: media.mime_type, sha256: media.sha256, state: 'pending' as const }),
       caption: media.caption,
       filename: media.filename,
+      voice: m.type === 'audio' && media.voice === true ? (true as const) : undefined,
     });
   }
   switch (m.type) {

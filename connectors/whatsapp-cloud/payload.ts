@@ -26,6 +26,8 @@ const mediaSchema = z.looseObject({
   sha256: z.string().optional(),
   caption: z.string().optional(),
   filename: z.string().optional(),
+  /** Audio only: true for a recorded voice note, false for an audio file. */
+  voice: z.boolean().optional(),
 });
 
 const contactProfileSchema = z.looseObject({
@@ -73,12 +75,17 @@ const inboundMessageSchema = z.looseObject({
     .optional(),
   button: z.looseObject({ payload: z.string(), text: z.string() }).optional(),
   reaction: z.looseObject({ message_id: nonEmpty, emoji: z.string().optional() }).optional(),
+  /** No contacts array comes with it: `from` is the number as it was. */
   system: z
     .looseObject({
       body: z.string().optional(),
       type: z.string().optional(),
+      /** The new number; older payloads named it new_wa_id. */
       new_wa_id: z.string().optional(),
       wa_id: z.string().optional(),
+      /** The business-scoped user ids after and before the change (a number change regenerates it). */
+      user_id: z.string().optional(),
+      previous_user_id: z.string().optional(),
     })
     .optional(),
   unsupported: z.looseObject({ type: z.string().optional() }).optional(),

@@ -9,6 +9,12 @@ export interface ContactIdentity {
   phone?: string;
   displayName?: string;
   username?: string;
+  /**
+   * The person's id beside externalId where the channel has two (WhatsApp's business-scoped user
+   * id, `US.1349…`, next to the wa_id): an externalId seen for the first time joins the contact
+   * of an identity with the same user id.
+   */
+  userId?: string;
 }
 
 /**
@@ -28,6 +34,11 @@ export type InboundEvent =
       replyToProviderMessageId?: string;
       /** Click-to-chat ad referral, kept as the provider sent it. */
       referral?: Record<string, unknown>;
+      /**
+       * Who the sender is from now on (WhatsApp: the customer changed their number): this identity
+       * joins the sender's contact, and the one in `from` is retired as of `timestamp`.
+       */
+      newIdentity?: ContactIdentity;
       /** Email: the headers that place the message in a thread. */
       thread?: EmailThreadHeaders;
       /** Received while another app controlled the conversation (Messenger standby): history only. */

@@ -98,7 +98,8 @@ export type InteractiveSend =
 
 export type MessageContent =
   | { type: 'text'; text: string }
-  | { type: MediaKind; media: MediaRef; caption?: string; filename?: string }
+  /** `voice`: audio recorded as a voice note, not an audio file (present only when true). */
+  | { type: MediaKind; media: MediaRef; caption?: string; filename?: string; voice?: true }
   /** Several media in one message (Twilio's NumMedia > 1), in the sender's order; its text is the caption. */
   | { type: 'attachments'; attachments: MediaAttachment[]; caption?: string }
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string; url?: string }

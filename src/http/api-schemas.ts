@@ -108,6 +108,7 @@ export const messageResponse = z.object({
   providerTimestamp: optionalTime,
   replyToProviderMessageId: z.string().nullable(),
   referral: jsonObject.nullable(),
+  contactUserId: z.string().nullable().describe("Inbound: the sender's user id as the message named it (WhatsApp business-scoped user id)"),
   error: z
     .object({ code: z.string(), title: z.string(), detail: z.string().optional(), outcome: z.enum(['retry', 'final', 'window_closed']).optional() })
     .nullable(),
@@ -156,6 +157,8 @@ export const identityResponse = z.object({
   phone: z.string().nullable(),
   displayName: z.string().nullable(),
   username: z.string().nullable(),
+  userId: z.string().nullable().describe("The channel's second id for the person (WhatsApp business-scoped user id)"),
+  retiredAt: optionalTime.describe('Since when it no longer stands for the contact (WhatsApp: they changed their number); null while it does'),
 });
 
 export const channelResponse = z.object({

@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { ResolvedChannel } from '../channels/channel-service.js';
-import { resolveContact } from '../contacts/contact-resolver.js';
+import { resolveIdentity } from '../contacts/contact-resolver.js';
+import { moveToNewIdentity } from '../contacts/identity-change.js';
 import type { LifecycleService } from '../conversations/lifecycle-service.js';
 import { historyConversationFor } from '../conversations/history-conversation.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
@@ -52,7 +53,9 @@ export class MessageIngest {
       await this.fetchMediaLater(stored);
       return;
     }
-    const contactId = await resolveContact(this.store, doc, event.from);
+    const identity = await resolveIdentity(this.store, doc, event.from, event.timestamp);
+    if (event.newIdentity) await moveToNewIdentity(this.store, doc, identity, event.newIdentity, event.timestamp);
+    const { contactId } = identity;
     const { conversation, created } = await this.conversationFor(channel, event, contactId, providerKey);
     const withMedia = await this.storeInlineMedia(channel, event);
     // Mail's HTML is made safe once, here, for every path that shows the message (src/representation/email-html.ts).
@@ -73,6 +76,7 @@ export class MessageIngest {
       providerTimestamp: event.timestamp,
       replyToProviderMessageId: event.replyToProviderMessageId,
       referral: event.referral,
+      contactUserId: event.from.userId,
       thread: event.thread,
       ...(event.standby && { standby: true }),
     });
@@ -136,7 +140,7 @@ export class MessageIngest {
     const { doc } = channel;
     const providerKey = providerKeyOf(doc._id, event.providerMessageId);
     if (await this.store.messages.exists({ providerKey })) return;
-    const contactId = await resolveContact(this.store, doc, event.to);
+    const { contactId } = await resolveIdentity(this.store, doc, event.to, event.timestamp);
     const { conversation, created } = event.standby
       ? await historyConversationFor(this.store, doc, contactId, providerKey, event.timestamp)
       : await openConversationFor(this.store, doc, contactId, providerKey);

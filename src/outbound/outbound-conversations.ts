@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
-import { resolveContact } from '../contacts/contact-resolver.js';
+import { resolveIdentity } from '../contacts/contact-resolver.js';
 import { openConversationFor } from '../conversations/open-conversation.js';
 import { emailThreadKey } from '../conversations/thread-conversation.js';
 import { openThreadKey } from '../domain/conversation.js';
@@ -51,7 +51,7 @@ export class OutboundConversations {
     const { refusal } = await checkSend(this.deps, { doc: channel, connector }, { lastInboundAt: existing?.lastInboundAt }, { content, tag: input.tag, sender: senderKindOf(sender.author) });
     if (refusal) throw unprocessable(refusal.code, refusal.message, refusal.details);
 
-    const contactId = await resolveContact(store, channel, { externalId: input.to });
+    const { contactId } = await resolveIdentity(store, channel, { externalId: input.to }, this.deps.clock.now());
     // A key of our own stands in for the provider message that opens inbound conversations.
     const providerKey = `outbound:${String(new Types.ObjectId())}`;
     const { conversation, created } = await openConversationFor(store, channel, contactId, providerKey, {
@@ -78,7 +78,8 @@ export class OutboundConversations {
   private async existingConversation(channel: ChannelDoc, to: string, threaded: boolean): Promise<ConversationDoc | null> {
     if (threaded) return null;
     const { store } = this.deps;
-    const identity = await store.contactIdentities.findOne({ channelId: channel._id, externalId: to }).lean();
+    // A retired identity is no longer its contact's: writing to it starts with whoever holds it now.
+    const identity = await store.contactIdentities.findOne({ channelId: channel._id, externalId: to, retiredAt: { $exists: false } }).lean();
     return identity && store.conversations.findOne({ openThread: openThreadKey(String(channel._id), String(identity.contactId)) }).lean();
   }
 }

@@ -46,7 +46,8 @@ export class SendWorker {
     if (!message || message.status !== 'queued' || message.sendRound !== job.data.round) return;
     const channelDoc = await store.channels.findById(message.channelId).lean();
     const conversation = await store.conversations.findById(message.conversationId).lean();
-    const identity = await store.contactIdentities.findOne({ channelId: message.channelId, contactId: message.contactId }).lean();
+    // Not a retired one: after a number change, answers go to the new number.
+    const identity = await store.contactIdentities.findOne({ channelId: message.channelId, contactId: message.contactId, retiredAt: { $exists: false } }).lean();
     if (!channelDoc || !conversation || !identity) {
       return this.fail(message, { code: 'recipient_unavailable', title: 'The channel, conversation or contact identity is gone' });
     }

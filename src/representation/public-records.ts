@@ -96,6 +96,7 @@ export function messageToApi(m: MessageDoc) {
     providerTimestamp: iso(m.providerTimestamp),
     replyToProviderMessageId: m.replyToProviderMessageId ?? null,
     referral: m.referral ?? null,
+    contactUserId: m.contactUserId ?? null,
     error: m.error ?? null,
     acceptedAt: iso(m.acceptedAt),
     sentAt: iso(m.sentAt),
@@ -136,7 +137,15 @@ export function contactToApi(c: ContactDoc) {
 
 /** Who the contact is on one channel. */
 export function identityToApi(i: ContactIdentityDoc) {
-  return { channelId: String(i.channelId), externalId: i.externalId, phone: i.phone ?? null, displayName: i.displayName ?? null, username: i.username ?? null };
+  return {
+    channelId: String(i.channelId),
+    externalId: i.externalId,
+    phone: i.phone ?? null,
+    displayName: i.displayName ?? null,
+    username: i.username ?? null,
+    userId: i.userId ?? null,
+    retiredAt: iso(i.retiredAt),
+  };
 }
 
 /** `pulled`: the channel's traffic is fetched (a mailbox), so it has no webhook URL. */

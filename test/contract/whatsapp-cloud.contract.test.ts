@@ -62,7 +62,7 @@ const kit: ConnectorKit = {
       expect: { caption: 'The damaged box', media: { providerMediaId: '1003383421387256', mimeType: 'image/jpeg' } },
     },
     { type: 'video', body: fromFixture('video'), expect: { caption: 'Unboxing', media: { providerMediaId: '1021004566419217', mimeType: 'video/mp4' } } },
-    { type: 'audio', body: fromFixture('audio'), expect: { media: { providerMediaId: '1164218121856312', mimeType: 'audio/ogg; codecs=opus' } } },
+    { type: 'audio', body: fromFixture('audio'), expect: { voice: true, media: { providerMediaId: '1164218121856312', mimeType: 'audio/ogg; codecs=opus' } } },
     {
       type: 'document',
       body: fromFixture('document'),

@@ -6,9 +6,9 @@ import { textMessage, unix } from './whatsapp-payloads.js';
 /** A customer's phone number (wa_id) no other test uses. */
 export const newPhoneNumber = () => `1555${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, '0')}`;
 
-/** Posts a signed WhatsApp Cloud webhook to the fixture's channel; resolves to the raw event it was recorded as. */
-export async function postWhatsAppWebhook(h: Harness, fixture: WhatsAppFixture, payload: object): Promise<string> {
-  const body = JSON.stringify(payload);
+/** Posts a signed WhatsApp Cloud webhook (an object, or a body as sent) to the fixture's channel; resolves to the raw event it was recorded as. */
+export async function postWhatsAppWebhook(h: Harness, fixture: WhatsAppFixture, payload: object | string): Promise<string> {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const res = await h.api('POST', `/webhooks/whatsapp-cloud/${fixture.channelId}`, {
     body,
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, fixture.appSecret) },

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Builders for WhatsApp Cloud API webhook bodies, shaped like Meta's documented examples. */
 
 export interface InboundMessageSpec {
@@ -69,3 +71,15 @@ export function statusWebhook(
 }
 
 export const unix = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/**
+ * A fixture of the WhatsApp Cloud connector in its wire form, byte for byte as Meta sends it
+ * (compact, `\uXXXX` and `\/` escapes), with literal strings replaced: the channel's
+ * phone_number_id, ids, times. Replacing text keeps every other byte, so the signature covers
+ * what Meta would have signed.
+ */
+export function wireFixture(name: string, replace: Record<string, string> = {}): string {
+  let raw = readFileSync(new URL(`../../connectors/whatsapp-cloud/fixtures/${name}.json`, import.meta.url), 'utf8');
+  for (const [from, to] of Object.entries(replace)) raw = raw.replaceAll(from, to);
+  return raw;
+}

@@ -33,6 +33,8 @@ export interface MessageDoc {
   providerTimestamp?: Date;
   replyToProviderMessageId?: string;
   referral?: Record<string, unknown>;
+  /** Inbound: the sender's user id as the message named it (WhatsApp business-scoped user id). */
+  contactUserId?: string;
   /** Email threading headers, received or sent: replies are matched and chained by them. */
   thread?: EmailThreadHeaders;
   author: MessageAuthor;
@@ -72,6 +74,7 @@ export const messageSchema = new Schema<MessageDoc>(
     providerTimestamp: Date,
     replyToProviderMessageId: String,
     referral: Schema.Types.Mixed,
+    contactUserId: String,
     thread: Schema.Types.Mixed,
     author: { type: String, enum: MESSAGE_AUTHORS, required: true },
     internal: Boolean,
