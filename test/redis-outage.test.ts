@@ -8,6 +8,7 @@ import nock from 'nock';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requeueStaleWork } from '../src/app/recovery.js';
+import { timerJobId } from '../src/conversations/conversation-timers.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
 
@@ -95,8 +96,9 @@ afterAll(async () => {
   await redis.remove();
 });
 
-function postMessage(id: string, signal?: AbortSignal) {
-  const body = JSON.stringify(textMessage(wa.phoneNumberId, { id, from: '15557770001', timestamp: unix(h.clock.now()), text: id }));
+/** A customer's message; the one during the outage comes from another customer, whose conversation it is. */
+function postMessage(id: string, signal?: AbortSignal, from = '15557770001') {
+  const body = JSON.stringify(textMessage(wa.phoneNumberId, { id, from, timestamp: unix(h.clock.now()), text: id }));
   return fetch(`${h.baseUrl}/webhooks/whatsapp-cloud/${wa.channelId}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMeta(body, wa.appSecret) },
@@ -121,13 +123,16 @@ describe('Redis unreachable', () => {
     expect(await ready.json()).toMatchObject({ status: 'not_ready', redis: false, mongo: true });
     expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
 
-    const during = await postMessage('wamid.DURING', AbortSignal.timeout(10_000));
+    const during = await postMessage('wamid.DURING', AbortSignal.timeout(10_000), '15557770002');
     expect(during.status).toBe(503);
     expect(await during.json()).toMatchObject({ error: { code: 'not_recorded' } });
 
     // An agent's reply is kept: accepted now, queued by the sweep once Redis is back.
     const reply = await h.api('POST', `/v1/conversations/${conversationId}/messages`, { key: wa.key, body: { type: 'text', text: 'kept' } });
     expect(reply.status).toBe(202);
+    // A status change stands too; the timer it could not schedule is owed, and scheduled by the sweep.
+    const snoozed = await h.api('POST', `/v1/conversations/${conversationId}/snooze`, { key: wa.key, body: { until: new Date(h.clock.now().getTime() + 3_600_000).toISOString() } });
+    expect(snoozed.status).toBe(200);
 
     // Let the clients retry a few times: no attempt may be a log line of its own.
     const before = lines.length;
@@ -144,7 +149,7 @@ describe('Redis unreachable', () => {
     expect(stateLines.map((l) => l.msg)).toEqual(['Redis connection lost', 'Redis connection back']);
 
     // The provider's retry is recorded and processed; the workers took up their queues again.
-    const retried = await postMessage('wamid.DURING', AbortSignal.timeout(10_000));
+    const retried = await postMessage('wamid.DURING', AbortSignal.timeout(10_000), '15557770002');
     expect(retried.status).toBe(200);
     await eventually(async () => (await h.ctx.store.messages.countDocuments({ providerMessageId: 'wamid.DURING' })) === 1);
     expect((await fetch(`${h.baseUrl}/readyz`)).status).toBe(200);
@@ -154,7 +159,10 @@ describe('Redis unreachable', () => {
       .post(`/v23.0/${wa.phoneNumberId}/messages`)
       .reply(200, { messaging_product: 'whatsapp', contacts: [{ input: '15557770001', wa_id: '15557770001' }], messages: [{ id: 'wamid.KEPT' }] });
     h.clock.advance(61_000);
-    expect((await requeueStaleWork(h.ctx)).messages).toBe(1);
+    expect(await requeueStaleWork(h.ctx)).toMatchObject({ messages: 1, owedTimers: 1 });
+    const after = await h.ctx.store.conversations.findById(conversationId).lean();
+    expect(after?.timerOwed).toBeUndefined();
+    expect(await h.ctx.queues.timers.getJob(timerJobId(conversationId, 'snooze-wake', after!.lifecycleVersion))).toBeTruthy();
     await eventually(async () => (await h.ctx.store.messages.findById(reply.body.id).lean())?.status === 'accepted');
     expect(sent.isDone()).toBe(true);
   });

@@ -170,7 +170,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sendBackoffMs: config.SEND_BACKOFF_MS,
   });
   const loads = new LoadHints(redis, config.QUEUE_PREFIX);
-  const conversationTimers = new ConversationTimers({ queues, clock, logger, workspaceSettings });
+  const conversationTimers = new ConversationTimers({ store, queues, clock, logger, workspaceSettings });
   const effects = new TransitionEffects({ store, loads, sender, logger, workspaceSettings });
   const lifecycle = new LifecycleService({ store, outbox, clock, connectors, workspaceSettings, timers: conversationTimers, effects });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);

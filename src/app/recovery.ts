@@ -21,13 +21,15 @@ export interface StaleWork {
   messages: number;
   events: number;
   deliveries: number;
+  /** Conversations whose timer a change made while Redis was away could not schedule. */
+  owedTimers: number;
 }
 
 /**
  * Re-queues work recorded in the store more than a minute ago whose job may have been lost (a
  * crash between the write and the queue add, Redis data lost, or a job that ran out of retries
  * while the store or Redis was away): raw events, queued messages, undispatched events and
- * pending webhook deliveries. Job ids are deterministic, so work still queued is not doubled.
+ * pending webhook deliveries; and the lifecycle timers of changes made while Redis was away. Job ids are deterministic, so work still queued is not doubled.
  * Runs when workers start and then every minute (RECOVERY_SWEEP), so nothing acknowledged waits
  * for a restart.
  */
@@ -42,7 +44,8 @@ export async function requeueStaleWork(ctx: AppContext): Promise<StaleWork> {
   // A delivery's next attempt has a deterministic job id: one still waiting is not doubled.
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) await enqueueDelivery(ctx.queues, d._id, d.attempts?.length ?? 0, 0);
-  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length };
+  const owedTimers = await ctx.conversationTimers.scheduleOwed();
+  const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, owedTimers };
   if (Object.values(counts).some((n) => n > 0)) ctx.logger.info(counts, 'stale work re-queued');
   return counts;
 }

@@ -52,6 +52,8 @@ export interface ConversationDoc {
   assigneeId?: Types.ObjectId;
   /** The agent_slots record the assignment holds; set while it holds one, cleared when freed. */
   assignedSlot?: string;
+  /** Its last change could not schedule its lifecycle timer (Redis away): the minute's sweep does. */
+  timerOwed?: boolean;
   /** The routing queue it landed in (src/routing/conversation-router.ts); set once when routed, changed by a transfer. */
   queueId?: Types.ObjectId;
   /** Transfers, oldest first, with the note left for whoever takes it over. */
@@ -100,6 +102,7 @@ export const conversationSchema = new Schema<ConversationDoc>({
   closedAt: Date,
   assigneeId: Schema.Types.ObjectId,
   assignedSlot: String,
+  timerOwed: Boolean,
   queueId: Schema.Types.ObjectId,
   transfers: {
     type: [new Schema({ toAgentId: Schema.Types.ObjectId, toQueueId: Schema.Types.ObjectId, fromAgentId: Schema.Types.ObjectId, note: String, at: Date }, { _id: false })],
@@ -117,6 +120,7 @@ export const conversationSchema = new Schema<ConversationDoc>({
 });
 conversationSchema.index({ openThread: 1 }, { unique: true, sparse: true });
 conversationSchema.index({ historyKey: 1 }, { unique: true, sparse: true });
+conversationSchema.index({ timerOwed: 1 }, { sparse: true });
 conversationSchema.index({ workspaceId: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, status: 1, _id: -1 });
 conversationSchema.index({ workspaceId: 1, channelId: 1, _id: -1 });
