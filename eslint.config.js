@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'sandbox/main.ts', 'sandbox/cli-commands.ts'],
     rules: { 'no-console': 'off' },
   },
   // The layers (docs/architecture.md, "Layers"): each imports only the ones below it. Each rule
@@ -39,10 +39,20 @@ export default tseslint.config(
   layer(['src/domain/**/*.ts'], '^\\.\\./|^[^.]', 'src/domain holds pure vocabulary and rules: it imports only its own modules.'),
   layer(['connectors/**/*.ts'], '/src/(?!domain/)|/config/|/test/', 'A connector imports only src/domain, its own folder, connectors/support and connectors/meta.'),
   layer(
+    ['sandbox/**/*.ts'],
+    '/(src/(?!domain/)|config/|connectors/|test/)',
+    'The sandbox plays the providers: it speaks their wire formats itself and imports nothing of the gateway but src/domain.',
+  ),
+  layer(
     ['src/store/**/*.ts', 'src/representation/**/*.ts'],
     '^(\\.\\./)+(?!\\.\\./|domain/|store/|clock\\.js|errors\\.js|security/secret-box\\.js)',
     'The store and the representation sit below every feature: they import only src/domain, the store (the representation), the base modules and the sealed-secret type.',
   ),
+  {
+    // The sandbox page runs in the browser.
+    files: ['sandbox/web/page.ts'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly', history: 'readonly', alert: 'readonly', EventSource: 'readonly', Option: 'readonly' } },
+  },
   {
     // Tests read arbitrary JSON responses; typing every body would add noise, not safety.
     files: ['test/**/*.ts', '**/*.test.ts'],

@@ -33,10 +33,10 @@ export const configSchema = z.object({
   /** Bearer token for the instance-level admin routes (creating workspaces). */
   OMNIGATE_ADMIN_TOKEN: z.string().min(24, 'OMNIGATE_ADMIN_TOKEN must be at least 24 characters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Meta's Graph API; tests point it at a stand-in. */
+  /** Meta's Graph API; tests and the local provider sandbox stand in for it. */
   GRAPH_API_BASE_URL: z.url().default('https://graph.facebook.com'),
   GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v23.0'),
-  /** Twilio's API, where its media is downloaded from (sends go through the twilio package). */
+  /** Twilio's API: sends and media downloads (a local provider sandbox may stand in for it). */
   TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
   /** Largest webhook or API body accepted (Meta sends up to about 3 MB). */
   MAX_BODY_BYTES: positiveInt.default(3 * MB),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the gateway locally: install/start everything, make sure a demo workspace + channel exist
-# (the CLI prints its API key and webhook URL), then hand the terminal to the dev server.
+# Run the gateway locally: install/start everything, start the provider sandbox, make sure a demo
+# workspace + channels exist (the CLI prints its API key and webhook URLs), then hand the terminal
+# to the dev server.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -39,8 +40,35 @@ while IFS='=' read -r name value; do
   if [[ -z ${!name:-} ]]; then export "$name=$value"; fi
 done <"$dev_env"
 
+# The provider sandbox (sandbox/) plays WhatsApp (Cloud API and Twilio) and Messenger: the
+# gateway's provider APIs point at it, the demo connects its accounts as channels, and its page
+# shows the customers' phones. OMNIGATE_SANDBOX=off runs the gateway without it.
+sandbox_pid=
+if [[ ${OMNIGATE_SANDBOX:-on} != off ]]; then
+  sandbox_port=${SANDBOX_PORT:-4010}
+  export OMNIGATE_SANDBOX_URL="http://127.0.0.1:$sandbox_port"
+  export GRAPH_API_BASE_URL=${GRAPH_API_BASE_URL:-$OMNIGATE_SANDBOX_URL}
+  export TWILIO_API_BASE_URL=${TWILIO_API_BASE_URL:-$OMNIGATE_SANDBOX_URL}
+  # The sandbox's helpdesk inbox is on loopback, which webhook subscriptions may not target unless allowed.
+  export WEBHOOK_ALLOWED_HOSTS=${WEBHOOK_ALLOWED_HOSTS:-127.0.0.1,localhost}
+  log "starting the provider sandbox on $OMNIGATE_SANDBOX_URL (log: .data/sandbox.log)"
+  node --import tsx sandbox/main.ts serve --port "$sandbox_port" --accounts "$ROOT/.data/sandbox-accounts.json" >"$ROOT/.data/sandbox.log" 2>&1 &
+  sandbox_pid=$!
+  trap 'kill "$sandbox_pid" 2>/dev/null' EXIT
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$sandbox_port") 2>/dev/null && break
+    kill -0 "$sandbox_pid" 2>/dev/null || { cat "$ROOT/.data/sandbox.log" >&2; exit 1; }
+    sleep 0.2
+  done
+fi
+
 log "ensuring the demo workspace and channel exist"
 npm run omnigate -- demo
 
+if [[ -n $sandbox_pid ]]; then
+  log "provider sandbox: $OMNIGATE_SANDBOX_URL/ shows the customers' phones and a helpdesk inbox ($OMNIGATE_SANDBOX_URL/helpdesk/webhooks);"
+  log "  its CLI: npm run sandbox -- customers | say <customer> <text> | show <customer> | fail <customer> <failure>"
+fi
 log "starting the gateway (npm run dev); Ctrl-C stops it, 'scripts/services.sh stop' stops the services"
-exec npm run dev
+# Not exec: the sandbox is stopped (EXIT trap) when the gateway stops.
+npm run dev

@@ -17,6 +17,16 @@ use_project_node
 services_env=$(bash "$ROOT/scripts/services.sh" env)
 eval "$services_env"
 
+# The provider sandbox's page is tested in Debian's Chromium, driven by playwright-core
+# (Playwright's own browser builds are never downloaded).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian's chromium for the browser test"
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+fi
+
 log "npm run lint"
 npm run lint
 log "npm run typecheck"

@@ -15,9 +15,9 @@ export type { WhatsAppTwilioSecrets, WhatsAppTwilioSettings } from './settings.j
 const ACK_REPLY: HttpReply = { status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' };
 
 /**
- * WhatsApp through Twilio's Programmable Messaging. Messages are sent with the twilio package
- * (always to api.twilio.com); `http` downloads inbound media, with https://api.twilio.com or a
- * stand-in as baseURL. Twilio's webhooks carry no time: events are stamped with the time the
+ * WhatsApp through Twilio's Programmable Messaging. Messages are sent with the twilio package;
+ * `http` downloads inbound media. Both go to `http`'s baseURL: https://api.twilio.com or a
+ * stand-in. Twilio's webhooks carry no time: events are stamped with the time the
  * request was received.
  */
 export function createWhatsAppTwilioConnector(opts: { http: AxiosInstance }): Connector {

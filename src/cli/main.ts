@@ -8,6 +8,7 @@ import { channelToApi } from '../representation/public-records.js';
 import { createApiKey } from '../security/api-key.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import { createWorkspace } from '../workspaces/workspace-service.js';
+import { connectSandboxChannels } from './sandbox-channels.js';
 
 const USAGE = `Usage: npm run omnigate -- <command> [options]
 
@@ -76,6 +77,9 @@ async function demo(ctx: AppContext): Promise<void> {
   let workspace = await ctx.store.workspaces.findOne({ name: DEMO_WORKSPACE }).lean();
   workspace ??= (await createWorkspace(ctx.store, DEMO_WORKSPACE)).workspace;
   const key = await createApiKey(ctx.store, workspace._id, `demo key ${new Date().toISOString()}`, 'admin');
+  // With the provider sandbox running (scripts/dev.sh starts it), its accounts are the demo's channels.
+  const sandboxUrl = process.env.OMNIGATE_SANDBOX_URL;
+  const sandboxChannels = sandboxUrl ? await connectSandboxChannels(ctx, workspace._id, sandboxUrl) : [];
   let channel: ChannelDoc | null = await ctx.store.channels.findOne({ workspaceId: workspace._id, type: 'whatsapp-cloud' }).lean<ChannelDoc>();
   let demoSecrets: Record<string, string> | undefined;
   if (!channel) {
@@ -95,7 +99,7 @@ Omnigate demo workspace ready
   API key      : ${key.key}   (admin; shown once)
   channel id   : ${api.id} (whatsapp-cloud, phone number id ${api.accountId})
   webhook URL  : ${api.webhookUrl}
-${demoSecrets ? `  verify token : ${demoSecrets.verifyToken}\n  app secret   : ${demoSecrets.appSecret}   (sign test webhooks with it; shown once)\n` : ''}
+${sandboxChannels.map((c) => `  sandbox      : ${c.type} channel ${c.id}, webhook URL ${c.webhookUrl}\n`).join('')}${demoSecrets ? `  verify token : ${demoSecrets.verifyToken}\n  app secret   : ${demoSecrets.appSecret}   (sign test webhooks with it; shown once)\n` : ''}
   Try: curl -H "Authorization: Bearer ${key.key}" ${ctx.config.PUBLIC_BASE_URL}/v1/conversations
 `);
 }

@@ -1,0 +1,74 @@
+import type { SandboxClient } from './client.js';
+import { runLoad } from './load.js';
+import type { PhoneMessage, ProviderType } from './view.js';
+
+/** The CLI's options, as given. */
+export type CommandOptions = Partial<Record<'type' | 'customers' | 'rate' | 'seconds' | 'drain', string>>;
+
+const TICKS: Record<string, string> = { accepted: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓ read', failed: '⚠ failed' };
+
+function line(m: PhoneMessage): string {
+  const when = m.at.slice(11, 19);
+  if (m.from === 'customer') {
+    const taken = m.gateway?.status === 200 ? '' : `  (gateway: ${m.gateway?.status ?? m.gateway?.error ?? 'waiting'})`;
+    return `${when}  customer > ${m.text}${taken}`;
+  }
+  const status = m.status ? `  [${TICKS[m.status] ?? m.status}${m.error ? ` ${m.error.code} ${m.error.title}` : ''}]` : '';
+  return `${when}  business < ${m.text.replace(/\n/g, '\n                     ')}${status}`;
+}
+
+/** The sandbox CLI's commands against a running sandbox; each prints what it did or found. */
+export const commands: Record<string, (client: SandboxClient, args: string[], options: CommandOptions) => Promise<void>> = {
+  async customers(client) {
+    const { customers, accounts } = await client.state();
+    for (const account of accounts) {
+      console.log(`${account.label} (${account.accountId}) ${account.webhookUrl ? `→ ${account.webhookUrl}` : '(not connected)'}`);
+      for (const c of customers.filter((c) => c.type === account.type)) console.log(`  ${c.id.padEnd(12)} ${c.name} ${c.address}${c.nextFailure ? `  next: ${c.nextFailure}` : ''}`);
+    }
+  },
+  async say(client, [id, ...words]) {
+    const message = await client.say(need(id, 'customer'), need(words.join(' '), 'text'));
+    console.log(line(message));
+  },
+  async show(client, [id]) {
+    const c = await client.customer(need(id, 'customer'));
+    console.log(`${c.name} (${c.type}, ${c.address})`);
+    for (const m of c.messages) console.log(line(m));
+  },
+  async read(client, [id]) {
+    console.log(`read ${await client.read(need(id, 'customer'))} message(s)`);
+  },
+  async fail(client, [id, failure]) {
+    const c = await client.failNext(need(id, 'customer'), need(failure, 'failure (or off)') === 'off' ? null : failure!);
+    console.log(c.nextFailure ? `the next message to ${c.name} fails: ${c.nextFailure}` : `messages to ${c.name} are delivered normally`);
+  },
+  async failures(client) {
+    for (const account of (await client.state()).accounts) {
+      console.log(account.label);
+      for (const f of account.failures) console.log(`  ${f.id.padEnd(16)} ${f.code.padEnd(7)} ${f.label}`);
+    }
+  },
+  async helpdesk(client) {
+    const helpdesk = await client.helpdesk();
+    console.log(`${helpdesk.url} (${helpdesk.secrets} secret(s) known)`);
+    for (const d of [...helpdesk.deliveries].reverse()) {
+      const check = d.verified === true ? 'signed ✓' : d.verified === false ? 'BAD SIGNATURE' : 'unverified';
+      console.log(`${d.receivedAt.slice(11, 19)}  ${d.type.padEnd(28)} ${check.padEnd(13)} ${d.summary}`);
+    }
+  },
+  async load(client, _args, options) {
+    const report = await runLoad(client, {
+      type: (options.type ?? 'whatsapp-cloud') as ProviderType,
+      customers: Number(options.customers ?? 10),
+      rate: Number(options.rate ?? 10),
+      seconds: Number(options.seconds ?? 10),
+      drainSeconds: Number(options.drain ?? 30),
+    });
+    console.log(JSON.stringify(report, null, 2));
+  },
+};
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new Error(`missing ${what}`);
+  return value;
+}
