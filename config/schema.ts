@@ -2,16 +2,54 @@ import { z } from 'zod';
 
 const MB = 1024 * 1024;
 
-/** A 32-byte key given as 64 hex characters or as base64. */
+/** A 32-byte key given as 64 hex characters or as base64; undefined when it decodes to another length. */
+function decodeKey(value: string): Buffer | undefined {
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+const KEY_LENGTH_PROBLEM = 'must decode to exactly 32 bytes (64 hex chars or base64)';
+
 const encryptionKey = z
   .string({ error: 'OMNIGATE_ENCRYPTION_KEY is required (32 bytes as 64 hex chars or base64)' })
   .transform((value, ctx) => {
-    const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-    if (key.length !== 32) {
-      ctx.addIssue({ code: 'custom', message: 'must decode to exactly 32 bytes (64 hex chars or base64)' });
+    const key = decodeKey(value);
+    if (!key) {
+      ctx.addIssue({ code: 'custom', message: KEY_LENGTH_PROBLEM });
       return z.NEVER;
     }
     return key;
+  });
+
+/** Keys of a rotation: they open what they sealed, never seal (src/security/secret-box.ts). */
+const previousKeys = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const keys = value.split(',').map((k) => k.trim()).filter(Boolean).map(decodeKey);
+    const bad = keys.findIndex((k) => !k);
+    if (bad >= 0) {
+      ctx.addIssue({ code: 'custom', message: `key ${bad + 1} ${KEY_LENGTH_PROBLEM}` });
+      return z.NEVER;
+    }
+    return keys as Buffer[];
+  });
+
+/** Browser origins (`https://app.example.com`) allowed to call the API, or `*` for any. */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins: string[] = [];
+    for (const entry of value.split(',').map((o) => o.trim()).filter(Boolean)) {
+      const url = entry === '*' ? undefined : URL.parse(entry);
+      if (entry !== '*' && (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || entry.includes('@'))) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin like https://app.example.com` });
+        return z.NEVER;
+      }
+      origins.push(url ? url.origin : '*');
+    }
+    return origins;
   });
 
 const positiveInt = z.coerce.number().int().positive();
@@ -30,8 +68,14 @@ export const configSchema = z.object({
   /** Prefix of every BullMQ key, so several deployments can share one Redis. */
   QUEUE_PREFIX: z.string().min(1).default('omnigate'),
   OMNIGATE_ENCRYPTION_KEY: encryptionKey,
+  /** Comma-separated keys that sealed secrets before the current one; `omnigate secrets reseal` makes them unneeded. */
+  OMNIGATE_PREVIOUS_ENCRYPTION_KEYS: previousKeys,
   /** Bearer token for the instance-level admin routes (creating workspaces). */
   OMNIGATE_ADMIN_TOKEN: z.string().min(24, 'OMNIGATE_ADMIN_TOKEN must be at least 24 characters'),
+  /** Comma-separated browser origins allowed to call the API and open the realtime socket (CORS); empty: none. */
+  CORS_ORIGINS: corsOrigins,
+  /** Bearer token `/metrics` requires; without it `/metrics` is open (it holds counts, never content or ids). */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Meta's Graph API; tests and the local provider sandbox stand in for it. */
   GRAPH_API_BASE_URL: z.url().default('https://graph.facebook.com'),

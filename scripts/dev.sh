@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the gateway locally: install/start everything, start the provider sandbox, make sure a demo
-# workspace + channels exist (the CLI prints its API key and webhook URLs), then hand the terminal
-# to the dev server.
+# workspace + channels exist (the CLI prints its API key and webhook URLs), write what the README's
+# examples use to .data/dev-api.env (base URL, an admin key, the admin token), then hand the
+# terminal to the dev server.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -20,7 +21,7 @@ eval "$services_env"
 
 # The gateway refuses to start without an encryption key and an admin token. For local use,
 # generate them once into .data/dev.env (git-ignored, mode 600) so provider secrets sealed in
-# the local database stay readable across runs. Values the caller exported win; never printed.
+# the local database stay readable across runs. Values the caller exported win.
 dev_env="$ROOT/.data/dev.env"
 rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 if [[ ! -s $dev_env ]]; then
@@ -64,6 +65,31 @@ fi
 
 log "ensuring the demo workspace and channel exist"
 npm run omnigate -- demo
+
+# The README's examples run against the gateway as written after `source .data/dev-api.env`:
+# the address, a fresh admin key of the demo workspace (named by the CLI's demo), the admin token.
+api_env="$ROOT/.data/dev-api.env"
+base="http://localhost:${PORT:-8080}"
+# Reads one field of the JSON on stdin (a workspace found by name, a created key).
+json_field() { node -e "$1" 2>/dev/null; }
+workspace_id=$(npm run -s omnigate -- workspace list --json |
+  json_field 'const w = JSON.parse(require("fs").readFileSync(0, "utf8")).find((w) => w.name === "Omnigate demo"); if (!w) process.exit(1); console.log(w.id)') ||
+  { log "ERROR: no workspace named 'Omnigate demo' after the demo command"; exit 1; }
+key=$(npm run -s omnigate -- api-key create --workspace "$workspace_id" --name "scripts/dev.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)" --role admin |
+  json_field 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).key)')
+(
+  umask 077
+  {
+    echo "# Written by scripts/dev.sh at each start, for the README's examples: source .data/dev-api.env"
+    printf 'export BASE=%q\n' "$base"
+    printf 'export KEY=%q\n' "$key"
+    printf 'export WORKSPACE_ID=%q\n' "$workspace_id"
+    printf 'export OMNIGATE_ADMIN_TOKEN=%q\n' "$OMNIGATE_ADMIN_TOKEN"
+  } >"$api_env.tmp"
+)
+mv -f "$api_env.tmp" "$api_env"
+log "gateway: $base   admin API key of the demo workspace: $key"
+log "the admin token and these are in .data/dev-api.env: 'source .data/dev-api.env' in another terminal, then try the README's examples"
 
 if [[ -n $sandbox_pid ]]; then
   log "provider sandbox: $OMNIGATE_SANDBOX_URL/ shows the customers' phones and a helpdesk inbox ($OMNIGATE_SANDBOX_URL/helpdesk/webhooks);"

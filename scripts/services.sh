@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Local backing services for Omnigate: Redis (Debian's redis-server), a MongoDB
-# wire-protocol server (FerretDB with its PostgreSQL handler, built from the Go module proxy,
-# on a PostgreSQL cluster of our own from Debian's packages: no MongoDB binary can be
-# downloaded on our machines and there is no docker/systemd), and, for the email channel's
-# tests, an IMAP server (Debian's Dovecot, our own instance).
+# Local backing services for Omnigate: what the gateway runs on, Redis (Debian's redis-server)
+# and a MongoDB wire-protocol server (FerretDB with its PostgreSQL handler, built from the Go
+# module proxy, on a PostgreSQL cluster of our own from Debian's packages: no MongoDB binary can
+# be downloaded on our machines and there is no docker/systemd); and, for the email channel's
+# tests only, an IMAP server (Debian's Dovecot, our own instance), which `start` leaves alone.
 #
-#   scripts/services.sh [start]       install what is missing, start what is not running, wait until ready
+#   scripts/services.sh [start]       install what is missing, start Redis and MongoDB if not running, wait until ready
 #   scripts/services.sh stop          stop only the processes this script started (pidfiles under .data/)
-#   scripts/services.sh status        show what answers where; exit 1 if a service is not reachable
+#   scripts/services.sh status        show what answers where; exit 1 if Redis or MongoDB is not reachable
 #   scripts/services.sh env           print `export MONGODB_URI=...` / `REDIS_URL` / `IMAP_HOST` / `IMAP_PORT` for eval
+#   scripts/services.sh start-imap    install (if missing) and start only our Dovecot, wait until it greets (scripts/test.sh)
 #   scripts/services.sh restart-imap  stop and start only our Dovecot (tests: "server restarted during IDLE")
 #   scripts/services.sh stop-imap     stop only our Dovecot (tests: "server down")
-#   scripts/services.sh start-imap    start only our Dovecot, wait until it greets
 #
 # Idempotent: healthy services are reused, never restarted; nothing is reinstalled or rebuilt
 # when already present. Caller-provided MONGODB_URI / REDIS_URL / IMAP_HOST mean "use that,
@@ -796,17 +796,16 @@ stop_dovecot() {
 
 # ---------------------------------------------------------------- subcommands
 
+# What the gateway runs on; the tests' Dovecot is start-imap's.
 cmd_start() {
   take_lock
   start_redis
   start_mongo
-  start_dovecot
   wait_redis
   wait_mongo
-  wait_dovecot
 }
 
-# Only Dovecot: tests simulate an IMAP server restart (or outage) with these.
+# Only our Dovecot: tests simulate an IMAP server restart (or outage) with these.
 imap_only() {
   if [[ -n ${IMAP_HOST:-} ]]; then
     die "IMAP_HOST is provided by the caller ($IMAP_HOST); its server is not managed here"
@@ -821,8 +820,9 @@ cmd_restart_imap() {
   wait_dovecot
 }
 
+# Like start for Redis and MongoDB: a caller-provided IMAP_HOST means "start nothing".
 cmd_start_imap() {
-  imap_only
+  take_lock
   start_dovecot
   wait_dovecot
 }
@@ -886,8 +886,8 @@ cmd_status() {
       echo "imap: up on 127.0.0.1:$IMAP_PORT (not started by us)"
     fi
   else
-    echo "imap: DOWN on 127.0.0.1:$IMAP_PORT"
-    ok=1
+    # Not a failure: only the email tests use it (scripts/services.sh start-imap).
+    echo "imap: not running on 127.0.0.1:$IMAP_PORT (the email tests start it: scripts/services.sh start-imap)"
   fi
   if [[ -z ${MONGODB_URI:-} ]]; then
     choose_pg_dir 2>/dev/null

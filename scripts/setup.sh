@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything Omnigate needs on a fresh Debian machine, then start the local services.
+# Install everything Omnigate needs on a fresh Debian machine, then start the local services it
+# runs on (Redis, MongoDB; the tests' IMAP server is scripts/test.sh's to start).
 # Idempotent: `npm ci` only runs when node_modules is missing or older than package-lock.json,
 # and scripts/services.sh reuses healthy services. Exports nothing: callers that need the
 # connection URLs run `eval "$(scripts/services.sh env)"`.

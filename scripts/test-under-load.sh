@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite on a busy machine: runs the integration tests RUNS times (default 3) with
 # HOGS busy loops (default 8, a load average of about 9 on 2 cores) beside them, and says how
-# many runs passed. The loops end with the script. Services must be up (scripts/setup.sh).
+# many runs passed. The loops end with the script. Services must be up (scripts/setup.sh, and
+# scripts/services.sh start-imap for the email tests).
 #
 #   bash scripts/test-under-load.sh [RUNS] [HOGS]
 set -euo pipefail

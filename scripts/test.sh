@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The full check, as CI runs it: install/start everything, then lint, typecheck and the test
-# suite against the local services. Stops at the first failure with a non-zero exit.
+# The full check, as CI runs it: install/start everything (the tests' IMAP server too), then
+# lint, typecheck and the test suite against the local services. Stops at the first failure with a non-zero exit.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -9,6 +9,8 @@ cd "$ROOT"
 log() { printf '[test] %s\n' "$*" >&2; }
 
 bash "$ROOT/scripts/setup.sh"
+# The email channel's tests need an IMAP server; running the gateway does not (setup.sh starts only that).
+bash "$ROOT/scripts/services.sh" start-imap
 # shellcheck source=scripts/node-env.sh
 source "$ROOT/scripts/node-env.sh"
 use_project_node

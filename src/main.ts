@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { closeContext, createContext, realtimeDepsOf } from './app/context.js';
 import { createHttpApp } from './http/app.js';
+import { createOperationsApp } from './http/operations-app.js';
 import { recoverPendingWork } from './app/recovery.js';
 import { startWorkers } from './app/workers.js';
 import { createLogger } from './logger.js';
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
       logger.info({ port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL }, 'HTTP API listening');
     });
     realtime = attachRealtime(realtimeDepsOf(ctx), server);
+  } else {
+    server = createOperationsApp(ctx).listen(config.PORT, config.HOST, () => {
+      logger.info({ port: config.PORT }, 'health and metrics listening');
+    });
   }
   const workers = config.OMNIGATE_ROLE !== 'api' ? startWorkers(ctx) : undefined;
   if (workers) {

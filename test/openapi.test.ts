@@ -12,8 +12,8 @@ import { textMessage, unix } from './support/whatsapp-payloads.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-/** Answers that are not JSON by nature: media bytes and the provider handshake's echo. */
-const NOT_JSON = new Set(['GET /v1/media/{id}', 'GET /webhooks/{connector}/{channelId}']);
+/** Answers that are not JSON by nature: media bytes, the provider handshake's echo, the metrics exposition. */
+const NOT_JSON = new Set(['GET /v1/media/{id}', 'GET /webhooks/{connector}/{channelId}', 'GET /metrics']);
 
 interface RouterLayer {
   rawPath?: string;

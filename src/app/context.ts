@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { connectFailFast } from '../redis/connections.js';
 import type { Config } from '../../config/schema.js';
 import { ConnectorRegistry, type ConnectorEnvironment } from '../../connectors/registry.js';
+import { connectorEnvironmentOf } from './connector-environment.js';
 import { AnalyticsService } from '../analytics/analytics-service.js';
 import { ChannelService } from '../channels/channel-service.js';
 import { CsatService } from '../csat/csat-service.js';
@@ -26,6 +27,7 @@ import { closeQueues, createQueues, type Queues } from '../jobs/queues.js';
 import { createLogger, type Logger } from '../logger.js';
 import { MediaFetcher } from '../media/media-fetcher.js';
 import { MediaLibrary } from '../media/media-library.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../redis/rate-limiter.js';
 import { redisKeys } from '../redis/keys.js';
@@ -78,6 +80,8 @@ export interface AppContext {
   store: Store;
   redis: Redis;
   queues: Queues;
+  /** This process's Prometheus counters and the queue depths read at each scrape. */
+  metrics: GatewayMetrics;
   secretBox: SecretBox;
   connectors: ConnectorRegistry;
   channels: ChannelService;
@@ -150,7 +154,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // Fails fast while Redis is away (requests answer 503); workers get their own waiting connection.
   const redis = await connectFailFast(config.REDIS_URL, logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
-  const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY);
+  const metrics = new GatewayMetrics(queues);
+  const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY, config.OMNIGATE_PREVIOUS_ENCRYPTION_KEYS);
   const cache = new SharedCache({ redis, channel: redisKeys(config.QUEUE_PREFIX).cacheInvalidations, ttlMs: CACHE_TTL_MS, logger });
   await cache.start();
   const workspaceSettings = createWorkspaceSettings(store, cache);
@@ -195,6 +200,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     slots: new EndpointSlots(redis, config.QUEUE_PREFIX, config.WEBHOOK_MAX_IN_FLIGHT),
     targets: webhookTargets,
     subscriptions,
+    metrics,
     disableAfterDays: config.WEBHOOK_DISABLE_AFTER_DAYS,
     onAnswered: (answer) => recordTicket({ store, outbox, clock }, answer),
   });
@@ -211,6 +217,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     store,
     redis,
     queues,
+    metrics,
     secretBox,
     connectors,
     channels,
@@ -259,7 +266,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL, workspaceSettings }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
     receiver: new WebhookReceiver(recorder, channels, clock),
-    inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger }),
+    inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger, metrics }),
     sender,
     sendWorker: new SendWorker({
       store,
@@ -271,6 +278,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       keyPrefix: config.QUEUE_PREFIX,
       clock,
       logger,
+      metrics,
     }),
     mediaFetcher: new MediaFetcher({ store, channels, logger }),
     mediaLibrary: new MediaLibrary({ store }),
@@ -291,17 +299,16 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.store.connection.close();
 }
 
-function connectorEnvironmentOf(config: Config, logger: Logger): ConnectorEnvironment {
-  return {
-    graphApiBaseUrl: config.GRAPH_API_BASE_URL,
-    graphApiVersion: config.GRAPH_API_VERSION,
-    twilioApiBaseUrl: config.TWILIO_API_BASE_URL,
-    warn: (message, err) => logger.warn({ err }, message),
-    httpFor: (baseURL) => axios.create({ baseURL, timeout: 15_000 }),
-  };
-}
-
 /** What the WebSocket endpoint needs of the process (src/realtime/server.ts). */
 export function realtimeDepsOf(ctx: AppContext): RealtimeDeps {
-  return { store: ctx.store, redis: ctx.redis, clock: ctx.clock, logger: ctx.logger, keyPrefix: ctx.config.QUEUE_PREFIX, liveFeed: ctx.liveFeed };
+  const { config } = ctx;
+  return {
+    store: ctx.store,
+    redis: ctx.redis,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    keyPrefix: config.QUEUE_PREFIX,
+    liveFeed: ctx.liveFeed,
+    allowedOrigins: [...config.CORS_ORIGINS, new URL(config.PUBLIC_BASE_URL).origin],
+  };
 }

@@ -34,6 +34,8 @@ export function startWorkers(ctx: AppContext): RunningWorkers {
   const inbound = make<InboundJobData>(QUEUE_NAMES.inbound, config.INGEST_CONCURRENCY, async (job) => {
     try {
       await ctx.inbound.process(job.data);
+      // The job was added as the request was recorded: its age is the request's wait.
+      ctx.metrics.inboundJobFinished(Date.now() - job.timestamp);
     } catch (err) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await ctx.inbound.markFailed(job.data.rawEventId, String(err));
       throw err;

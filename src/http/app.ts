@@ -1,3 +1,4 @@
+import compression from 'compression';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +27,7 @@ import type { ApiKeyService } from '../security/api-key-service.js';
 import type { Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { authenticate } from './auth.js';
+import { corsFor } from './cors.js';
 import { rateLimitPerKey, type RateLimitConfig } from './api-key-rate-limit.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -49,6 +51,8 @@ import { providerWebhookRoutes } from './routes/provider-webhooks.js';
 import { workspaceRoutes } from './routes/workspace.js';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { escalationRoutes } from './routes/escalations.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes, type MetricsSource } from './routes/metrics.js';
 
 /**
  * What the routes and their middleware use, each handed on by name; the process's context
@@ -56,8 +60,9 @@ import { escalationRoutes } from './routes/escalations.js';
  * idempotency records, never for a route's own queries.
  */
 export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRouteDeps, 'idempotencyRecords'> {
-  config: RateLimitConfig & ConnectChannelDeps['config'] & Pick<Config, 'MAX_BODY_BYTES' | 'OMNIGATE_ADMIN_TOKEN'>;
+  config: RateLimitConfig & ConnectChannelDeps['config'] & Pick<Config, 'MAX_BODY_BYTES' | 'OMNIGATE_ADMIN_TOKEN' | 'CORS_ORIGINS' | 'METRICS_TOKEN'>;
   logger: Logger;
+  metrics: MetricsSource;
   clock: Clock;
   store: Store;
   redis: Redis;
@@ -81,27 +86,14 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
   analytics: AnalyticsService;
 }
 
-/** A load balancer asks often and must hear "not ready" quickly, never wait on a dead connection. */
-const READINESS_TIMEOUT_MS = 800;
-
-/** Whether `ping` succeeds within `ms`. */
-async function answersWithin(ms: number, ping: Promise<unknown> | undefined): Promise<boolean> {
-  if (!ping) return false;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([ping.then(() => true, () => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function createHttpApp(ctx: HttpServices): Express {
   const app = express();
   app.disable('x-powered-by');
   // Provider webhooks come first: they are the hot path and are not logged per request (the
   // raw_events collection is their record; failures are logged by the error handler).
   app.use('/webhooks', providerWebhookRoutes({ receiver: ctx.receiver, publicBaseUrl: ctx.config.PUBLIC_BASE_URL, maxBodyBytes: ctx.config.MAX_BODY_BYTES }));
+  // After the provider webhooks, whose answers are small and whose path stays as short as can be.
+  app.use(compression());
   // Customers' rating links: public (the token is the credential) and, like webhooks, not logged
   // per request, since their URL carries the token.
   app.use('/csat', csatRoutes({ csat: ctx.csat, idempotencyRecords: ctx.store.idempotencyRecords }));
@@ -113,20 +105,14 @@ export function createHttpApp(ctx: HttpServices): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const [mongo, redis] = await Promise.all([
-      answersWithin(READINESS_TIMEOUT_MS, ctx.store.connection.db?.admin().ping()),
-      answersWithin(READINESS_TIMEOUT_MS, ctx.redis.ping()),
-    ]);
-    res.status(mongo && redis ? 200 : 503).json({ status: mongo && redis ? 'ready' : 'not_ready', mongo, redis });
-  });
+  app.use(healthRoutes(ctx), metricsRoutes({ metrics: ctx.metrics, metricsToken: ctx.config.METRICS_TOKEN }));
+  // Browser pages of the configured origins (CORS_ORIGINS) read the API and its document; before
+  // authentication, so a preflight (sent without credentials) is answered.
+  if (ctx.config.CORS_ORIGINS.length > 0) app.use(['/v1', '/openapi.json'], corsFor(ctx.config.CORS_ORIGINS));
   const openapi = buildOpenApiDocument(ctx.config.PUBLIC_BASE_URL);
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -38,6 +38,7 @@ import { contactOperations } from './routes/contacts.js';
 import { labelOperations } from './routes/labels.js';
 import { webhookSubscriptionOperations } from './routes/webhook-subscriptions.js';
 import { escalationOperations } from './routes/escalations.js';
+import { metricsOperations } from './routes/metrics.js';
 import { commonErrors, type Operation, type Operations, type ResponseSpec } from './operation.js';
 
 /**
@@ -197,6 +198,7 @@ const OPERATIONS: Operations = {
   },
   '/healthz': { get: { summary: 'The process is up', tags: ['health'], auth: 'provider', responses: { '200': { description: 'Up', schema: z.object({ status: z.literal('ok') }) } } } },
   '/openapi.json': { get: { summary: 'This document', tags: ['health'], auth: 'none', responses: { '200': { description: 'The OpenAPI 3.1 document', schema: z.looseObject({ openapi: z.literal('3.1.0') }) } } } },
+  ...metricsOperations,
   '/readyz': { get: { summary: 'MongoDB and Redis are reachable', tags: ['health'], auth: 'provider', responses: { '200': { description: 'Ready', schema: readinessResponse }, '503': { description: 'Not ready', schema: readinessResponse } } } },
 };
 
@@ -252,13 +254,22 @@ queue is away is kept and queued by the recovery sweep within a minute of its re
 
 Real-time events are not an HTTP operation: open a WebSocket to \`/v1/realtime\` with an API key
 (\`Authorization: Bearer\`, \`X-API-Key\`, the subprotocols \`omnigate.v1\` + \`bearer.<key>\`,
-or a \`key\` query parameter), subscribe with \`{"type":"subscribe","all":true}\` (or
+or a \`key\` query parameter; a browser page of an origin not in CORS_ORIGINS is refused with 403
+\`origin_not_allowed\`), subscribe with \`{"type":"subscribe","all":true}\` (or
 \`conversationId\` / \`queueId\`), and receive frames \`{id, type, occurredAt, conversationId,
 queueId, data}\`; reconnect with \`?lastEventId=<id>\` (and the subscriptions as query
 parameters) to receive what was missed, or \`replay.incomplete\` when it is older than what is kept.`;
 
 /** Operations called with a workspace API key (the default). */
 const isKeyed = (op: Operation) => op.auth === undefined || op.auth === 'apiKey';
+
+function securityOf(op: Operation) {
+  if (isKeyed(op)) return [{ bearerKey: [] }, { apiKeyHeader: [] }];
+  if (op.auth === 'adminToken') return [{ adminToken: [] }];
+  // Only when METRICS_TOKEN is set; the empty requirement says it may be open.
+  if (op.auth === 'metricsToken') return [{ metricsToken: [] }, {}];
+  return [];
+}
 
 export function buildOpenApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -282,7 +293,7 @@ export function buildOpenApiDocument(serverUrl: string) {
           ...(isKeyed(op) && { '429': RATE_LIMITED }),
           ...(!op.responses['503'] && { '503': responseObject('503', 'service_unavailable: the store or the queue is unreachable; retry later') }),
         },
-        security: isKeyed(op) ? [{ bearerKey: [] }, { apiKeyHeader: [] }] : op.auth === 'adminToken' ? [{ adminToken: [] }] : [],
+        security: securityOf(op),
       };
     }
   }
@@ -296,6 +307,7 @@ export function buildOpenApiDocument(serverUrl: string) {
         bearerKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'The instance admin token (OMNIGATE_ADMIN_TOKEN)' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'The metrics token (METRICS_TOKEN), when one is set' },
       },
       schemas: {
         Error: outputSchema(errorResponse),

@@ -16,7 +16,7 @@ export interface Operation {
   pathId?: boolean;
   /** Status code → description, with the body's schema for successful JSON answers. */
   responses: Record<string, ResponseSpec>;
-  auth?: 'apiKey' | 'adminToken' | 'provider' | 'none';
+  auth?: 'apiKey' | 'adminToken' | 'metricsToken' | 'provider' | 'none';
 }
 
 export type Operations = Record<string, Record<string, Operation>>;

@@ -12,6 +12,11 @@ import { holdForReview } from './hold-for-review.js';
 import type { MessageIngest } from './message-ingest.js';
 import { revivedEvents, type InboundJobData } from './inbound-job.js';
 
+/** What the inbound job counts (in memory, src/metrics). */
+export interface InboundMetrics {
+  eventApplied(channelType: string, kind: InboundEvent['kind']): void;
+}
+
 interface ParsedRequest {
   receiving: ResolvedChannel;
   events: InboundEvent[];
@@ -32,6 +37,7 @@ export class InboundProcessor {
       outbox: Outbox;
       clock: Clock;
       logger: Logger;
+      metrics: InboundMetrics;
     },
   ) {}
 
@@ -46,7 +52,10 @@ export class InboundProcessor {
       if (targets.length === 0) {
         logger.warn({ rawEventId, accountId: event.accountId, kind: event.kind }, 'event for an account with no channel in this workspace; skipped');
       }
-      for (const channel of targets) await this.apply(channel, event, rawEventId, `${rawEventId}-${index}`);
+      for (const channel of targets) {
+        await this.apply(channel, event, rawEventId, `${rawEventId}-${index}`);
+        this.deps.metrics.eventApplied(channel.doc.type, event.kind);
+      }
     }
     await store.rawEvents.updateOne(
       { _id: rawEventId },

@@ -16,6 +16,14 @@ import { checkSend } from './policy-check.js';
 import { senderKindOf, type SendJobData } from './send-service.js';
 import { redisKeys } from '../redis/keys.js';
 
+/** What became of a send attempt: taken by the provider (`accepted`, or `sent` where it reports no later `sent`), to be retried, or failed. */
+export type SendResult = 'accepted' | 'sent' | 'retry' | 'failed';
+
+/** What the send job counts (in memory, src/metrics): each attempt's result and, unless it succeeded, its provider or policy code. */
+export interface SendMetrics {
+  sendFinished(channelType: string, result: SendResult, code?: string): void;
+}
+
 /** Longer than any job's retries last. */
 const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -37,6 +45,7 @@ export class SendWorker {
       keyPrefix: string;
       clock: Clock;
       logger: Logger;
+      metrics: SendMetrics;
     },
   ) {}
 
@@ -49,13 +58,13 @@ export class SendWorker {
     // Not a retired one: after a number change, answers go to the new number.
     const identity = await store.contactIdentities.findOne({ channelId: message.channelId, contactId: message.contactId, retiredAt: { $exists: false } }).lean();
     if (!channelDoc || !conversation || !identity) {
-      return this.fail(message, { code: 'recipient_unavailable', title: 'The channel, conversation or contact identity is gone' });
+      return this.fail(message, channelDoc?.type ?? 'unknown', { code: 'recipient_unavailable', title: 'The channel, conversation or contact identity is gone' });
     }
     const channel = channels.resolve(channelDoc);
     const { connector, access } = channel;
     const { content, tag } = message;
     const { refusal, template } = await checkSend(this.deps, channel, conversation, { content, tag, sender: senderKindOf(message.author) });
-    if (refusal) return this.fail(message, { code: refusal.code, title: refusal.message, outcome: 'final' });
+    if (refusal) return this.fail(message, channelDoc.type, { code: refusal.code, title: refusal.message, outcome: 'final' });
 
     const wait = await this.rateLimitWait(channel, content.type);
     if (wait > 0) {
@@ -69,7 +78,10 @@ export class SendWorker {
     const alreadyAccepted = await this.deps.redis.get(acceptedKey);
     const thread = connector.capabilities.conversations === 'thread' ? await this.threadOf(message, conversation) : undefined;
     const acceptance = connector.capabilities.reportsSent ? 'accepted' : 'sent';
-    if (alreadyAccepted) return this.recordAccepted(message, alreadyAccepted, acceptance, thread);
+    if (alreadyAccepted) {
+      await this.recordAccepted(message, alreadyAccepted, acceptance, thread);
+      return this.deps.metrics.sendFinished(channelDoc.type, acceptance);
+    }
 
     let providerMessageId: string;
     try {
@@ -90,12 +102,14 @@ export class SendWorker {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (error.outcome === 'retry' && !lastAttempt) {
         this.deps.logger.warn({ messageId: String(message._id), code: error.code, attempt: job.attemptsMade + 1 }, 'send failed; will retry');
+        this.deps.metrics.sendFinished(channelDoc.type, 'retry', error.code);
         throw error;
       }
-      return this.fail(message, { code: error.code, title: error.title, outcome: error.outcome });
+      return this.fail(message, channelDoc.type, { code: error.code, title: error.title, outcome: error.outcome });
     }
     await this.deps.redis.set(acceptedKey, providerMessageId, 'EX', ACCEPTED_TTL_SECONDS);
     await this.recordAccepted(message, providerMessageId, acceptance, thread);
+    this.deps.metrics.sendFinished(channelDoc.type, acceptance);
   }
 
   /**
@@ -155,9 +169,10 @@ export class SendWorker {
     return this.deps.limiter.take(`${account}:${type}`, typeRate);
   }
 
-  private async fail(message: MessageDoc, error: ProviderErrorInfo): Promise<void> {
+  private async fail(message: MessageDoc, channelType: string, error: ProviderErrorInfo): Promise<void> {
     this.deps.logger.warn({ messageId: String(message._id), code: error.code }, 'message failed');
     await this.deps.statuses.advanceById(message._id, { status: 'failed', timestamp: this.deps.clock.now(), error });
+    this.deps.metrics.sendFinished(channelType, 'failed', error.code);
   }
 
   private async loadMedia(storedId: string, workspaceId: string) {

@@ -20,6 +20,8 @@ export interface RealtimeDeps {
   /** QUEUE_PREFIX: the Redis keys of the feed start with it. */
   keyPrefix: string;
   liveFeed: LiveFeedPublisher;
+  /** Browser origins whose pages may open a socket (CORS_ORIGINS and the gateway's own); a client without an Origin is no browser and may. */
+  allowedOrigins: readonly string[];
 }
 
 export interface ConnectionDeps {

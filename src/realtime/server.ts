@@ -1,7 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { AppError, badRequest, notFound, unauthorized } from '../errors.js';
+import { AppError, badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import { isAllowedOrigin } from '../security/allowed-origins.js';
 import { verifyApiKey } from '../security/api-key.js';
 import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
 import { RealtimeConnection, type RealtimeDeps } from './connection.js';
@@ -97,6 +98,11 @@ export class RealtimeServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== REALTIME_PATH) throw notFound('Route');
+      // Browsers send their page's Origin and let any page open a socket: only the allowed ones may.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !isAllowedOrigin(origin, this.ctx.allowedOrigins)) {
+        throw forbidden('origin_not_allowed', `Pages of ${origin} may not open the realtime socket (CORS_ORIGINS)`);
+      }
       const key = presentedKey(req, url);
       if (!key) throw unauthorized();
       const auth = await verifyApiKey(this.ctx, key);

@@ -113,12 +113,14 @@ export async function connectStore(uri: string, clock: Clock): Promise<Store> {
 /** Creates collections and indexes; unique indexes must exist before any traffic is accepted. */
 export async function ensureIndexes(store: Store): Promise<void> {
   for (const m of Object.values(store)) {
-    if (typeof m === 'function' && 'createIndexes' in m) {
-      const model = m as Model<unknown>;
-      await model.createCollection().catch((err: { code?: number }) => {
-        if (err.code !== 48) throw err; // 48: already exists
-      });
-      await model.createIndexes();
-    }
+    if (typeof m === 'function' && 'createIndexes' in m) await ensureCollection(m as Model<unknown>);
   }
+}
+
+/** One collection and its indexes, for a process that writes only a few (the CLI). */
+export async function ensureCollection(model: Model<unknown>): Promise<void> {
+  await model.createCollection().catch((err: { code?: number }) => {
+    if (err.code !== 48) throw err; // 48: already exists
+  });
+  await model.createIndexes();
 }

@@ -42,6 +42,7 @@ export interface WebhookDelivererDeps {
   /** The private-address guard: checks a target before each attempt and again as it connects. */
   targets: WebhookTargetGuard;
   disableAfterDays: number;
+  metrics: DeliveryMetrics;
   /**
    * What the helpdesk answered to a delivered event, for whoever reads answers (an escalation's
    * ticket reference); wired by src/app, so delivery knows nothing of conversations.
@@ -49,7 +50,14 @@ export interface WebhookDelivererDeps {
   onAnswered?: (answer: { event: DeliveredEvent; subscriptionId: Types.ObjectId; body: string }) => Promise<void>;
 }
 
-type Outcome = DeliveryAttemptResult['outcome'];
+/** What became of an attempt: delivered, to be retried, failed for good, or the endpoint gone (410). */
+export type DeliveryOutcome = DeliveryAttemptResult['outcome'];
+
+/** What delivery counts (in memory, src/metrics): each attempt's outcome, and a delivered event's lag. */
+export interface DeliveryMetrics {
+  attemptFinished(outcome: DeliveryOutcome, lagMs?: number): void;
+}
+
 export type DeliveredEvent = Pick<DomainEventDoc, '_id' | 'workspaceId' | 'conversationId' | 'type' | 'occurredAt' | 'data'>;
 
 /**
@@ -77,7 +85,7 @@ export class WebhookDeliverer {
     const [subscription, event] = await Promise.all([this.subscriptionOf(delivery), this.eventOf(delivery, known)]);
     if (!subscription?.enabled || !event) {
       await this.finish(delivery, 'failed', this.attempt(delivery, { outcome: 'failed', latencyMs: 0, error: 'subscription disabled or event gone' }));
-      return;
+      return this.deps.metrics.attemptFinished('failed');
     }
 
     const release = await this.deps.slots.acquire(String(subscription._id));
@@ -90,7 +98,7 @@ export class WebhookDeliverer {
       await release();
     }
     const attempt = this.attempt(delivery, result);
-    let outcome: Outcome = result.outcome;
+    let outcome: DeliveryOutcome = result.outcome;
     if (outcome === 'retry') {
       // A replay starts the schedule again: only this round's attempts count.
       const madeThisRound = attempts.filter((a) => (a.round ?? 0) === (delivery.round ?? 0)).length + 1;
@@ -99,12 +107,14 @@ export class WebhookDeliverer {
         const nextAttemptAt = new Date(clock.now().getTime() + delay);
         await store.webhookDeliveries.updateOne({ _id: delivery._id }, { $set: { nextAttemptAt }, $push: { attempts: attempt } });
         await enqueueDelivery(this.deps.queues, delivery._id, attempts.length + 1, delay, known);
+        this.deps.metrics.attemptFinished('retry');
         await this.noteFailure(subscription, attempt.at);
         return;
       }
       outcome = 'failed';
     }
     await this.finish(delivery, outcome, attempt);
+    this.deps.metrics.attemptFinished(outcome, outcome === 'delivered' ? attempt.at.getTime() - event.occurredAt.getTime() : undefined);
     if (outcome === 'delivered') {
       await this.noteSuccess(subscription, attempt.at);
       if (result.responseBody && this.deps.onAnswered) await this.deps.onAnswered({ event, subscriptionId: subscription._id, body: result.responseBody });

@@ -24,6 +24,18 @@ export interface WorkspaceSettingsInput {
   webhookAllowedHosts?: string[];
 }
 
+/** Every workspace of the instance, oldest first: for its operator (the CLI). */
+export function listWorkspaces(store: Store): Promise<WorkspaceDoc[]> {
+  return store.workspaces.find().sort({ _id: 1 }).lean();
+}
+
+/** A workspace, or 404. */
+export async function getWorkspace(store: Store, workspaceId: Types.ObjectId): Promise<WorkspaceDoc> {
+  const workspace = await store.workspaces.findById(workspaceId).lean();
+  if (!workspace) throw notFound('Workspace');
+  return workspace;
+}
+
 /** Workspaces as the operator creates them and their admins read them and change their settings. */
 export class WorkspaceService {
   constructor(private readonly deps: { store: Store; workspaceSettings: WorkspaceSettings }) {}
@@ -33,10 +45,8 @@ export class WorkspaceService {
     return createWorkspace(this.deps.store, name);
   }
 
-  async get(workspaceId: Types.ObjectId): Promise<WorkspaceDoc> {
-    const workspace = await this.deps.store.workspaces.findById(workspaceId).lean();
-    if (!workspace) throw notFound('Workspace');
-    return workspace;
+  get(workspaceId: Types.ObjectId): Promise<WorkspaceDoc> {
+    return getWorkspace(this.deps.store, workspaceId);
   }
 
   /** Timers already scheduled keep their delays; the new settings apply from the next status change or customer message. */

@@ -12,7 +12,7 @@ import {
 
 /**
  * Real mail servers for the email channel's tests:
- * - IMAP: the Dovecot that `scripts/services.sh start` runs (127.0.0.1:1143 unless IMAP_HOST /
+ * - IMAP: the Dovecot that `scripts/services.sh start-imap` runs (127.0.0.1:1143 unless IMAP_HOST /
  *   IMAP_PORT say otherwise), with the three users below;
  * - SMTP: startSmtpServer(), one per test file, on an ephemeral port; it delivers what it
  *   accepts for these users into their Dovecot INBOX, like a real MTA would.
@@ -95,7 +95,7 @@ export async function assertImapReachable(timeoutMs = 5_000): Promise<void> {
     socket.once('close', () => done(data || null));
   });
   if (!greeting?.startsWith('* OK')) {
-    throw new Error(`No IMAP server at ${host}:${port}. Start Dovecot with: bash scripts/services.sh start`);
+    throw new Error(`No IMAP server at ${host}:${port}. Start Dovecot with: bash scripts/services.sh start-imap`);
   }
 }
 

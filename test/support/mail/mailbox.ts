@@ -148,7 +148,7 @@ export async function recreateMailbox(user: UserRef, mailbox: string): Promise<n
  */
 export async function resetUidValidity(user: UserRef, mailbox = 'INBOX'): Promise<number> {
   if (!ownDovecot()) throw new Error(`resetUidValidity needs the Dovecot of scripts/services.sh, not IMAP_HOST=${process.env.IMAP_HOST}`);
-  if (!existsSync(DOVECOT_CONF)) throw new Error(`${DOVECOT_CONF} not found; run: bash scripts/services.sh start`);
+  if (!existsSync(DOVECOT_CONF)) throw new Error(`${DOVECOT_CONF} not found; run: bash scripts/services.sh start-imap`);
   const current = await uidValidity(user, mailbox);
   // UIDVALIDITY is a non-zero 32-bit number that must only grow (RFC 3501 2.3.1.1).
   const next = Math.max(current + 1, Math.floor(Date.now() / 1000));
