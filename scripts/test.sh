@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full check, as CI runs it: install/start everything (the tests' IMAP server too), then
-# lint, typecheck and the test suite against the local services. Stops at the first failure with a non-zero exit.
+# lint, typecheck, the test suite against the local services and the chaos suite's short form.
+# Stops at the first failure with a non-zero exit.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -35,4 +36,7 @@ log "npm run typecheck"
 npm run typecheck
 log "npm test"
 npm test
+# The reliability suite's short form (docs/reliability.md): its own Redis and store, a few minutes.
+log "npm run chaos -- --short"
+npm run chaos -- --short
 log "all checks passed"
