@@ -45,6 +45,9 @@ function eventIdOf(event: NewEvent): string {
   return `${event.type.replace('.', '_')}-${event.key}`;
 }
 
+/** The fan-out job of a change, named by its first event. */
+export const dispatchJobId = (firstEventId: string) => `dispatch-${firstEventId}`;
+
 /**
  * Writes domain events durably, then schedules their fan-out. A job that re-runs after a crash
  * re-emits the same ids: the insert is ignored and the fan-out job is re-added, never doubled.
@@ -93,7 +96,7 @@ export class Outbox {
   async schedule(changes: DispatchJobData[]): Promise<void> {
     const jobs = changes.filter((change) => change.eventIds.length > 0);
     if (jobs.length === 0) return;
-    await this.queues.events.addBulk(jobs.map((data) => ({ name: 'dispatch', data, opts: { ...INFRA_RETRY, jobId: `dispatch-${data.eventIds[0]}` } })));
+    await this.queues.events.addBulk(jobs.map((data) => ({ name: 'dispatch', data, opts: { ...INFRA_RETRY, jobId: dispatchJobId(data.eventIds[0]!) } })));
     this.logger.debug({ changes: jobs.map((data) => data.eventIds) }, 'events scheduled');
   }
 }

@@ -62,3 +62,15 @@ export async function addOrLeaveToSweep(add: () => Promise<unknown>): Promise<vo
     if (!isConnectionError(err)) throw err;
   }
 }
+
+/**
+ * Work the store says is undone may have a job that ran out of attempts (say while the store was
+ * away). BullMQ keeps failed jobs and ignores an add under a taken id, so such a job is retried,
+ * attempts counted afresh; true when it was. The recovery sweep asks before each re-add.
+ */
+export async function retryFailedJob(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job || !(await job.isFailed())) return false;
+  await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  return true;
+}

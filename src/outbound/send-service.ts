@@ -36,6 +36,9 @@ export interface MessageSender {
 
 export const senderKindOf = (author: MessageAuthor): SenderKind => (author === 'agent' ? 'human' : 'automation');
 
+/** One send round of one message: a job id never doubled. */
+export const sendJobId = (messageId: Types.ObjectId | string, round: number) => `send-${String(messageId)}-${round}`;
+
 /**
  * Accepts an agent's message: decides at the policy point whether it may be sent, stores it as
  * queued and schedules the send job. A refusal is a 422 with the policy's precise code.
@@ -123,7 +126,7 @@ export class SendService {
   async enqueue(messageId: Types.ObjectId, round: number): Promise<void> {
     const data: SendJobData = { messageId: String(messageId), round };
     await this.deps.queues.send.add('send', data, {
-      jobId: `send-${String(messageId)}-${round}`,
+      jobId: sendJobId(messageId, round),
       attempts: this.deps.sendAttempts,
       backoff: { type: 'exponential', delay: this.deps.sendBackoffMs },
     });

@@ -1,0 +1,47 @@
+import { Worker } from 'bullmq';
+import { Types } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requeueStaleWork } from '../src/app/recovery.js';
+import { connectForWorkers } from '../src/redis/connections.js';
+import { startHarness, type Harness } from './support/harness.js';
+
+let h: Harness;
+let worker: Worker;
+
+beforeAll(async () => {
+  // No running workers: the test fails a job itself, as one that ran out of attempts while the store was away.
+  h = await startHarness({ workers: false });
+  worker = new Worker(h.ctx.queues.inbound.name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.config.QUEUE_PREFIX });
+});
+afterAll(async () => {
+  await worker.close();
+  await h.close();
+});
+
+describe('the recovery sweep and jobs that ran out of attempts', () => {
+  it('runs again the failed job of work still undone, whose id a re-add would find taken', async () => {
+    const rawEventId = `${String(new Types.ObjectId())}-stranded`;
+    await h.ctx.store.rawEvents.create({
+      _id: rawEventId,
+      workspaceId: new Types.ObjectId(),
+      channelId: new Types.ObjectId(),
+      connector: 'whatsapp-cloud',
+      contentType: 'application/json',
+      body: Buffer.from('{}'),
+      state: 'received',
+      receivedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
+    });
+    // Its inbound job failed for good while the store was away (marking the raw event failed failed too).
+    await h.ctx.queues.inbound.add('raw', { rawEventId }, { jobId: rawEventId, attempts: 1 });
+    const job = await worker.getNextJob('token');
+    expect(job?.id).toBe(rawEventId);
+    await job!.moveToFailed(new Error('store unreachable'), 'token');
+    expect(await job!.getState()).toBe('failed');
+
+    expect((await requeueStaleWork(h.ctx)).rawEvents).toBe(1);
+    // Waiting to run again, with its attempts counted afresh.
+    const again = await h.ctx.queues.inbound.getJob(rawEventId);
+    expect(await again?.getState()).toBe('waiting');
+    expect(again?.attemptsMade).toBe(0);
+  });
+});
