@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ErrorCode } from './error-codes.js';
 
 /**
  * One entry of the OpenAPI document. Route modules export their entries next to their handlers
@@ -8,18 +9,26 @@ import type { z } from 'zod';
 export type ResponseSpec = string | { description: string; schema: z.ZodType };
 
 export interface Operation {
+  /** Stable and camelCase: generated clients name their functions after it. */
+  operationId: string;
   summary: string;
   tags: string[];
   body?: z.ZodType;
   query?: z.ZodObject;
-  /** The path has an `{id}` parameter. */
-  pathId?: boolean;
-  /** Status code → description, with the body's schema for successful JSON answers. */
+  /**
+   * Status code → description, with the body's schema for successful JSON answers. A string
+   * under an error status replaces the description generated from its codes.
+   */
   responses: Record<string, ResponseSpec>;
+  /**
+   * The codes this operation refuses with beyond those every operation of its kind answers
+   * (src/http/error-responses.ts: credentials, validation, the resource in the path, idempotency);
+   * src/http/error-codes.ts gives each its status.
+   */
+  errors?: readonly ErrorCode[];
   auth?: 'apiKey' | 'adminToken' | 'metricsToken' | 'provider' | 'none';
+  /** A POST that does not honour Idempotency-Key (it changes nothing a repeat could double). */
+  idempotent?: false;
 }
 
 export type Operations = Record<string, Record<string, Operation>>;
-
-/** The error answers most operations share. */
-export const commonErrors = { '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } as const;

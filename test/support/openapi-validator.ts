@@ -15,6 +15,12 @@ interface OperationEntry {
   params: number;
   responses: Record<string, DocumentedResponse>;
 }
+/** The parts of the document the validator reads, its references resolved. */
+interface ResolvedDocument {
+  paths: Record<string, Record<string, { responses: Record<string, DocumentedResponse> }>>;
+  webhooks: Record<string, { post: { requestBody: DocumentedResponse } }>;
+  components: { schemas: Record<string, object> };
+}
 
 export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
 
@@ -36,31 +42,42 @@ export class ResponseMismatchError extends Error {
   }
 }
 
-/** `#/components/schemas/X` references inlined, so each response schema compiles on its own. */
-function inlineComponents(schema: unknown, components: Record<string, object>): unknown {
-  if (Array.isArray(schema)) return schema.map((s) => inlineComponents(s, components));
-  if (typeof schema !== 'object' || schema === null) return schema;
-  const ref = (schema as { $ref?: unknown }).$ref;
-  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
-    const target = components[ref.slice('#/components/schemas/'.length)];
-    if (!target) throw new Error(`Unresolvable ${ref}`);
-    return target;
+/**
+ * The document with every `#/components/...` reference (schemas, responses, parameters) replaced
+ * by what it points to, so each schema compiles on its own. A reference with siblings (a
+ * description) keeps them beside it in an allOf, as 2020-12 reads them.
+ */
+export function resolveReferences<T>(node: T, document: object, seen: string[] = []): T {
+  if (Array.isArray(node)) return node.map((n) => resolveReferences(n, document, seen)) as T;
+  if (typeof node !== 'object' || node === null) return node;
+  const { $ref: ref, ...rest } = node as { $ref?: unknown };
+  if (typeof ref === 'string' && ref.startsWith('#/components/')) {
+    if (seen.includes(ref)) throw new Error(`Circular reference ${[...seen, ref].join(' → ')}`);
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], document);
+    if (target === undefined) throw new Error(`Unresolvable ${ref}`);
+    const resolved = resolveReferences(target, document, [...seen, ref]) as object;
+    return (Object.keys(rest).length > 0 ? { allOf: [resolved], ...resolveReferences(rest, document, seen) } : resolved) as T;
   }
-  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, inlineComponents(v, components)]));
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveReferences(v, document, seen)])) as T;
 }
 
 /**
  * Checks real answers against the OpenAPI document: finds the operation of a method and concrete
  * path (`/v1/conversations/65f...` matches `/v1/conversations/{id}`), then validates the JSON body
- * against the schema documented for that status. Error bodies are always checked against the one
- * Error schema. What the document does not describe is collected rather than refused.
+ * against the schema documented for that status (an error's `code` against the operation's codes
+ * for it). An error at a status the operation does not document is checked against the Error
+ * schema, every known code. What the document does not describe is collected rather than refused.
+ * Webhook payloads are checked against their event's entry under `webhooks` (`checkEvent`).
  */
 export class OpenApiValidator {
   readonly undocumented: UndocumentedResponse[] = [];
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
   private readonly operations: OperationEntry[] = [];
   private readonly compiled = new Map<object, ValidateFunction>();
-  private readonly errorSchema: object;
+  private readonly resolved: ResolvedDocument;
   private readonly seen = new Set<string>();
 
   constructor(
@@ -68,20 +85,12 @@ export class OpenApiValidator {
     private readonly onUndocumented?: (entry: UndocumentedResponse) => void,
   ) {
     addFormats(this.ajv);
-    const components = document.components.schemas as Record<string, object>;
-    this.errorSchema = components.Error!;
-    for (const [template, methods] of Object.entries(document.paths)) {
+    this.resolved = resolveReferences(document as unknown as ResolvedDocument, document);
+    for (const [template, methods] of Object.entries(this.resolved.paths)) {
       const params = (template.match(/\{[^}]+\}/g) ?? []).length;
       const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
-      for (const [method, op] of Object.entries(methods)) {
-        const { responses } = op as { responses: Record<string, DocumentedResponse> };
-        this.operations.push({
-          method: method.toUpperCase(),
-          template,
-          pattern: new RegExp(`^${source}$`),
-          params,
-          responses: inlineComponents(responses, components) as Record<string, DocumentedResponse>,
-        });
+      for (const [method, { responses }] of Object.entries(methods)) {
+        this.operations.push({ method: method.toUpperCase(), template, pattern: new RegExp(`^${source}$`), params, responses });
       }
     }
     // A literal segment wins over a parameter (`/templates/sync` before `/templates/{templateId}`).
@@ -99,13 +108,22 @@ export class OpenApiValidator {
     const isJson = contentType?.includes('application/json') ?? false;
     const op = this.operationOf(method, path);
     const documented = op?.responses[String(status)];
-    const schema = documented?.content?.['application/json']?.schema ?? (status >= 400 && isJson ? this.errorSchema : undefined);
+    const schema = documented?.content?.['application/json']?.schema ?? (status >= 400 && isJson ? this.resolved.components.schemas.Error : undefined);
     if (!op || !documented || (isJson && !documented.content)) {
       this.note({ method: method.toUpperCase(), path: op?.template ?? path.split('?')[0]!, status, reason: !op ? 'no_operation' : !documented ? 'no_status' : 'no_schema' });
     }
     if (!schema || !isJson) return;
     const validate = this.validatorOf(schema);
     if (!validate(body)) throw new ResponseMismatchError(`${method.toUpperCase()} ${path} → ${status}`, validate.errors ?? []);
+  }
+
+  /** Throws when a webhook body (`{type, timestamp, data}`) contradicts its event's payload schema, or its type has none. */
+  checkEvent(body: { type: string }): void {
+    const { type } = body;
+    const schema = this.resolved.webhooks[type]?.post.requestBody.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`No webhook is documented for the event type ${type}`);
+    const validate = this.validatorOf(schema);
+    if (!validate(body)) throw new ResponseMismatchError(`webhook ${type}`, validate.errors ?? []);
   }
 
   /** Each combination once, and told to `onUndocumented` when it is first seen. */

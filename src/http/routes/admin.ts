@@ -1,9 +1,25 @@
 import { Router } from 'express';
 import type { Store } from '../../store/index.js';
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import { createdWorkspaceResponse } from '../api-schemas.js';
 import { requireAdminToken } from '../auth.js';
 import { idempotent } from '../idempotency.js';
+import type { Operations } from '../operation.js';
 import { createWorkspaceBody } from '../schemas.js';
+
+/** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
+export const adminOperations: Operations = {
+  '/v1/admin/workspaces': {
+    post: {
+      operationId: 'createWorkspace',
+      summary: 'Create a workspace and its first admin API key',
+      tags: ['admin'],
+      body: createWorkspaceBody,
+      auth: 'adminToken',
+      responses: { '201': { description: 'Created; the key is shown once', schema: createdWorkspaceResponse } },
+    },
+  },
+};
 
 export interface AdminRouteDeps {
   workspaceService: WorkspaceService;

@@ -6,7 +6,7 @@ import { isTimezone } from '../../domain/queue-matching.js';
 import { badRequest } from '../../errors.js';
 import { isoTime } from '../api-schemas.js';
 import { authOf } from '../auth.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 
 const DAY = 86_400_000;
 /** Without `from`, the report covers the 30 days before `to`. */
@@ -57,7 +57,7 @@ export const analyticsResponse = z.object({
       responseRate: z.number().nullable().describe('responded / requests, 4 decimals; null without requests'),
     })
     .describe("Customer satisfaction; the filters apply to the rated conversation's channel, queue and agent"),
-});
+}).meta({ id: 'Analytics' });
 
 export function analyticsRoutes(deps: { analytics: AnalyticsService; clock: Clock }): Router {
   const router = Router();
@@ -82,16 +82,17 @@ export function analyticsRoutes(deps: { analytics: AnalyticsService; clock: Cloc
 export const analyticsOperations: Operations = {
   '/v1/analytics': {
     get: {
+      operationId: 'getAnalytics',
       summary:
         'Workspace metrics over [from, to), optionally for one channel, queue and/or agent (assignee): conversations, first response and resolution times, messages, CSAT. Each field of the answer says how it is defined',
       tags: ['analytics'],
       query: analyticsQuery,
       responses: {
         '200': { description: 'The metrics; durations in seconds, null where nothing qualifies', schema: analyticsResponse },
+        '404': 'not_found: the channel, queue or agent filtered on is not in this workspace',
         '422': `analytics_range_too_large: more than ${MAX_CONVERSATIONS_READ} conversations to read; narrow the range or filter`,
-        ...commonErrors,
-        '404': 'The channel, queue or agent filtered on is not in this workspace',
       },
+      errors: ['invalid_range', 'not_found', 'analytics_range_too_large'],
     },
   },
 };

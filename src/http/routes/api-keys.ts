@@ -5,7 +5,7 @@ import type { ApiKeyDoc } from '../../store/models/api-key.js';
 import { apiKeyResponse, createdApiKeyResponse, listOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { createApiKeyBody, idParam } from '../schemas.js';
 import type { Expect, SameShape } from '../same-shape.js';
 
@@ -13,19 +13,28 @@ import type { Expect, SameShape } from '../same-shape.js';
 export const apiKeyOperations: Operations = {
   '/v1/api-keys': {
     post: {
+      operationId: 'createApiKey',
       summary: 'Create an API key (admin)',
       tags: ['workspace'],
       body: createApiKeyBody,
-      responses: { '201': { description: 'Created; the key is shown once', schema: createdApiKeyResponse }, '403': 'admin_required', ...commonErrors },
+      responses: { '201': { description: 'Created; the key is shown once', schema: createdApiKeyResponse } },
+      errors: ['admin_required'],
     },
-    get: { summary: 'List API keys (admin)', tags: ['workspace'], responses: { '200': { description: 'Keys, without secrets', schema: listOf(apiKeyResponse) }, '403': 'admin_required', ...commonErrors } },
+    get: {
+      operationId: 'listApiKeys',
+      summary: 'List API keys (admin)',
+      tags: ['workspace'],
+      responses: { '200': { description: 'Keys, without secrets', schema: listOf(apiKeyResponse) } },
+      errors: ['admin_required'],
+    },
   },
   '/v1/api-keys/{id}': {
     delete: {
+      operationId: 'revokeApiKey',
       summary: 'Revoke an API key (admin): it stops working at once and stays listed as revoked; revoking twice is harmless',
       tags: ['workspace'],
-      pathId: true,
-      responses: { '204': 'Revoked', '403': 'admin_required', '409': 'cannot_revoke_own_key (use another admin key)', ...commonErrors },
+      responses: { '204': 'Revoked' },
+      errors: ['admin_required', 'cannot_revoke_own_key'],
     },
   },
 };

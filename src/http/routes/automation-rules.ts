@@ -7,7 +7,7 @@ import type { AutomationRuleDoc } from '../../store/models/automation-rule.js';
 import { isoTime, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import type { Expect, SameShape } from '../same-shape.js';
@@ -88,39 +88,43 @@ export const automationRuleResponse = z.object({
   stopAfterMatch: z.boolean(),
   createdAt: isoTime,
   updatedAt: isoTime,
-});
+}).meta({ id: 'AutomationRule' });
 /** The creation answer: the webhook signing secret is shown once. */
-export const createdAutomationRuleResponse = automationRuleResponse.extend({ webhookSecret: z.string().regex(/^whsec_/) });
+export const createdAutomationRuleResponse = automationRuleResponse.extend({ webhookSecret: z.string().regex(/^whsec_/) }).meta({ id: 'CreatedAutomationRule' });
 
-const adminErrors = { '403': 'admin_required', ...commonErrors } as const;
-const references = '422: agent_not_found or queue_not_found (an action names an agent or queue of another workspace, or none); 400: webhook_url_forbidden';
+/** A rule's actions name agents and queues of the workspace, and webhook URLs it may reach. */
+const writeErrors = ['admin_required', 'agent_not_found', 'queue_not_found', 'webhook_url_forbidden'] as const;
 
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const automationRuleOperations: Operations = {
   '/v1/automation-rules': {
     post: {
-      summary: `Create an automation rule (admin): trigger, conditions matched all/any, actions run in order; rules of a trigger run by ascending position. ${references}`,
+      operationId: 'createAutomationRule',
+      summary: 'Create an automation rule (admin): trigger, conditions matched all/any, actions run in order; rules of a trigger run by ascending position',
       tags: ['automation'],
       body: createAutomationRuleBody,
-      responses: { '201': { description: 'Created; webhookSecret signs its webhook actions and is shown once', schema: createdAutomationRuleResponse }, '422': 'agent_not_found, queue_not_found', ...adminErrors },
+      responses: { '201': { description: 'Created; webhookSecret signs its webhook actions and is shown once', schema: createdAutomationRuleResponse } },
+      errors: writeErrors,
     },
     get: {
+      operationId: 'listAutomationRules',
       summary: 'List automation rules, newest first; `trigger` filters',
       tags: ['automation'],
       query: listAutomationRulesQuery,
-      responses: { '200': { description: 'A page of rules', schema: pageOf(automationRuleResponse) }, ...commonErrors },
+      responses: { '200': { description: 'A page of rules', schema: pageOf(automationRuleResponse) } },
     },
   },
   '/v1/automation-rules/{id}': {
-    get: { summary: 'Get an automation rule', tags: ['automation'], pathId: true, responses: { '200': { description: 'The rule', schema: automationRuleResponse }, ...commonErrors } },
+    get: { operationId: 'getAutomationRule', summary: 'Get an automation rule', tags: ['automation'], responses: { '200': { description: 'The rule', schema: automationRuleResponse } } },
     patch: {
-      summary: `Change an automation rule (admin); conditions and actions given replace the old ones. ${references}`,
+      operationId: 'updateAutomationRule',
+      summary: 'Change an automation rule (admin); conditions and actions given replace the old ones',
       tags: ['automation'],
-      pathId: true,
       body: updateAutomationRuleBody,
-      responses: { '200': { description: 'The rule', schema: automationRuleResponse }, '422': 'agent_not_found, queue_not_found', ...adminErrors },
+      responses: { '200': { description: 'The rule', schema: automationRuleResponse } },
+      errors: writeErrors,
     },
-    delete: { summary: 'Delete an automation rule (admin)', tags: ['automation'], pathId: true, responses: { '204': 'Deleted', ...adminErrors } },
+    delete: { operationId: 'deleteAutomationRule', summary: 'Delete an automation rule (admin)', tags: ['automation'], responses: { '204': 'Deleted' }, errors: ['admin_required'] },
   },
 };
 

@@ -1,4 +1,3 @@
-import type { Operations } from '../operation.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { CannedResponses } from '../../canned/canned-responses.js';
@@ -6,7 +5,9 @@ import type { Store } from '../../store/index.js';
 import type { CannedResponseDoc } from '../../store/models/canned-response.js';
 import { isoTime, messageResponse, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
+import { SEND_REFUSALS } from '../error-codes.js';
 import { idempotent } from '../idempotency.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import type { Expect, SameShape } from '../same-shape.js';
@@ -22,43 +23,49 @@ export const updateCannedResponseBody = z
   .refine((b) => Object.keys(b).length > 0, 'Give at least one field to change');
 export const sendCannedBody = z.strictObject({ shortcut });
 
-const cannedResponseResponse = z.object({ id: z.string(), shortcut: z.string(), title: z.string(), text: z.string(), createdAt: isoTime, updatedAt: isoTime });
+const cannedResponseResponse = z
+  .object({ id: z.string(), shortcut: z.string(), title: z.string(), text: z.string(), createdAt: isoTime, updatedAt: isoTime })
+  .meta({ id: 'CannedResponse' });
 
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const cannedResponseOperations: Operations = {
   '/v1/canned-responses': {
     post: {
+      operationId: 'createCannedResponse',
       summary: 'Create a canned response (admin); the shortcut is unique per workspace',
       tags: ['canned-responses'],
       body: createCannedResponseBody,
-      responses: { '201': { description: 'Created', schema: cannedResponseResponse }, '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
+      responses: { '201': { description: 'Created', schema: cannedResponseResponse } },
+      errors: ['admin_required', 'canned_response_exists', 'canned_unknown_variable'],
     },
-    get: { summary: 'List canned responses, newest first', tags: ['canned-responses'], query: paginationQuery, responses: { '200': { description: 'A page of canned responses', schema: pageOf(cannedResponseResponse) }, '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+    get: {
+      operationId: 'listCannedResponses',
+      summary: 'List canned responses, newest first',
+      tags: ['canned-responses'],
+      query: paginationQuery,
+      responses: { '200': { description: 'A page of canned responses', schema: pageOf(cannedResponseResponse) } },
+    },
   },
   '/v1/canned-responses/{id}': {
-    get: { summary: 'Get a canned response', tags: ['canned-responses'], pathId: true, responses: { '200': { description: 'The canned response', schema: cannedResponseResponse }, '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+    get: { operationId: 'getCannedResponse', summary: 'Get a canned response', tags: ['canned-responses'], responses: { '200': { description: 'The canned response', schema: cannedResponseResponse } } },
     patch: {
+      operationId: 'updateCannedResponse',
       summary: 'Change a canned response (admin)',
       tags: ['canned-responses'],
-      pathId: true,
       body: updateCannedResponseBody,
-      responses: { '200': { description: 'The canned response', schema: cannedResponseResponse }, '403': 'Admin key required', '409': 'canned_response_exists', '422': 'canned_unknown_variable', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' },
+      responses: { '200': { description: 'The canned response', schema: cannedResponseResponse } },
+      errors: ['admin_required', 'canned_response_exists', 'canned_unknown_variable'],
     },
-    delete: { summary: 'Delete a canned response (admin)', tags: ['canned-responses'], pathId: true, responses: { '204': 'Deleted', '403': 'Admin key required', '400': 'Invalid request', '401': 'Missing or invalid credentials', '404': 'Not found' } },
+    delete: { operationId: 'deleteCannedResponse', summary: 'Delete a canned response (admin)', tags: ['canned-responses'], responses: { '204': 'Deleted' }, errors: ['admin_required'] },
   },
   '/v1/conversations/{id}/canned': {
     post: {
+      operationId: 'sendCannedResponse',
       summary: 'Send a canned response by its shortcut, rendered with the contact, the agent of the key and the workspace',
       tags: ['conversations'],
-      pathId: true,
       body: sendCannedBody,
-      responses: {
-        '202': { description: 'Accepted; the message is queued', schema: messageResponse },
-        '422': 'canned_unknown_variable, canned_variable_missing, or a send-policy refusal (window_closed, …)',
-        '400': 'Invalid request',
-        '401': 'Missing or invalid credentials',
-        '404': 'Conversation or canned response not found',
-      },
+      responses: { '202': { description: 'Accepted; the message is queued', schema: messageResponse }, '404': 'not_found: the conversation or the canned response' },
+      errors: ['canned_unknown_variable', 'canned_variable_missing', ...SEND_REFUSALS],
     },
   },
 };

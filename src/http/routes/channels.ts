@@ -5,7 +5,7 @@ import { TEMPLATE_CATEGORIES } from '../../domain/template.js';
 import { channelResponse, listOf, templateResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { createChannelBody, idParam } from '../schemas.js';
 import { channelToApi, templateToApi } from '../../representation/public-records.js';
 import type { Store } from '../../store/index.js';
@@ -30,73 +30,69 @@ export const submitTemplateBody = z.strictObject({
   components: z.array(z.looseObject({ type: z.enum(['HEADER', 'BODY', 'FOOTER', 'BUTTONS']) })).min(1),
 });
 
-const channelOr404 = { ...commonErrors, '404': 'Channel not found' };
-
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const channelOperations: Operations = {
   '/v1/channels': {
     post: {
+      operationId: 'createChannel',
       summary: 'Connect a channel (admin); secrets are encrypted and never returned',
       tags: ['channels'],
       body: createChannelBody,
-      responses: { '201': { description: 'Created, with its webhook URL', schema: channelResponse }, '403': 'admin_required', '409': 'channel_exists', ...commonErrors },
+      responses: { '201': { description: 'Created, with its webhook URL', schema: channelResponse } },
+      errors: ['unknown_channel_type', 'admin_required', 'channel_exists'],
     },
-    get: { summary: 'List channels', tags: ['channels'], responses: { '200': { description: 'Channels', schema: listOf(channelResponse) }, ...commonErrors } },
+    get: { operationId: 'listChannels', summary: 'List channels', tags: ['channels'], responses: { '200': { description: 'Channels', schema: listOf(channelResponse) } } },
   },
   '/v1/channels/{id}': {
-    get: { summary: 'Get a channel', tags: ['channels'], pathId: true, responses: { '200': { description: 'The channel', schema: channelResponse }, ...channelOr404 } },
+    get: { operationId: 'getChannel', summary: 'Get a channel', tags: ['channels'], responses: { '200': { description: 'The channel', schema: channelResponse } } },
     patch: {
+      operationId: 'updateChannel',
       summary:
         'Change a channel (admin): its name, or settings and secrets merged into the current ones, validated as on creation and encrypted anew. Webhooks use the change at once on this process, on others within 30 s.',
       tags: ['channels'],
-      pathId: true,
       body: updateChannelBody,
-      responses: {
-        '200': { description: 'The channel', schema: channelResponse },
-        '403': 'admin_required',
-        '409': 'channel_exists (the new settings name an account connected already), channel_pulled (mailbox settings cannot change)',
-        ...channelOr404,
-      },
+      responses: { '200': { description: 'The channel', schema: channelResponse } },
+      // channel_exists: the new settings name an account connected already; channel_pulled: mailbox settings cannot change.
+      errors: ['admin_required', 'channel_exists', 'channel_pulled'],
     },
     delete: {
+      operationId: 'deleteChannel',
       summary:
-        'Remove a channel (admin) with its templates; refused while it has open conversations. Past conversations and messages stay readable; webhooks to it are answered 404.',
+        'Remove a channel (admin) with its templates; refused while it has open conversations, and for mailboxes. Past conversations and messages stay readable; webhooks to it are answered 404.',
       tags: ['channels'],
-      pathId: true,
-      responses: { '204': 'Removed', '403': 'admin_required', '409': 'channel_has_open_conversations (details.open), channel_pulled (mailboxes cannot be removed)', ...channelOr404 },
+      responses: { '204': 'Removed' },
+      errors: ['admin_required', 'channel_has_open_conversations', 'channel_pulled'],
     },
   },
   '/v1/channels/{id}/templates': {
-    get: { summary: "List a channel's templates", tags: ['templates'], pathId: true, responses: { '200': { description: 'Templates', schema: listOf(templateResponse) }, ...channelOr404 } },
+    get: { operationId: 'listTemplates', summary: "List a channel's templates", tags: ['templates'], responses: { '200': { description: 'Templates', schema: listOf(templateResponse) } } },
     post: {
+      operationId: 'submitTemplate',
       summary: "Submit a new template for the provider's review (admin; WhatsApp Cloud); stored with the provider's status, usually PENDING, until its verdict arrives",
       tags: ['templates'],
-      pathId: true,
       body: submitTemplateBody,
-      responses: {
-        '201': { description: 'Submitted', schema: templateResponse },
-        '403': 'admin_required',
-        '409': 'template_exists',
-        '422': 'templates_not_submittable (the channel type has no submission), provider_refused (details.providerCode)',
-        '502': 'provider_error: the provider could not be reached or failed; nothing is stored',
-        ...channelOr404,
-      },
+      responses: { '201': { description: 'Submitted', schema: templateResponse }, '502': 'provider_error: the provider could not be reached or failed; nothing is stored' },
+      errors: ['admin_required', 'template_exists', 'templates_not_submittable', 'provider_refused', 'provider_error'],
     },
   },
   '/v1/channels/{id}/templates/{templateId}': {
-    get: { summary: 'Get a template', tags: ['templates'], responses: { '200': { description: 'The template', schema: templateResponse }, ...commonErrors } },
+    get: { operationId: 'getTemplate', summary: 'Get a template', tags: ['templates'], responses: { '200': { description: 'The template', schema: templateResponse } } },
     delete: {
+      operationId: 'deleteTemplate',
       summary: 'Delete a template (admin): at the provider too where it came from there (WhatsApp Cloud deletes that language of the name)',
       tags: ['templates'],
-      responses: { '204': 'Deleted', '403': 'admin_required', '422': 'provider_refused', '502': 'provider_error; the template is kept', ...commonErrors },
+      responses: { '204': 'Deleted', '502': 'provider_error: the provider could not be reached or failed; the template is kept' },
+      errors: ['admin_required', 'provider_refused', 'provider_error'],
     },
   },
   '/v1/channels/{id}/templates/sync': {
     post: {
+      operationId: 'syncTemplates',
       summary: "Sync templates from the provider's list (admin)",
       tags: ['templates'],
-      pathId: true,
-      responses: { '200': { description: 'How many were synced', schema: z.object({ synced: z.number().int().min(0) }) }, '403': 'admin_required', ...channelOr404 },
+      idempotent: false,
+      responses: { '200': { description: 'How many were synced', schema: z.object({ synced: z.number().int().min(0) }) } },
+      errors: ['admin_required'],
     },
   },
 };

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { ContactMerger } from '../../contacts/contact-merger.js';
 import type { ContactService } from '../../contacts/contact-service.js';
 import type { Store } from '../../store/index.js';
-import { contactResponse, conversationResponse, identityResponse, pageOf } from '../api-schemas.js';
+import { contactDetailResponse, contactMergeResponse, contactResponse, pageOf } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import { contactToApi, conversationToApi, identityToApi } from '../../representation/public-records.js';
@@ -37,44 +37,42 @@ export const updateContactBody = z
 
 export const mergeContactBody = z.strictObject({ contactId: objectId });
 
-const contactDetailResponse = contactResponse.extend({ identities: z.array(identityResponse), conversations: pageOf(conversationResponse) });
-const mergeResponse = z.object({
-  contact: contactResponse,
-  mergedContactId: z.string(),
-  identities: z.number().int(),
-  conversationIds: z.array(z.string()),
-  messages: z.number().int(),
-  resolvedConversationIds: z.array(z.string()),
-});
 
 export const contactOperations: Operations = {
   '/v1/contacts': {
-    get: { summary: 'List contacts, newest first; q searches name, email and phone', tags: ['contacts'], query: listContactsQuery, responses: { '200': { description: 'A page of contacts', schema: pageOf(contactResponse) }, ...commonErrors } },
+    get: {
+      operationId: 'listContacts',
+      summary: 'List contacts, newest first; q searches name, email and phone',
+      tags: ['contacts'],
+      query: listContactsQuery,
+      responses: { '200': { description: 'A page of contacts', schema: pageOf(contactResponse) } },
+    },
   },
   '/v1/contacts/{id}': {
     get: {
-      summary: "Get a contact with its channel identities and a page of its conversations (newest first, archived included; limit and cursor page them)",
+      operationId: 'getContact',
+      summary: 'Get a contact with its channel identities and a page of its conversations (newest first, archived included; limit and cursor page them)',
       tags: ['contacts'],
-      pathId: true,
       query: paginationQuery,
-      responses: { '200': { description: 'The contact', schema: contactDetailResponse }, ...commonErrors },
+      responses: { '200': { description: 'The contact', schema: contactDetailResponse } },
     },
     patch: {
+      operationId: 'updateContact',
       summary: 'Change name, email, phone (null removes one) and attributes (merged key by key; a null value deletes the key)',
       tags: ['contacts'],
-      pathId: true,
       body: updateContactBody,
-      responses: { '200': { description: 'The contact', schema: contactResponse }, ...commonErrors },
+      responses: { '200': { description: 'The contact', schema: contactResponse } },
     },
   },
   '/v1/contacts/{id}/merge': {
     post: {
+      operationId: 'mergeContacts',
       summary:
         'Merge another contact into this one: its identities, conversations and messages move here and it is removed. Where both have an open conversation on one channel, the other one is resolved and this one stays open',
       tags: ['contacts'],
-      pathId: true,
       body: mergeContactBody,
-      responses: { '200': { description: 'The kept contact and what moved', schema: mergeResponse }, '409': 'merge_in_progress (one of the two is being merged into another contact)', '422': 'merge_same_contact', ...commonErrors },
+      responses: { '200': { description: 'The kept contact and what moved', schema: contactMergeResponse } },
+      errors: ['merge_in_progress', 'merge_same_contact'],
     },
   },
 };

@@ -5,7 +5,7 @@ import type { Store } from '../../store/index.js';
 import { messageResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
 import { messageToApi } from '../../representation/public-records.js';
 
@@ -14,11 +14,11 @@ export const addNoteBody = z.strictObject({ text: z.string().trim().min(1).max(1
 export const conversationNoteOperations: Operations = {
   '/v1/conversations/{id}/notes': {
     post: {
+      operationId: 'addConversationNote',
       summary: 'Add an internal note: a message with internal: true that agents see in the conversation and that is never sent to the customer',
       tags: ['conversations'],
-      pathId: true,
       body: addNoteBody,
-      responses: { '201': { description: 'The note', schema: messageResponse }, ...commonErrors },
+      responses: { '201': { description: 'The note', schema: messageResponse } },
     },
   },
 };

@@ -6,7 +6,7 @@ import type { Store } from '../../store/index.js';
 import { conversationResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
 
 /** Lower-case and trimmed, so "VIP " and "vip" are one tag; no commas (lists are comma-separated in queries). */
@@ -29,21 +29,22 @@ const answer = { '200': { description: 'The conversation', schema: conversationR
 export const conversationTagOperations: Operations = {
   '/v1/conversations/{id}/tags': {
     post: {
+      operationId: 'addConversationTags',
       summary: `Add tags (lower-cased, trimmed, each once; at most ${MAX_TAGS} on a conversation); adding one it has changes nothing`,
       tags: ['conversations'],
-      pathId: true,
       body: addTagsBody,
-      responses: { ...answer, '422': 'too_many_tags', ...commonErrors },
+      responses: answer,
+      errors: ['too_many_tags'],
     },
   },
   '/v1/conversations/{id}/tags/{tag}': {
-    delete: { summary: 'Remove a tag; removing one it does not have changes nothing', tags: ['conversations'], pathId: true, responses: { ...answer, ...commonErrors } },
+    delete: { operationId: 'removeConversationTag', summary: 'Remove a tag; removing one it does not have changes nothing', tags: ['conversations'], responses: answer },
   },
   '/v1/conversations/{id}/labels': {
-    post: { summary: 'Apply a workspace label', tags: ['conversations'], pathId: true, body: applyLabelBody, responses: { ...answer, '422': 'label_not_found', ...commonErrors } },
+    post: { operationId: 'applyConversationLabel', summary: 'Apply a workspace label', tags: ['conversations'], body: applyLabelBody, responses: answer, errors: ['label_not_found'] },
   },
   '/v1/conversations/{id}/labels/{labelId}': {
-    delete: { summary: 'Remove a label', tags: ['conversations'], pathId: true, responses: { ...answer, ...commonErrors } },
+    delete: { operationId: 'removeConversationLabel', summary: 'Remove a label', tags: ['conversations'], responses: answer },
   },
 };
 

@@ -11,11 +11,12 @@ import type { QueuePosition } from '../../routing/queue-position.js';
 import type { ConversationTransfers } from '../../routing/transfers.js';
 import type { Store } from '../../store/index.js';
 import type { ConversationDoc } from '../../store/models/conversation.js';
-import { conversationResponse } from '../api-schemas.js';
+import { conversationDetailResponse, conversationResponse, messageResponse, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { messageContentOf } from '../message-content.js';
-import { commonErrors, type Operations } from '../operation.js';
+import { SEND_CHECKS } from '../error-codes.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { assignBody, changeStatusBody, idParam, listConversationsQuery, paginationQuery, sendMessageBody, transferBody } from '../schemas.js';
 import { conversationToApi, messageToApi } from '../../representation/public-records.js';
@@ -30,40 +31,132 @@ export const snoozeBody = z.strictObject({ until: z.iso.datetime({ offset: true 
 const conversationAnswer = { description: 'The conversation', schema: conversationResponse };
 const deletedResponse = z.object({ deleted: z.literal(true), messages: z.number().int(), media: z.number().int() });
 
-/** Operations on `/v1/conversations/{id}` itself, spread into that path's entry beside its GET. */
-export const conversationItemOperations: Operations[string] = {
-  patch: {
-    summary: 'Change the priority (the status changes through /status, /snooze, /assign and the like)',
-    tags: ['conversations'],
-    pathId: true,
-    body: updateConversationBody,
-    responses: { '200': conversationAnswer, ...commonErrors },
-  },
-  delete: {
-    summary:
-      'Delete the conversation for good, with its messages, internal notes and stored media: this cannot be undone. A later message from the contact opens a new conversation (admin)',
-    tags: ['conversations'],
-    pathId: true,
-    responses: { '200': { description: 'Deleted, with how many messages and media files were removed', schema: deletedResponse }, '403': 'admin_required', ...commonErrors },
-  },
-};
+/** What assigning refuses with: the conversation is not queued, or the agent cannot take it. */
+const assignmentRefusals = ['already_assigned', 'invalid_transition', 'agent_unavailable', 'agent_at_capacity'] as const;
 
+/** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const conversationOperations: Operations = {
-  ...conversationNoteOperations,
-  ...conversationTagOperations,
-  ...conversationTranscriptOperations,
+  '/v1/conversations': {
+    get: {
+      operationId: 'listConversations',
+      summary:
+        'List conversations, newest first, filtered (status, channel, queue, assignee or none, tags, label, contact, priority, unread, dates) and searched with q over message text and contact name, email and phone; archived ones only with archived=true',
+      tags: ['conversations'],
+      query: listConversationsQuery,
+      responses: { '200': { description: 'A page of conversations', schema: pageOf(conversationResponse) } },
+    },
+  },
+  '/v1/conversations/{id}': {
+    get: {
+      operationId: 'getConversation',
+      summary: 'Get a conversation with its latest messages, what may be sent now and, while queued, its queuePosition (1-based, oldest first in its queue)',
+      tags: ['conversations'],
+      responses: { '200': { description: 'The conversation', schema: conversationDetailResponse } },
+    },
+    patch: {
+      operationId: 'updateConversation',
+      summary: 'Change the priority (the status changes through /status, /snooze, /assign and the like)',
+      tags: ['conversations'],
+      body: updateConversationBody,
+      responses: { '200': conversationAnswer },
+    },
+    delete: {
+      operationId: 'deleteConversation',
+      summary:
+        'Delete the conversation for good, with its messages, internal notes and stored media: this cannot be undone. A later message from the contact opens a new conversation (admin)',
+      tags: ['conversations'],
+      responses: { '200': { description: 'Deleted, with how many messages and media files were removed', schema: deletedResponse } },
+      errors: ['admin_required'],
+    },
+  },
+  '/v1/conversations/{id}/status': {
+    post: {
+      operationId: 'changeConversationStatus',
+      summary: 'Change the status (snoozed needs a future snoozeUntil); replaces the lifecycle timers',
+      tags: ['conversations'],
+      body: changeStatusBody,
+      responses: { '200': conversationAnswer },
+      // conflict_open_conversation: reopening while another conversation with the contact is open.
+      errors: ['invalid_transition', 'conflict_open_conversation', 'snooze_until_in_past'],
+    },
+  },
+  '/v1/conversations/{id}/assign': {
+    post: {
+      operationId: 'assignConversation',
+      summary: 'Assign a queued conversation to an available agent within its capacity; it becomes active with assigneeId',
+      tags: ['conversations'],
+      body: assignBody,
+      responses: { '200': conversationAnswer },
+      errors: assignmentRefusals,
+    },
+  },
+  '/v1/conversations/{id}/unassign': {
+    post: {
+      operationId: 'unassignConversation',
+      summary: "Back to queued: clears assigneeId and frees the agent's slot; an automatic queue routes it to another member",
+      tags: ['conversations'],
+      responses: { '200': conversationAnswer },
+      errors: ['invalid_transition'],
+    },
+  },
+  '/v1/conversations/{id}/transfer': {
+    post: {
+      operationId: 'transferConversation',
+      summary: 'Transfer a queued or active conversation to an agent (assigned now) or to a queue (routed there), with an optional note kept in transfers',
+      tags: ['conversations'],
+      body: transferBody,
+      responses: { '200': conversationAnswer },
+      errors: assignmentRefusals,
+    },
+  },
+  '/v1/conversations/{id}/accept': {
+    post: {
+      operationId: 'acceptConversation',
+      summary: 'The calling agent takes a queued conversation (the key must be linked to an agent by apiKeyId)',
+      tags: ['conversations'],
+      responses: { '200': conversationAnswer },
+      errors: ['agent_key_required', ...assignmentRefusals],
+    },
+  },
+  '/v1/conversations/{id}/archive': {
+    post: { operationId: 'archiveConversation', summary: 'Archive: hide from the default list (the status is unchanged)', tags: ['conversations'], responses: { '200': conversationAnswer } },
+  },
+  '/v1/conversations/{id}/unarchive': {
+    post: { operationId: 'unarchiveConversation', summary: 'Show in the default list again', tags: ['conversations'], responses: { '200': conversationAnswer } },
+  },
   '/v1/conversations/{id}/read': {
-    post: { summary: 'Mark read: unreadCount goes to 0 and lastReadAt to now', tags: ['conversations'], pathId: true, responses: { '200': conversationAnswer, ...commonErrors } },
+    post: { operationId: 'markConversationRead', summary: 'Mark read: unreadCount goes to 0 and lastReadAt to now', tags: ['conversations'], responses: { '200': conversationAnswer } },
   },
   '/v1/conversations/{id}/snooze': {
     post: {
+      operationId: 'snoozeConversation',
       summary: 'Snooze until a future time (the same as POST /status with status snoozed); it wakes then, or when the customer writes',
       tags: ['conversations'],
-      pathId: true,
       body: snoozeBody,
-      responses: { '200': conversationAnswer, '409': 'invalid_transition', '422': 'snooze_until_in_past', ...commonErrors },
+      responses: { '200': conversationAnswer },
+      errors: ['invalid_transition', 'snooze_until_in_past'],
     },
   },
+  '/v1/conversations/{id}/messages': {
+    get: {
+      operationId: 'listMessages',
+      summary: "A page of the conversation's messages, newest first",
+      tags: ['messages'],
+      query: paginationQuery,
+      responses: { '200': { description: 'Messages', schema: pageOf(messageResponse) } },
+    },
+    post: {
+      operationId: 'sendMessage',
+      summary: 'Send a message (honours Idempotency-Key); the channel rules decide what may be sent now',
+      tags: ['messages'],
+      body: sendMessageBody,
+      responses: { '202': { description: 'Queued for sending', schema: messageResponse } },
+      errors: [...SEND_CHECKS, 'reaction_target_not_found'],
+    },
+  },
+  ...conversationNoteOperations,
+  ...conversationTagOperations,
+  ...conversationTranscriptOperations,
 };
 
 /** The services the conversation routes (notes, tags and transcript included) hand their work to. */

@@ -5,10 +5,9 @@ import { problemPage, ratingFormPage, thanksPage } from '../../csat/csat-page.js
 import { ratingToApi, type CsatService } from '../../csat/csat-service.js';
 import { AppError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
-import { isoTime } from '../api-schemas.js';
+import { csatRatingResponse } from '../api-schemas.js';
 import { idempotent } from '../idempotency.js';
 import type { Operations } from '../operation.js';
-import type { Expect, SameShape } from '../same-shape.js';
 
 const minScore = Math.min(...CSAT_SCORES);
 const maxScore = Math.max(...CSAT_SCORES);
@@ -26,17 +25,12 @@ export const csatRatingBody = z.strictObject({
     .transform((c) => c || undefined),
 });
 
-export const csatRatingResponse = z.object({
-  conversationId: z.string(),
-  rating: z.number().int().min(minScore).max(maxScore),
-  comment: z.string().nullable(),
-  at: isoTime,
-});
-type _CsatRatingMatch = Expect<SameShape<ReturnType<typeof ratingToApi>, typeof csatRatingResponse>>;
-export const csatLinkResponse = z.object({
-  state: z.enum(['open', 'rated']).describe('open: waiting for the rating; rated: the link has been used'),
-  rating: csatRatingResponse.nullable(),
-});
+export const csatLinkResponse = z
+  .object({
+    state: z.enum(['open', 'rated']).describe('open: waiting for the rating; rated: the link has been used'),
+    rating: csatRatingResponse.nullable(),
+  })
+  .meta({ id: 'CsatLink' });
 
 const tokenOf = (req: Request) => String(req.params.token);
 const isForm = (req: Request) => req.is('application/x-www-form-urlencoded') !== false;
@@ -118,27 +112,26 @@ export function csatRoutes(deps: { csat: CsatService; idempotencyRecords: Store[
 export const csatOperations: Operations = {
   '/csat/{id}': {
     get: {
+      operationId: 'getCsatLink',
       summary:
         'The rating link sent to a customer after a resolution (`id` is the token from the link; no API key). Browsers (Accept: text/html) get a form; JSON clients the link state',
       tags: ['csat'],
-      pathId: true,
       auth: 'none',
-      responses: { '200': { description: 'The link: open, or rated with its rating', schema: csatLinkResponse }, '404': 'Unknown link' },
+      responses: { '200': { description: 'The link: open, or rated with its rating', schema: csatLinkResponse }, '404': 'not_found: no such link' },
     },
     post: {
+      operationId: 'rateConversation',
       summary:
         'Rate the conversation 1-5 with an optional comment, as JSON or a form post (answered with a page). A link rates once: the same rating again is 200 with the stored one, a different one 409 already_rated',
       tags: ['csat'],
-      pathId: true,
       auth: 'none',
       body: csatRatingBody,
       responses: {
         '201': { description: 'Recorded; csat.received is emitted', schema: csatRatingResponse },
         '200': { description: 'The same rating was recorded before', schema: csatRatingResponse },
-        '400': 'validation_failed: rating is not a whole number from 1 to 5, or the comment is over 2000 characters',
-        '404': 'Unknown link',
-        '409': 'already_rated (details: the stored rating)',
+        '404': 'not_found: no such link',
       },
+      errors: ['already_rated'],
     },
   },
 };

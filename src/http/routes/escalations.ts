@@ -4,7 +4,7 @@ import type { EscalationService } from '../../conversations/escalation.js';
 import type { Store } from '../../store/index.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
 
 export const escalateBody = z.strictObject({
@@ -17,17 +17,16 @@ export const escalateBody = z.strictObject({
 export const escalationOperations: Operations = {
   '/v1/conversations/{id}/escalate': {
     post: {
+      operationId: 'escalateConversation',
       summary:
-        'Escalate to the helpdesks: emits conversation.escalated with the conversation, the contact and its identities, the transcript and the note. A helpdesk answering with a ticket reference (ticketId, ticket_id, reference, ticket.id or ticket.reference) has it stored as the conversation\'s ticket',
+        "Escalate to the helpdesks: emits conversation.escalated with the conversation, the contact and its identities, the transcript and the note. A helpdesk answering with a ticket reference (ticketId, ticket_id, reference, ticket.id or ticket.reference) has it stored as the conversation's ticket",
       tags: ['conversations'],
-      pathId: true,
       body: escalateBody,
       responses: {
         '202': { description: 'The event is queued for delivery', schema: z.object({ eventId: z.string(), conversationId: z.string(), subscriptionId: z.string().nullable() }) },
-        '409': 'subscription_disabled',
-        ...commonErrors,
-        '404': 'Conversation or webhook subscription not found',
+        '404': 'not_found: the conversation, or the webhook subscription named',
       },
+      errors: ['subscription_disabled'],
     },
   },
 };

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { LabelService } from '../../conversations/label-service.js';
 import type { Store } from '../../store/index.js';
 import type { LabelDoc } from '../../store/models/label.js';
-import { pageOf } from '../api-schemas.js';
+import { isoTime, pageOf } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 import type { Expect, SameShape } from '../same-shape.js';
@@ -21,14 +21,16 @@ export const updateLabelBody = z
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
 
-export const labelResponse = z.object({
-  id: z.string(),
-  name: z.string(),
-  color: z.string(),
-  description: z.string().nullable(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+export const labelResponse = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    color: z.string(),
+    description: z.string().nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Label' });
 
 function labelToApi(l: LabelDoc) {
   return { id: String(l._id), name: l.name, color: l.color, description: l.description ?? null, createdAt: l.createdAt.toISOString(), updatedAt: l.updatedAt.toISOString() };
@@ -38,23 +40,32 @@ type _LabelMatch = Expect<SameShape<ReturnType<typeof labelToApi>, typeof labelR
 export const labelOperations: Operations = {
   '/v1/labels': {
     post: {
+      operationId: 'createLabel',
       summary: 'Create a label (admin); the name is unique per workspace, ignoring case',
       tags: ['labels'],
       body: createLabelBody,
-      responses: { '201': { description: 'Created', schema: labelResponse }, '403': 'admin_required', '409': 'label_exists', ...commonErrors },
+      responses: { '201': { description: 'Created', schema: labelResponse } },
+      errors: ['admin_required', 'label_exists'],
     },
-    get: { summary: "List the workspace's labels, newest first", tags: ['labels'], query: paginationQuery, responses: { '200': { description: 'A page of labels', schema: pageOf(labelResponse) }, ...commonErrors } },
+    get: {
+      operationId: 'listLabels',
+      summary: "List the workspace's labels, newest first",
+      tags: ['labels'],
+      query: paginationQuery,
+      responses: { '200': { description: 'A page of labels', schema: pageOf(labelResponse) } },
+    },
   },
   '/v1/labels/{id}': {
-    get: { summary: 'Get a label', tags: ['labels'], pathId: true, responses: { '200': { description: 'The label', schema: labelResponse }, ...commonErrors } },
+    get: { operationId: 'getLabel', summary: 'Get a label', tags: ['labels'], responses: { '200': { description: 'The label', schema: labelResponse } } },
     patch: {
+      operationId: 'updateLabel',
       summary: 'Change a label (admin)',
       tags: ['labels'],
-      pathId: true,
       body: updateLabelBody,
-      responses: { '200': { description: 'The label', schema: labelResponse }, '403': 'admin_required', '409': 'label_exists', ...commonErrors },
+      responses: { '200': { description: 'The label', schema: labelResponse } },
+      errors: ['admin_required', 'label_exists'],
     },
-    delete: { summary: 'Delete a label (admin); it is removed from every conversation', tags: ['labels'], pathId: true, responses: { '204': 'Deleted', '403': 'admin_required', ...commonErrors } },
+    delete: { operationId: 'deleteLabel', summary: 'Delete a label (admin); it is removed from every conversation', tags: ['labels'], responses: { '204': 'Deleted' }, errors: ['admin_required'] },
   },
 };
 

@@ -2,8 +2,10 @@ import express, { Router } from 'express';
 import type { MediaLibrary } from '../../media/media-library.js';
 import type { Store } from '../../store/index.js';
 import { badRequest } from '../../errors.js';
+import { storedMediaResponse } from '../api-schemas.js';
 import { authOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
+import type { Operations } from '../operation.js';
 import { idParam } from '../schemas.js';
 
 export interface MediaRouteDeps {
@@ -11,6 +13,21 @@ export interface MediaRouteDeps {
   maxBodyBytes: number;
   idempotencyRecords: Store['idempotencyRecords'];
 }
+
+/** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
+export const mediaOperations: Operations = {
+  '/v1/media': {
+    post: {
+      operationId: 'uploadMedia',
+      summary: 'Upload a file (raw body with its Content-Type, optional X-Filename) to send as media',
+      tags: ['media'],
+      responses: { '201': { description: 'Stored', schema: storedMediaResponse } },
+      // The raw body is read as bytes, not JSON.
+      errors: ['invalid_media', 'invalid_body_encoding', 'payload_too_large', 'unsupported_media_type'],
+    },
+  },
+  '/v1/media/{id}': { get: { operationId: 'getMedia', summary: 'Download stored media', tags: ['media'], responses: { '200': 'The bytes, with their Content-Type' } } },
+};
 
 /** Stored media: inbound media fetched from providers, and files agents upload to send. */
 export function mediaRoutes(deps: MediaRouteDeps): Router {

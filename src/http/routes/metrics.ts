@@ -12,10 +12,11 @@ export interface MetricsSource {
 export const metricsOperations: Operations = {
   '/metrics': {
     get: {
+      operationId: 'getMetrics',
       summary: "This process's Prometheus metrics (text exposition); needs `Authorization: Bearer <METRICS_TOKEN>` when that is set",
       tags: ['health'],
       auth: 'metricsToken',
-      responses: { '200': 'Prometheus text format 0.0.4', '401': 'METRICS_TOKEN is set and the request does not carry it' },
+      responses: { '200': 'Prometheus text format 0.0.4' },
     },
   },
 };

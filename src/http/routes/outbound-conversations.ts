@@ -1,3 +1,4 @@
+import { SEND_CHECKS } from '../error-codes.js';
 import type { Operations } from '../operation.js';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -24,16 +25,15 @@ export const startOutboundConversationBody = z.strictObject({
 export const outboundConversationOperations: Operations = {
   '/v1/outbound-conversations': {
     post: {
-      summary: "Start a conversation with a contact on a channel: free-form where the channel allows it, otherwise an approved template",
+      operationId: 'startOutboundConversation',
+      summary: 'Start a conversation with a contact on a channel: free-form where the channel allows it, otherwise an approved template. A refusal creates nothing',
       tags: ['conversations'],
       body: startOutboundConversationBody,
       responses: {
         '202': { description: 'Accepted; the message is queued', schema: z.object({ conversation: conversationResponse, message: messageResponse }) },
-        '422': 'A send-policy refusal (template_required, window_closed, template_not_approved, …); nothing is created',
-        '400': 'Invalid request; invalid_recipient when `to` is not one id the channel takes (email: one plain address, no list, name or line break)',
-        '401': 'Missing or invalid credentials',
-        '404': 'Channel not found',
+        '404': 'not_found: no such channel in this workspace',
       },
+      errors: ['invalid_request', 'invalid_recipient', 'not_found', ...SEND_CHECKS, 'reaction_target_not_found'],
     },
   },
 };

@@ -1,6 +1,30 @@
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { HttpReply, WebhookRequest } from '../../../connectors/contract.js';
 import type { WebhookReceiver } from '../../ingest/webhook-receiver.js';
+import type { Operations } from '../operation.js';
+
+/** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
+export const providerWebhookOperations: Operations = {
+  '/webhooks/{connector}/{channelId}': {
+    get: {
+      operationId: 'verifyProviderWebhook',
+      summary: 'Provider subscription handshake (e.g. hub.challenge)',
+      tags: ['provider webhooks'],
+      auth: 'provider',
+      responses: { '200': 'Challenge echoed' },
+      errors: ['verification_failed', 'unknown_channel', 'method_not_allowed'],
+    },
+    post: {
+      operationId: 'receiveProviderWebhook',
+      summary: 'Provider webhook; acknowledged only once recorded',
+      tags: ['provider webhooks'],
+      auth: 'provider',
+      responses: { '200': { description: "Recorded; the acknowledgement in the provider's own format", schema: z.unknown() }, '503': 'Not recorded; the provider retries' },
+      errors: ['invalid_payload', 'invalid_signature', 'unknown_channel', 'payload_too_large', 'invalid_body_encoding', 'unsupported_media_type', 'not_recorded'],
+    },
+  },
+};
 
 export interface ProviderWebhookRouteDeps {
   receiver: WebhookReceiver;

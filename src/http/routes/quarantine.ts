@@ -7,7 +7,7 @@ import type { Store } from '../../store/index.js';
 import { pageOf, quarantinedMailResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 
@@ -18,18 +18,21 @@ export const listQuarantineQuery = paginationQuery.extend({
 export const quarantineOperations: Operations = {
   '/v1/quarantine': {
     get: {
+      operationId: 'listQuarantinedMail',
       summary: 'Mail held back from conversations (admin): mailing-list and bulk mail (List-Id, Precedence: bulk, list or junk), newest first',
       tags: ['quarantine'],
       query: listQuarantineQuery,
-      responses: { '200': { description: 'A page of held mail', schema: pageOf(quarantinedMailResponse) }, '403': 'admin_required', ...commonErrors },
+      responses: { '200': { description: 'A page of held mail', schema: pageOf(quarantinedMailResponse) } },
+      errors: ['admin_required'],
     },
   },
   '/v1/quarantine/{id}/release': {
     post: {
+      operationId: 'releaseQuarantinedMail',
       summary: 'Release a held mail (admin): ingested like any mail, into its conversation (opened and routed when new); releasing again answers the same',
       tags: ['quarantine'],
-      pathId: true,
-      responses: { '200': { description: 'The released mail, with its conversationId and messageId', schema: quarantinedMailResponse }, '403': 'admin_required', ...commonErrors },
+      responses: { '200': { description: 'The released mail, with its conversationId and messageId', schema: quarantinedMailResponse } },
+      errors: ['admin_required'],
     },
   },
 };

@@ -6,7 +6,7 @@ import type { QueueDoc } from '../../store/models/queue.js';
 import { listOf, queueResponse } from '../api-schemas.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { createQueueBody, idParam, updateQueueBody } from '../schemas.js';
 import type { Expect, SameShape } from '../same-shape.js';
 import { queueToApi } from '../../representation/public-records.js';
@@ -17,36 +17,40 @@ const routingQueueToApi = (q: QueueDoc) => ({
   maxWaitSeconds: q.maxWaitSeconds ?? null,
   overflowQueueId: q.overflowQueueId ? String(q.overflowQueueId) : null,
 });
-const routingQueueResponse = queueResponse.extend({ maxWaitSeconds: z.number().int().min(1).nullable(), overflowQueueId: z.string().nullable() });
+const routingQueueResponse = queueResponse.extend({ maxWaitSeconds: z.number().int().min(1).nullable(), overflowQueueId: z.string().nullable() }).meta({ id: 'Queue' });
 type _RoutingQueueMatch = Expect<SameShape<ReturnType<typeof routingQueueToApi>, typeof routingQueueResponse>>;
 
-const writeErrors = { '403': 'admin_required', '422': 'agent_not_found, overflow_queue_not_found, overflow_to_itself', ...commonErrors } as const;
+const writeErrors = ['admin_required', 'agent_not_found', 'overflow_queue_not_found', 'overflow_to_itself'] as const;
 
 /** OpenAPI entries for these routes, to spread into the spec's OPERATIONS. */
 export const queueOperations: Operations = {
   '/v1/queues': {
     post: {
+      operationId: 'createQueue',
       summary: 'Create a routing queue (admin): match rules, priority, strategy, member agents, overflow (maxWaitSeconds, overflowQueueId)',
       tags: ['queues'],
       body: createQueueBody,
-      responses: { '201': { description: 'Created', schema: routingQueueResponse }, ...writeErrors },
+      responses: { '201': { description: 'Created', schema: routingQueueResponse } },
+      errors: writeErrors,
     },
-    get: { summary: 'List queues, highest priority first, the default queue last', tags: ['queues'], responses: { '200': { description: 'Queues', schema: listOf(routingQueueResponse) }, ...commonErrors } },
+    get: { operationId: 'listQueues', summary: 'List queues, highest priority first, the default queue last', tags: ['queues'], responses: { '200': { description: 'Queues', schema: listOf(routingQueueResponse) } } },
   },
   '/v1/queues/{id}': {
-    get: { summary: 'Get a queue', tags: ['queues'], pathId: true, responses: { '200': { description: 'The queue', schema: routingQueueResponse }, ...commonErrors } },
+    get: { operationId: 'getQueue', summary: 'Get a queue', tags: ['queues'], responses: { '200': { description: 'The queue', schema: routingQueueResponse } } },
     patch: {
+      operationId: 'updateQueue',
       summary: 'Change a queue (admin); null removes maxWaitSeconds or overflowQueueId. Conversations already waiting keep their overflow timers',
       tags: ['queues'],
-      pathId: true,
       body: updateQueueBody,
-      responses: { '200': { description: 'The queue', schema: routingQueueResponse }, ...writeErrors },
+      responses: { '200': { description: 'The queue', schema: routingQueueResponse } },
+      errors: writeErrors,
     },
     delete: {
+      operationId: 'deleteQueue',
       summary: 'Delete a queue (admin): refused for the default queue, a queue others overflow into, or one with conversations waiting',
       tags: ['queues'],
-      pathId: true,
-      responses: { '204': 'Deleted', '403': 'admin_required', '409': 'default_queue, queue_in_use (details.overflowFrom), queue_not_empty (details.waiting)', ...commonErrors },
+      responses: { '204': 'Deleted' },
+      errors: ['admin_required', 'default_queue', 'queue_in_use', 'queue_not_empty'],
     },
   },
 };

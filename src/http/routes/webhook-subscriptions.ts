@@ -6,7 +6,7 @@ import type { Store } from '../../store/index.js';
 import { authOf, requireAdmin } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { deliveryResponse, pageOf, subscriptionResponse } from '../api-schemas.js';
-import { commonErrors, type Operations } from '../operation.js';
+import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { createSubscriptionBody, idParam, paginationQuery } from '../schemas.js';
 import { deliveryToApi, subscriptionToApi } from '../../representation/public-records.js';
@@ -30,77 +30,84 @@ export const replayRangeBody = z
   .refine((b) => Date.parse(b.from) < Date.parse(b.to), { message: 'from must be before to', path: ['to'] });
 const deliveryIdParam = z.strictObject({ id: z.string().min(1).max(300) });
 
-const withSecret = subscriptionResponse.extend({ secret: z.string().describe('The whsec_ signing secret, shown once') });
+const withSecret = subscriptionResponse.extend({ secret: z.string().describe('The whsec_ signing secret, shown once') }).meta({ id: 'WebhookSubscriptionWithSecret' });
 
-const errors = commonErrors;
-const admin = { '403': 'Admin key required' };
+/** What a subscription's URL and event filter are checked for. */
+const writeErrors = ['admin_required', 'unknown_event_type', 'webhook_url_forbidden'] as const;
 export const webhookSubscriptionOperations: Operations = {
   '/v1/webhook-subscriptions': {
     post: {
+      operationId: 'createWebhookSubscription',
       summary: 'Subscribe a helpdesk URL to events (admin); the whsec_ signing secret is shown once',
       tags: ['webhooks'],
       body: createSubscriptionBody,
-      responses: { '201': { description: 'Created', schema: withSecret }, ...admin, ...errors, '400': 'unknown_event_type, webhook_url_forbidden (private address not allowlisted)' },
+      responses: { '201': { description: 'Created', schema: withSecret } },
+      errors: writeErrors,
     },
     get: {
+      operationId: 'listWebhookSubscriptions',
       summary: 'List webhook subscriptions, newest first',
       tags: ['webhooks'],
       query: paginationQuery,
-      responses: { '200': { description: 'A page of subscriptions', schema: pageOf(subscriptionResponse) }, ...errors },
+      responses: { '200': { description: 'A page of subscriptions', schema: pageOf(subscriptionResponse) } },
     },
   },
   '/v1/webhook-subscriptions/{id}': {
-    get: { summary: 'Get a subscription', tags: ['webhooks'], pathId: true, responses: { '200': { description: 'The subscription', schema: subscriptionResponse }, ...errors } },
+    get: { operationId: 'getWebhookSubscription', summary: 'Get a subscription', tags: ['webhooks'], responses: { '200': { description: 'The subscription', schema: subscriptionResponse } } },
     patch: {
+      operationId: 'updateWebhookSubscription',
       summary: 'Change a subscription (admin); enabled: true re-enables it and clears the disabled reason and failure streak',
       tags: ['webhooks'],
-      pathId: true,
       body: updateSubscriptionBody,
-      responses: { '200': { description: 'The subscription', schema: subscriptionResponse }, ...admin, ...errors, '400': 'unknown_event_type, webhook_url_forbidden' },
+      responses: { '200': { description: 'The subscription', schema: subscriptionResponse } },
+      errors: writeErrors,
     },
-    delete: { summary: 'Delete a subscription (admin); its pending deliveries fail', tags: ['webhooks'], pathId: true, responses: { '204': 'Deleted', ...admin, ...errors } },
+    delete: {
+      operationId: 'deleteWebhookSubscription',
+      summary: 'Delete a subscription (admin); its pending deliveries fail',
+      tags: ['webhooks'],
+      responses: { '204': 'Deleted' },
+      errors: ['admin_required'],
+    },
   },
   '/v1/webhook-subscriptions/{id}/rotate-secret': {
     post: {
+      operationId: 'rotateWebhookSecret',
       summary: 'A new signing secret, shown once; for WEBHOOK_SECRET_ROTATION_HOURS deliveries carry signatures by the old and the new one (admin)',
       tags: ['webhooks'],
-      pathId: true,
-      responses: { '200': { description: 'The new secret', schema: withSecret }, ...admin, ...errors },
+      responses: { '200': { description: 'The new secret', schema: withSecret } },
+      errors: ['admin_required'],
     },
   },
   '/v1/webhook-subscriptions/{id}/deliveries': {
     get: {
+      operationId: 'listWebhookDeliveries',
       summary: 'The delivery log of a subscription, newest event first, with every attempt (status or network error, latency, response excerpt)',
       tags: ['webhooks'],
-      pathId: true,
       query: listDeliveriesQuery,
-      responses: { '200': { description: 'A page of deliveries', schema: z.object({ data: z.array(deliveryResponse), nextCursor: z.string().nullable() }) }, ...errors },
+      responses: { '200': { description: 'A page of deliveries', schema: pageOf(deliveryResponse) } },
     },
   },
   '/v1/webhook-subscriptions/{id}/replay': {
     post: {
+      operationId: 'replayWebhookEvents',
       summary: `Deliver again every event of [from, to) that matches the filter, as new deliveries in event order (admin; at most ${MAX_REPLAY_EVENTS} events)`,
       tags: ['webhooks'],
-      pathId: true,
       body: replayRangeBody,
-      responses: {
-        '202': { description: 'Queued', schema: z.object({ replayId: z.string(), deliveries: z.number() }) },
-        ...admin,
-        '409': 'subscription_disabled',
-        '422': 'replay_too_large',
-        ...errors,
-      },
+      responses: { '202': { description: 'Queued', schema: z.object({ replayId: z.string(), deliveries: z.number() }) } },
+      errors: ['admin_required', 'subscription_disabled', 'replay_too_large'],
     },
   },
   '/v1/webhook-deliveries/{id}': {
-    get: { summary: 'Get one delivery with its attempts', tags: ['webhooks'], pathId: true, responses: { '200': { description: 'The delivery', schema: deliveryResponse }, ...errors } },
+    get: { operationId: 'getWebhookDelivery', summary: 'Get one delivery with its attempts', tags: ['webhooks'], responses: { '200': { description: 'The delivery', schema: deliveryResponse } } },
   },
   '/v1/webhook-deliveries/{id}/replay': {
     post: {
+      operationId: 'replayWebhookDelivery',
       summary: 'Send a finished delivery again now as a new round of attempts, with the same webhook-id (admin)',
       tags: ['webhooks'],
-      pathId: true,
-      responses: { '202': { description: 'Queued', schema: deliveryResponse }, ...admin, '409': 'delivery_pending, subscription_disabled', ...errors },
+      responses: { '202': { description: 'Queued', schema: deliveryResponse } },
+      errors: ['admin_required', 'delivery_pending', 'subscription_disabled'],
     },
   },
 };
