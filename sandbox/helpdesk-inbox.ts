@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Changes } from './changes.js';
 import { text } from './json.js';
+import { signatureMatches } from './standard-webhooks.js';
 import type { HelpdeskDelivery } from './view.js';
 
 const KEPT = 200;
@@ -40,7 +40,7 @@ export class HelpdeskInbox {
     const body = rawBody.toString('utf8');
     const fresh = /^\d+$/.test(timestamp) && Math.abs(Date.now() / 1000 - Number(timestamp)) <= TOLERANCE_SECONDS;
     const signatures = header('webhook-signature').split(' ').filter(Boolean);
-    const verified = this.secrets.length === 0 ? null : fresh && this.secrets.some((s) => signedWith(s, webhookId, timestamp, body, signatures));
+    const verified = this.secrets.length === 0 ? null : fresh && this.secrets.some((s) => signatureMatches(s, webhookId, timestamp, body, signatures));
     let event: unknown = body;
     try {
       event = JSON.parse(body);
@@ -52,16 +52,6 @@ export class HelpdeskInbox {
     this.changes.notify();
     return verified === false ? 401 : 200;
   }
-}
-
-function signedWith(secret: string, id: string, timestamp: string, body: string, signatures: string[]): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = Buffer.from(createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64'));
-  return signatures.some((s) => {
-    const [version, value = ''] = s.split(',', 2);
-    const candidate = Buffer.from(value);
-    return version === 'v1' && candidate.length === expected.length && timingSafeEqual(candidate, expected);
-  });
 }
 
 /** One line about the event for the inbox list. */

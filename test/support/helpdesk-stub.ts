@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { signatureMatches } from '../../sandbox/standard-webhooks.js';
 
 /**
  * A helpdesk on loopback that receives Omnigate's webhooks the way a real receiver would: it
@@ -28,16 +28,8 @@ export type HelpdeskAnswer = { status: number; headers?: Record<string, string>;
 
 const TOLERANCE_SECONDS = 5 * 60;
 
-/** The receiver's check, written from the spec: HMAC-SHA256 of `id.timestamp.body` keyed with the base64 after `whsec_`. */
-export function signatureMatches(secret: string, id: string, timestamp: string, body: string, signatures: string[]): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = Buffer.from(createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64'));
-  return signatures.some((s) => {
-    const [version, value = ''] = s.split(',', 2);
-    const candidate = Buffer.from(value);
-    return version === 'v1' && candidate.length === expected.length && timingSafeEqual(candidate, expected);
-  });
-}
+/** The receiver's check, written from the spec (the sandbox's helpdesk inbox makes the same one). */
+export { signatureMatches };
 
 export class HelpdeskStub {
   /** Every request that reached the stub, in arrival order. */
