@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAMES } from '../../src/jobs/queues.js';
-import { waitFor } from '../support.js';
+import { freePort, waitFor } from '../support.js';
 import { pollUntil } from './poll.js';
 import { isRunning, launch, terminate, type Launched } from './processes.js';
 
@@ -86,7 +86,8 @@ export async function startDeployment(topology: Topology, env: Record<string, st
     return { api: gateway, worker: gateway, stop: () => gateway.stop() };
   }
   const api = new GatewayProcess('api', 'api', env, logDir);
-  const worker = new GatewayProcess('worker', 'worker', env, logDir);
+  // A worker process serves its own health checks and metrics: on a port of its own.
+  const worker = new GatewayProcess('worker', 'worker', { ...env, PORT: String(await freePort()) }, logDir);
   await Promise.all([api.start(), worker.start()]);
   return {
     api,
