@@ -27,7 +27,7 @@ export interface ContactDetail {
 
 /**
  * The contacts of a workspace as the API lists, shows and edits them; every edit is a
- * `contact.updated` event. Contacts are created by inbound messages (resolveContact) and merged
+ * `contact.updated` event. Contacts are created by inbound messages (resolveIdentity) and merged
  * by ContactMerger.
  */
 export class ContactService {

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 
@@ -25,7 +24,8 @@ export const WAIT_FOR_REDIS: RedisOptions = { enableOfflineQueue: true, maxRetri
 export async function connectFailFast(url: string, logger: Logger): Promise<Redis> {
   const redis = quiet(new Redis(url, FAIL_FAST));
   logStateChanges(redis, logger);
-  if (redis.status !== 'ready') await once(redis, 'ready');
+  // Not events.once: it gives up at the first 'error', while the client keeps retrying (Redis not up yet).
+  if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   return redis;
 }
 

@@ -10,7 +10,7 @@ export function redisKeys(prefix: string) {
     agentLoad: `${prefix}:agent-load`,
     /** Hash: queue id → the member a round-robin queue assigned last (src/routing/round-robin-cursors.ts). */
     roundRobinCursors: `${prefix}:rr-cursor`,
-    /** A GCRA limit's theoretical arrival time (src/outbound/rate-limiter.ts). */
+    /** A GCRA limit's theoretical arrival time (src/redis/rate-limiter.ts). */
     rate: (key: string) => `${prefix}:rate:${key}`,
     /** Set once a provider accepted a send attempt (src/outbound/send-worker.ts). */
     sendAccepted: (messageId: string, round: number) => `${prefix}:accepted:${messageId}:${round}`,

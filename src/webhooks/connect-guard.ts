@@ -39,7 +39,7 @@ export function guardedAgents(connectable: ConnectableAddresses): GuardedAgents 
       (err: Error) => callback(err, '', 0),
     );
   };
-    // Idle sockets close after a while, so a narrowed allowlist reaches every new connection soon.
+  // Idle sockets close after a while, so a narrowed allowlist reaches every new connection soon.
   const options = { lookup, keepAlive: true, timeout: IDLE_SOCKET_MS };
   return { http: new HttpAgent(options), https: new HttpsAgent(options) };
 }

@@ -175,22 +175,26 @@ export class WebhookDeliverer {
     return { _id: delivery.eventId, workspaceId: delivery.workspaceId, conversationId: delivery.conversationId, type, occurredAt: new Date(occurredAt), data };
   }
 
-  /** Puts this same job back as delayed: its id, and so its place in recovery, stay the same. */
   /**
    * Parks the job until the head of its line ends. The head may end between our look at the line
    * and the parking, its wakeNext finding this job still running and so not promoting it: one look
    * after parking closes that gap (either the head's wakeNext or this look sees the other's write).
    */
   private async waitForHead(job: Job<DeliverJobData>, token: string | undefined, delayMs: number): Promise<never> {
-    await job.moveToDelayed(Date.now() + Math.round(delayMs), token);
+    await this.park(job, token, delayMs);
     const again = await this.placeInLine(job.data.deliveryId, job.data.known);
     if (again.waitMs === undefined) await job.promote().catch(() => undefined); // it may have been promoted already
     throw new DelayedError();
   }
 
   private async postpone(job: Job<DeliverJobData>, token: string | undefined, delayMs: number): Promise<never> {
-    await job.moveToDelayed(Date.now() + Math.round(delayMs), token);
+    await this.park(job, token, delayMs);
     throw new DelayedError();
+  }
+
+  /** Puts this same job back as delayed: its id, and so its place in recovery, stay the same. */
+  private async park(job: Job<DeliverJobData>, token: string | undefined, delayMs: number): Promise<void> {
+    await job.moveToDelayed(Date.now() + Math.round(delayMs), token);
   }
 
   /** Records a final attempt, then lets the next delivery of the same line go. */

@@ -46,7 +46,7 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): Con
     SEND_ATTEMPTS: '3',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
     PUBLIC_BASE_URL: 'http://gateway.test',
-    // Tests drive one key hard; test/rate-limit.test.ts turns the limit on where it is the subject.
+    // Tests drive one key hard; test/api-key-rate-limit.test.ts turns the limit on where it is the subject.
     API_RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
