@@ -4,8 +4,9 @@
  * checked as the gateway checks it (401 otherwise), and the port printed as `{"port": N}` for the
  * benchmark that started the process.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import http, { type ServerResponse } from 'node:http';
+import { metaSignature } from '../sandbox/providers/meta/webhook.js';
 
 export function serveSignedWebhooks(appSecret: string, port: number, handle: (body: Buffer, res: ServerResponse) => Promise<void>): void {
   const server = http.createServer((req, res) => {
@@ -13,7 +14,7 @@ export function serveSignedWebhooks(appSecret: string, port: number, handle: (bo
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const expected = Buffer.from(`sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`);
+      const expected = Buffer.from(metaSignature(body, appSecret));
       const given = Buffer.from(String(req.headers['x-hub-signature-256'] ?? ''));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         res.writeHead(401).end();

@@ -1,11 +1,12 @@
 /** What the benchmark scripts share: ports, child processes, a gateway with a channel, payloads. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
+import { metaSignature as signMeta } from '../sandbox/providers/meta/webhook.js';
 import { QUEUE_NAMES } from '../src/jobs/queues.js';
 import { readCommandCounts, type CommandCounts } from './command-counts.js';
 
@@ -73,9 +74,8 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-export function signMeta(body: string, appSecret: string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
-}
+/** X-Hub-Signature-256 of a body, as Meta signs it (the sandbox's signer). */
+export { signMeta };
 
 /** A WhatsApp Cloud webhook with one text message whose id is unique to this run and `n`. */
 export function whatsappTextWebhook(phoneNumberId: string, n: number): { body: string; messageId: string } {

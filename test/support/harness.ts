@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadConfig } from '../../config/load.js';
@@ -125,9 +125,8 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
   }
 }
 
-export function signMeta(body: string | Buffer, appSecret: string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
-}
+/** X-Hub-Signature-256 of a body, as Meta signs it (the sandbox's signer). */
+export { metaSignature as signMeta } from '../../sandbox/providers/meta/webhook.js';
 
 export interface WhatsAppFixture {
   workspaceId: string;

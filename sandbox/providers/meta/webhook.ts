@@ -8,7 +8,7 @@ export function metaJson(value: unknown): string {
 }
 
 /** `sha256=<hex HMAC-SHA256 of the body with the app secret>`, as in X-Hub-Signature-256. */
-export function metaSignature(body: string, appSecret: string, algorithm: 'sha256' | 'sha1' = 'sha256'): string {
+export function metaSignature(body: string | Buffer, appSecret: string, algorithm: 'sha256' | 'sha1' = 'sha256'): string {
   return `${algorithm}=${createHmac(algorithm, appSecret).update(body).digest('hex')}`;
 }
 
