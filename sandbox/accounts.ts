@@ -21,7 +21,7 @@ export interface Accounts {
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-export function generateAccounts(): Accounts {
+function generateAccounts(): Accounts {
   return {
     // The ids the demo has always used for its WhatsApp number, so an existing demo channel is found again.
     whatsappCloud: {

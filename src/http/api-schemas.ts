@@ -64,7 +64,7 @@ export const transferResponse = z.strictObject({
 }).meta({ id: 'Transfer' });
 
 /** What may be sent now (only where the serializer was given the reply window). */
-export const replyWindowResponse = z.strictObject({
+const replyWindowResponse = z.strictObject({
   canReply: z.boolean(),
   windowExpiresAt: optionalTime,
   otherwise: z.enum(['template', 'tag']).nullable(),
@@ -340,7 +340,7 @@ export const csatRatingResponse = z.strictObject({
 }).meta({ id: 'CsatRating' });
 
 /** Every code an error answer may carry (src/http/error-codes.ts). */
-export const errorCodeSchema = z.enum(errorCodes).meta({ id: 'ErrorCode' });
+const errorCodeSchema = z.enum(errorCodes).meta({ id: 'ErrorCode' });
 
 /** An error answer whose `code` is one of `codes`. */
 export const errorOf = (codes: z.ZodType<string>) => z.strictObject({ error: z.strictObject({ code: codes, message: z.string(), details: z.unknown().optional() }) });

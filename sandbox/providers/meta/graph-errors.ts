@@ -20,7 +20,7 @@ export function graphError(
 }
 
 /** The token as Graph takes it: `Authorization: Bearer`, or `access_token` in the query. */
-export function accessTokenOf(req: Request): string | undefined {
+function accessTokenOf(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
   const query = req.query.access_token;

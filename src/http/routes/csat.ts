@@ -25,7 +25,7 @@ export const csatRatingBody = z.strictObject({
     .transform((c) => c || undefined),
 });
 
-export const csatLinkResponse = z
+const csatLinkResponse = z
   .object({
     state: z.enum(['open', 'rated']).describe('open: waiting for the rating; rated: the link has been used'),
     rating: csatRatingResponse.nullable(),

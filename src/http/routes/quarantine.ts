@@ -11,7 +11,7 @@ import type { Operations } from '../operation.js';
 import { page } from '../pagination.js';
 import { idParam, paginationQuery } from '../schemas.js';
 
-export const listQuarantineQuery = paginationQuery.extend({
+const listQuarantineQuery = paginationQuery.extend({
   state: z.enum(QUARANTINE_STATES).optional().describe('held: waiting for a decision; released: ingested since'),
 });
 
