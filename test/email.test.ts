@@ -212,7 +212,8 @@ describe('email channel on real IMAP and SMTP servers', () => {
       return view.body.state === 'error' ? view.body : null;
     }, 20_000);
     expect(channel.stateReason).toMatch(/authentication/i);
-    expect(await h.ctx.store.events.countDocuments({ type: 'channel.state_changed', 'data.channelId': bad.body.id, 'data.state': 'error' })).toBeGreaterThan(0);
+    // Announced right after the state is written: waited for, not read at once.
+    await eventually(async () => (await h.ctx.store.events.countDocuments({ type: 'channel.state_changed', 'data.channelId': bad.body.id, 'data.state': 'error' })) > 0);
     // The good mailbox still works.
     const stillId = uniqueMessageId();
     await appendRaw(BUSINESS, plainMail({ from: CUSTOMER, to: BUSINESS, subject: 'Still working?', messageId: stillId, text: 'Yes' }));
