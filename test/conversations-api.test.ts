@@ -438,15 +438,18 @@ describe('delete', () => {
     // made after the DELETE would be one of an event still in flight, a gap the note on the issue names).
     const note = await h.api('POST', `/v1/conversations/${gone.conversationId}/notes`, { key: ws.key, body: { text: 'private words' }, headers: { 'idempotency-key': 'erase-me' } });
     expect(note.status).toBe(201);
+    // An answer that is the conversation itself (its subject, for an email, is the customer's words).
+    const tagged = await h.api('POST', `/v1/conversations/${gone.conversationId}/tags`, { key: ws.key, body: { tags: ['vip'] }, headers: { 'idempotency-key': 'erase-me-too' } });
+    expect(tagged.status).toBe(200);
     const [goneMessage, keptMessage] = await Promise.all([gone, kept].map((c) => h.ctx.store.messages.findOne({ conversationId: c.conversationId, direction: 'inbound' }).lean()));
     const copiesOf = async (conversationId: string) => ({
       events: await h.ctx.store.events.countDocuments({ conversationId, type: { $ne: 'conversation.deleted' } }),
       deliveries: await h.ctx.store.webhookDeliveries.countDocuments({ conversationId, eventType: { $ne: 'conversation.deleted' } }),
-      idempotency: await h.ctx.store.idempotencyRecords.countDocuments({ _id: `${ws.workspaceId}:erase-me` }),
+      idempotency: await h.ctx.store.idempotencyRecords.countDocuments({ _id: { $in: [`${ws.workspaceId}:erase-me`, `${ws.workspaceId}:erase-me-too`] } }),
     });
     await eventually(async () => (await copiesOf(gone.conversationId)).deliveries >= 2);
     expect(await h.ctx.store.rawEvents.exists({ _id: goneMessage!.rawEventId })).toBeTruthy();
-    expect((await copiesOf(gone.conversationId)).idempotency).toBe(1);
+    expect((await copiesOf(gone.conversationId)).idempotency).toBe(2);
 
     expect((await h.api('DELETE', `/v1/conversations/${gone.conversationId}`, { key: ws.key })).status).toBe(200);
 

@@ -72,14 +72,11 @@ export class ConversationDeleter {
   private async deleteCopies(c: ConversationDoc): Promise<void> {
     const { store } = this.deps;
     const conversationId = c._id;
-    const id = String(conversationId);
     await Promise.all([
       store.conversationTransitions.deleteMany({ conversationId }),
       store.webhookDeliveries.deleteMany({ conversationId, eventType: { $ne: 'conversation.deleted' } }),
       store.events.deleteMany({ conversationId, type: { $ne: 'conversation.deleted' } }),
-      // A stored answer names the conversation as a message's, or as the conversation a start created.
-      store.idempotencyRecords.deleteMany({ 'body.conversationId': id }),
-      store.idempotencyRecords.deleteMany({ 'body.conversation.id': id }),
+      store.idempotencyRecords.deleteMany({ conversationId: String(conversationId) }),
       store.csatRequests.deleteMany({ conversationId }),
       store.csatRatings.deleteMany({ conversationId }),
       // A released mail's quarantine record names its sender and subject.

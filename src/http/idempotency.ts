@@ -7,6 +7,8 @@ import { authOf } from './auth.js';
 export interface HandlerResult {
   status: number;
   body: unknown;
+  /** The conversation whose words the answer may hold: deleting it erases the stored answer. */
+  conversationId?: string;
 }
 
 /**
@@ -50,7 +52,8 @@ export function idempotent(
       await records.deleteOne({ _id: id });
       throw err;
     }
-    await records.updateOne({ _id: id }, { $set: { state: 'done', status: result.status, body: result.body } });
+    const { status, body, conversationId } = result;
+    await records.updateOne({ _id: id }, { $set: { state: 'done', status, body, ...(conversationId !== undefined && { conversationId }) } });
     res.status(result.status).json(result.body);
   };
 }

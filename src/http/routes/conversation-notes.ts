@@ -33,7 +33,7 @@ export function conversationNoteRoutes(deps: { conversationNotes: ConversationNo
       const { text } = addNoteBody.parse(req.body);
       const { workspaceId, keyId } = authOf(res);
       const note = await deps.conversationNotes.add(workspaceId, id, { text, sentBy: keyId });
-      return { status: 201, body: messageToApi(note) };
+      return { status: 201, body: messageToApi(note), conversationId: id };
     }),
   );
   return router;

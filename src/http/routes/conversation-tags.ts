@@ -62,7 +62,7 @@ export function conversationTagRoutes(deps: {
       const { id } = idParam.parse(req.params);
       const { tags } = addTagsBody.parse(req.body);
       const updated = await organizer.addTags(authOf(res).workspaceId, id, tags);
-      return { status: 200, body: await queries.withWindow(updated) };
+      return { status: 200, body: await queries.withWindow(updated), conversationId: id };
     }),
   );
 
@@ -77,7 +77,7 @@ export function conversationTagRoutes(deps: {
       const { id } = idParam.parse(req.params);
       const { labelId } = applyLabelBody.parse(req.body);
       const updated = await organizer.applyLabel(authOf(res).workspaceId, id, labelId);
-      return { status: 200, body: await queries.withWindow(updated) };
+      return { status: 200, body: await queries.withWindow(updated), conversationId: id };
     }),
   );
 

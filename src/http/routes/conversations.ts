@@ -215,7 +215,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const replyToMessageId = 'replyToMessageId' in body ? body.replyToMessageId : undefined;
       const tag = 'tag' in body ? body.tag : undefined;
       const message = await deps.sender.send(workspaceId, id, { content, replyToMessageId, tag }, { keyId, author: actorOf(role) });
-      return { status: 202, body: messageToApi(message) };
+      return { status: 202, body: messageToApi(message), conversationId: id };
     }),
   );
 
@@ -227,7 +227,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const { workspaceId, role } = authOf(res);
       const snoozeUntil = body.status === 'snoozed' ? new Date(body.snoozeUntil) : undefined;
       const updated = await lifecycle.changeStatus(workspaceId, id, body.status, { snoozeUntil, actor: actorOf(role) });
-      return { status: 200, body: await withWindow(updated) };
+      return { status: 200, body: await withWindow(updated), conversationId: id };
     }),
   );
 
@@ -238,7 +238,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const { agentId } = assignBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
       const updated = await assignment.assign(workspaceId, id, agentId, { actor: actorOf(role) });
-      return { status: 200, body: await withWindow(updated) };
+      return { status: 200, body: await withWindow(updated), conversationId: id };
     }),
   );
 
@@ -249,7 +249,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const { workspaceId, role } = authOf(res);
       // Routed again at once: an automatic queue hands it to another available member.
       const updated = await transfers.unassign(workspaceId, id, { actor: actorOf(role) });
-      return { status: 200, body: await withWindow(updated) };
+      return { status: 200, body: await withWindow(updated), conversationId: id };
     }),
   );
 
@@ -258,7 +258,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
     idempotent(idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
       const { workspaceId, keyId } = authOf(res);
-      return { status: 200, body: await withWindow(await assignment.accept(workspaceId, id, keyId)) };
+      return { status: 200, body: await withWindow(await assignment.accept(workspaceId, id, keyId)), conversationId: id };
     }),
   );
 
@@ -269,7 +269,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const body = transferBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
       const updated = await transfers.transfer(workspaceId, id, body, { actor: actorOf(role) });
-      return { status: 200, body: await withWindow(updated) };
+      return { status: 200, body: await withWindow(updated), conversationId: id };
     }),
   );
 
@@ -278,7 +278,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       `/conversations/:id/${action}`,
       idempotent(idempotencyRecords, async (req, res) => {
         const { id } = idParam.parse(req.params);
-        return { status: 200, body: await withWindow(await organizer.setArchived(authOf(res).workspaceId, id, archived)) };
+        return { status: 200, body: await withWindow(await organizer.setArchived(authOf(res).workspaceId, id, archived)), conversationId: id };
       }),
     );
   }
@@ -293,7 +293,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
     '/conversations/:id/read',
     idempotent(idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
-      return { status: 200, body: await withWindow(await organizer.markRead(authOf(res).workspaceId, id)) };
+      return { status: 200, body: await withWindow(await organizer.markRead(authOf(res).workspaceId, id)), conversationId: id };
     }),
   );
 
@@ -304,7 +304,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): Router {
       const { until } = snoozeBody.parse(req.body);
       const { workspaceId, role } = authOf(res);
       const updated = await lifecycle.changeStatus(workspaceId, id, 'snoozed', { snoozeUntil: new Date(until), actor: actorOf(role) });
-      return { status: 200, body: await withWindow(updated) };
+      return { status: 200, body: await withWindow(updated), conversationId: id };
     }),
   );
 

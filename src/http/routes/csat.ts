@@ -101,7 +101,7 @@ export function csatRoutes(deps: { csat: CsatService; idempotencyRecords: Store[
       deps.idempotencyRecords,
       async (req) => {
         const { rating, created } = await csat.rate(tokenOf(req), csatRatingBody.parse(req.body));
-        return { status: created ? 201 : 200, body: ratingToApi(rating) };
+        return { status: created ? 201 : 200, body: ratingToApi(rating), conversationId: String(rating.conversationId) };
       },
       (res) => `csat-${tokenOf(res.req)}`,
     ),

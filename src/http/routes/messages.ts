@@ -44,7 +44,8 @@ export function messageRoutes(deps: { messageReader: MessageReader; sender: Send
     '/messages/:id/retry',
     idempotent(deps.idempotencyRecords, async (req, res) => {
       const { id } = idParam.parse(req.params);
-      return { status: 202, body: messageToApi(await sender.retry(authOf(res).workspaceId, id)) };
+      const message = await sender.retry(authOf(res).workspaceId, id);
+      return { status: 202, body: messageToApi(message), conversationId: String(message.conversationId) };
     }),
   );
   return router;

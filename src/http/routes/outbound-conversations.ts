@@ -57,7 +57,7 @@ export function outboundConversationRoutes(deps: { outboundConversations: Outbou
         },
         sender,
       );
-      return { status: 202, body: { conversation: conversationToApi(conversation), message: messageToApi(message) } };
+      return { status: 202, body: { conversation: conversationToApi(conversation), message: messageToApi(message) }, conversationId: String(conversation._id) };
     }),
   );
   return router;

@@ -28,3 +28,5 @@ export const csatRatingSchema = new Schema<CsatRatingDoc>(
 );
 csatRatingSchema.index({ workspaceId: 1, at: 1 });
 csatRatingSchema.index({ workspaceId: 1, requestedAt: 1 });
+// A conversation's deletion.
+csatRatingSchema.index({ conversationId: 1 });

@@ -52,3 +52,5 @@ export const csatRequestSchema = new Schema<CsatRequestDoc>(
 csatRequestSchema.index({ token: 1 }, { unique: true, sparse: true });
 // Analytics counts the requests of a workspace by time.
 csatRequestSchema.index({ workspaceId: 1, at: 1 });
+// A conversation's deletion.
+csatRequestSchema.index({ conversationId: 1 });

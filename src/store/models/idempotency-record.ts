@@ -9,6 +9,8 @@ export interface IdempotencyRecordDoc {
   state: 'in_progress' | 'done';
   status?: number;
   body?: unknown;
+  /** The conversation the answer is about, as a string id: its deletion erases this answer. */
+  conversationId?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -19,4 +21,8 @@ export const idempotencyRecordSchema = new Schema<IdempotencyRecordDoc>({
   state: { type: String, enum: ['in_progress', 'done'], required: true },
   status: Number,
   body: Schema.Types.Mixed,
+  conversationId: String,
 });
+idempotencyRecordSchema.index({ conversationId: 1 }, { sparse: true });
+// The retention sweep's range.
+idempotencyRecordSchema.index({ createdAt: 1 });

@@ -38,3 +38,5 @@ export const rawEventSchema = new Schema<RawEventDoc>(
   { timestamps: false, versionKey: false },
 );
 rawEventSchema.index({ state: 1, receivedAt: 1 });
+// The retention sweep's range of processed events.
+rawEventSchema.index({ state: 1, processedAt: 1 });

@@ -68,3 +68,5 @@ webhookDeliverySchema.index({ subscriptionId: 1, state: 1, orderKey: -1 });
 // The head of a conversation's line to one subscription.
 webhookDeliverySchema.index({ subscriptionId: 1, conversationId: 1, state: 1, orderKey: 1 });
 webhookDeliverySchema.index({ state: 1, updatedAt: 1 });
+// A conversation's deletion.
+webhookDeliverySchema.index({ conversationId: 1 });
