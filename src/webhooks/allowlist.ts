@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
@@ -27,9 +28,17 @@ export class WebhookTargetGuard {
     private readonly workspaceSettings: Pick<WorkspaceSettings, 'of'>,
     private readonly instanceHosts: string[],
     private readonly lookup: Lookup = systemLookup,
-  ) {}
+    agentPairsKept = 500,
+  ) {
+    this.agents = new LRUCache({ max: agentPairsKept });
+  }
 
-  private readonly agents = new Map<string, GuardedAgents>();
+  /**
+   * The agents of the workspaces that sent webhooks lately: a bounded set, so thousands of
+   * workspaces do not each keep a pair for the life of the process. A dropped pair is not
+   * destroyed (a request may still be using it); its idle sockets time out and it is collected.
+   */
+  private readonly agents: LRUCache<string, GuardedAgents>;
 
   /** Throws ForbiddenWebhookUrlError for a target the workspace may not reach; DNS errors propagate. */
   async assertAllowed(workspaceId: Types.ObjectId | string, url: string): Promise<void> {

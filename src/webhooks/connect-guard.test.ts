@@ -162,4 +162,19 @@ describe('the webhook guard at connect time', () => {
     expect(result).toMatchObject({ outcome: 'retry', error: expect.stringContaining('ENOTFOUND') });
     expect(connections).toBe(0);
   });
+
+  it("keeps the agents of the workspaces that sent lately, a bounded number, and makes a dropped workspace's pair afresh", async () => {
+    const dns = changingDns([PUBLIC]);
+    const guard = new WebhookTargetGuard({ of: async () => ({ settings: {} }) }, [], dns.lookup, 2);
+    const url = 'https://helpdesk.example/hooks';
+    const [a, b] = ['64b7f0c2a1e4c9d8f0a1b2c3', '64b7f0c2a1e4c9d8f0a1b2c4'];
+    const first = await guard.agentsFor(a, url);
+    expect(await guard.agentsFor(a, url)).toBe(first);
+    const second = await guard.agentsFor(b, url);
+    await guard.agentsFor(a, url);
+    // A third workspace drops the least recently used pair: b's, not a's.
+    await guard.agentsFor('64b7f0c2a1e4c9d8f0a1b2c5', url);
+    expect(await guard.agentsFor(a, url)).toBe(first);
+    expect(await guard.agentsFor(b, url)).not.toBe(second);
+  });
 });
