@@ -13,6 +13,8 @@ export interface Accounts {
   whatsappCloud: { phoneNumberId: string; wabaId: string; displayPhoneNumber: string; accessToken: string; appSecret: string; verifyToken: string };
   twilio: { accountSid: string; authToken: string; sender: string };
   messenger: { pageId: string; pageAccessToken: string; appSecret: string; verifyToken: string };
+  /** The business mailbox: its address is also its IMAP and SMTP login. */
+  email: { address: string; displayName: string; imapPassword: string; smtpPassword: string };
   /** The gateway's webhook URL per provider, as connected. */
   webhooks: Partial<Record<ProviderType, string>>;
   /** The helpdesk inbox's signing secrets (the gateway's subscriptions outlive a sandbox restart). */
@@ -35,21 +37,27 @@ function generateAccounts(): Accounts {
     // Twilio's own WhatsApp sandbox number.
     twilio: { accountSid: `AC${hex(16)}`, authToken: hex(16), sender: '+14155238886' },
     messenger: { pageId: '300000000000001', pageAccessToken: `EAAG${hex(24)}`, appSecret: hex(16), verifyToken: hex(12) },
+    email: { address: 'support@shop.sandbox.test', displayName: 'Sandbox Shop', imapPassword: hex(12), smtpPassword: hex(12) },
     webhooks: {},
     helpdeskSecrets: [],
   };
 }
 
-/** The accounts in `file`, created there on first use; fresh ones in memory without a file. */
+/**
+ * The accounts in `file`, created there on first use; fresh ones in memory without a file. A file
+ * from before an account existed (the mailbox) gets one, written back.
+ */
 export async function loadAccounts(file: string | undefined): Promise<Accounts> {
   if (!file) return generateAccounts();
+  let kept: Partial<Accounts> = {};
   try {
-    return { helpdeskSecrets: [], ...(JSON.parse(await readFile(file, 'utf8')) as Omit<Accounts, 'helpdeskSecrets'>) };
+    kept = JSON.parse(await readFile(file, 'utf8')) as Partial<Accounts>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const accounts = generateAccounts();
-  await saveAccounts(file, accounts);
+  const generated = generateAccounts();
+  const accounts = { ...generated, ...kept };
+  if (Object.keys(generated).some((key) => !(key in kept))) await saveAccounts(file, accounts);
   return accounts;
 }
 
@@ -61,8 +69,15 @@ export async function saveAccounts(file: string | undefined, accounts: Accounts)
   await rename(`${file}.tmp`, file);
 }
 
+/** Where the sandbox's mail servers listen: the mailbox's IMAP, and SMTP for what the business sends. */
+export interface MailServers {
+  host: string;
+  imapPort: number;
+  smtpPort: number;
+}
+
 /** Each account as the gateway's `POST /v1/channels` takes it. */
-export function channelBodies(a: Accounts): ChannelBody[] {
+export function channelBodies(a: Accounts, mail: MailServers): ChannelBody[] {
   return [
     {
       type: 'whatsapp-cloud',
@@ -84,6 +99,18 @@ export function channelBodies(a: Accounts): ChannelBody[] {
       settings: { pageId: a.messenger.pageId },
       secrets: { pageAccessToken: a.messenger.pageAccessToken, appSecret: a.messenger.appSecret, verifyToken: a.messenger.verifyToken },
       accountId: a.messenger.pageId,
+    },
+    {
+      type: 'email',
+      name: 'Sandbox email',
+      settings: {
+        address: a.email.address,
+        displayName: a.email.displayName,
+        imap: { host: mail.host, port: mail.imapPort, secure: false, user: a.email.address },
+        smtp: { host: mail.host, port: mail.smtpPort, secure: false, user: a.email.address },
+      },
+      secrets: { imapPassword: a.email.imapPassword, smtpPassword: a.email.smtpPassword },
+      accountId: a.email.address.toLowerCase(),
     },
   ];
 }

@@ -1,16 +1,17 @@
 import type { SandboxClient } from './client.js';
 import { runLoad } from './load.js';
-import type { PhoneMessage, ProviderType } from './view.js';
+import type { AccountView, CustomerView, PhoneMessage, ProviderType } from './view.js';
 
 /** The CLI's options, as given. */
-export type CommandOptions = Partial<Record<'type' | 'customers' | 'rate' | 'seconds' | 'drain', string>>;
+export type CommandOptions = Partial<Record<'type' | 'customers' | 'rate' | 'seconds' | 'drain' | 'subject', string>>;
 
 const TICKS: Record<string, string> = { accepted: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓ read', failed: '⚠ failed' };
 
 function line(m: PhoneMessage): string {
   const when = m.at.slice(11, 19);
   if (m.from === 'customer') {
-    const taken = m.gateway?.status === 200 ? '' : `  (gateway: ${m.gateway?.status ?? m.gateway?.error ?? 'waiting'})`;
+    // A mail is not posted to the gateway: its watcher fetches it from the INBOX.
+    const taken = m.mail ? (m.fetchedAt ? '' : '  (not fetched by the gateway yet)') : m.gateway?.status === 200 ? '' : `  (gateway: ${m.gateway?.status ?? m.gateway?.error ?? 'waiting'})`;
     return `${when}  customer > ${m.text}${taken}`;
   }
   const status = m.status ? `  [${TICKS[m.status] ?? m.status}${m.error ? ` ${m.error.code} ${m.error.title}` : ''}]` : '';
@@ -22,17 +23,18 @@ export const commands: Record<string, (client: SandboxClient, args: string[], op
   async customers(client) {
     const { customers, accounts } = await client.state();
     for (const account of accounts) {
-      console.log(`${account.label} (${account.accountId}) ${account.webhookUrl ? `→ ${account.webhookUrl}` : '(not connected)'}`);
+      console.log(`${account.label} (${account.accountId}) ${connection(account)}`);
       for (const c of customers.filter((c) => c.type === account.type)) console.log(`  ${c.id.padEnd(12)} ${c.name} ${c.address}${c.nextFailure ? `  next: ${c.nextFailure}` : ''}`);
     }
   },
-  async say(client, [id, ...words]) {
-    const message = await client.say(need(id, 'customer'), need(words.join(' '), 'text'));
-    console.log(line(message));
+  async say(client, [id, ...words], options) {
+    const message = await client.say(need(id, 'customer'), need(words.join(' '), 'text'), { subject: options.subject });
+    console.log(message.mail ? `${message.mail.subject}\n${line(message)}` : line(message));
   },
   async show(client, [id]) {
     const c = await client.customer(need(id, 'customer'));
     console.log(`${c.name} (${c.type}, ${c.address})`);
+    if (c.type === 'email') return showMailbox(c);
     for (const m of c.messages) console.log(line(m));
   },
   async read(client, [id]) {
@@ -67,6 +69,23 @@ export const commands: Record<string, (client: SandboxClient, args: string[], op
     console.log(JSON.stringify(report, null, 2));
   },
 };
+
+/** How the gateway reaches the account: its webhook URL, or for email the mailbox's servers and whether the gateway watches it. */
+function connection(account: AccountView): string {
+  const { mailbox } = account;
+  if (mailbox) return `IMAP ${mailbox.imap}, SMTP ${mailbox.smtp} ${mailbox.watchers > 0 ? '(watched by the gateway)' : '(not watched yet)'}`;
+  return account.webhookUrl ? `→ ${account.webhookUrl}` : '(not connected)';
+}
+
+/** A mailbox by thread, in the order the threads started. */
+function showMailbox(c: CustomerView): void {
+  const threads = new Map<string, PhoneMessage[]>();
+  for (const m of c.messages) if (m.mail) threads.set(m.mail.thread, [...(threads.get(m.mail.thread) ?? []), m]);
+  for (const mails of threads.values()) {
+    console.log(`\n${mails[0]!.mail!.subject}`);
+    for (const m of mails) console.log(`${line(m)}\n                     Message-ID <${m.mail!.messageId}>${m.mail!.inReplyTo ? `, In-Reply-To <${m.mail!.inReplyTo}>` : ''}`);
+  }
+}
 
 function need(value: string | undefined, what: string): string {
   if (!value) throw new Error(`missing ${what}`);

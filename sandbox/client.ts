@@ -1,4 +1,4 @@
-import type { ChannelBody, CustomerView, PhoneMessage, ProviderType, SandboxView } from './view.js';
+import type { ChannelBody, CustomerView, MailDraft, PhoneMessage, ProviderType, SandboxView } from './view.js';
 
 /** The sandbox's control API from another process: the CLI, the tests, a benchmark's load. */
 export class SandboxClient {
@@ -31,9 +31,9 @@ export class SandboxClient {
     return this.call('POST', '/sandbox/customers', { type, name, address });
   }
 
-  /** The customer types `text`; resolves once the gateway answered the provider's webhook. */
-  say(customerId: string, text: string): Promise<PhoneMessage> {
-    return this.call('POST', `/sandbox/customers/${encodeURIComponent(customerId)}/messages`, { text });
+  /** The customer types `text`; resolves once the gateway answered the provider's webhook (a mail: once it is in the business INBOX). */
+  say(customerId: string, text: string, draft: MailDraft = {}): Promise<PhoneMessage> {
+    return this.call('POST', `/sandbox/customers/${encodeURIComponent(customerId)}/messages`, { text, ...draft });
   }
 
   async read(customerId: string): Promise<number> {

@@ -1,13 +1,13 @@
 import { randomInt } from 'node:crypto';
 import express, { Router, type Response } from 'express';
-import { channelBodies, saveAccounts, type Accounts } from './accounts.js';
+import { saveAccounts, type Accounts } from './accounts.js';
 import type { Changes } from './changes.js';
 import type { HelpdeskInbox } from './helpdesk-inbox.js';
 import { text } from './json.js';
 import type { Phones } from './phones.js';
 import type { ProviderSimulator } from './providers/provider.js';
 import type { StatusTimeline } from './status-timeline.js';
-import type { CustomerView, ProviderType, SandboxView } from './view.js';
+import type { ChannelBody, CustomerView, MailboxView, ProviderType, SandboxView } from './view.js';
 
 export interface ControlDeps {
   phones: Phones;
@@ -18,6 +18,10 @@ export interface ControlDeps {
   /** Where the accounts are kept, if anywhere: a connected webhook URL or a helpdesk secret is written there. */
   accountsFile: string | undefined;
   changes: Changes;
+  /** The accounts as the gateway's channels. */
+  channels: () => ChannelBody[];
+  /** The business mailbox (email). */
+  mailbox: () => MailboxView;
   /** The sandbox's own address, for the helpdesk URL it shows. */
   baseUrl: () => string;
 }
@@ -26,11 +30,12 @@ export interface ControlDeps {
 const NOTIFY_EVERY_MS = 100;
 const HEARTBEAT_MS = 15_000;
 
-/** A new customer's address where none is given: a test number, or a Page-scoped id. */
-const addressFor: Record<ProviderType, () => string> = {
+/** A new customer's address where none is given: a test number, a Page-scoped id, a mail address at a documentation domain. */
+const addressFor: Record<ProviderType, (name: string) => string> = {
   'whatsapp-cloud': () => `1555${randomInt(1_000_000, 10_000_000)}`,
   'whatsapp-twilio': () => `+1555${randomInt(1_000_000, 10_000_000)}`,
   messenger: () => `${randomInt(1_000_000, 10_000_000)}${randomInt(100_000_000, 1_000_000_000)}`,
+  email: (name) => `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'customer'}.${randomInt(1000, 10_000)}@example.net`,
 };
 
 /**
@@ -53,7 +58,14 @@ export function controlApi(deps: ControlDeps): Router {
   const inboxView = (): SandboxView['helpdesk'] => ({ url: `${deps.baseUrl()}/helpdesk/webhooks`, secrets: helpdesk.secretCount, deliveries: helpdesk.deliveries });
   router.get('/state', (_req, res) => {
     const view: SandboxView = {
-      accounts: [...providers.values()].map((p) => ({ type: p.type, label: p.label, accountId: p.accountId, webhookUrl: accounts.webhooks[p.type] ?? null, failures: [...p.failures] })),
+      accounts: [...providers.values()].map((p) => ({
+        type: p.type,
+        label: p.label,
+        accountId: p.accountId,
+        webhookUrl: accounts.webhooks[p.type] ?? null,
+        failures: [...p.failures],
+        ...(p.type === 'email' && { mailbox: deps.mailbox() }),
+      })),
       customers: phones.list(),
       helpdesk: inboxView(),
     };
@@ -80,7 +92,7 @@ export function controlApi(deps: ControlDeps): Router {
     });
   });
 
-  router.get('/accounts', (_req, res) => void res.json({ channels: channelBodies(accounts) }));
+  router.get('/accounts', (_req, res) => void res.json({ channels: deps.channels() }));
 
   // The provider console's "callback URL" field: where this account's webhooks go.
   router.put('/accounts/:type/webhook', async (req, res) => {
@@ -98,15 +110,20 @@ export function controlApi(deps: ControlDeps): Router {
     const type = text(req.body, 'type') as ProviderType;
     const name = text(req.body, 'name')?.trim();
     if (!providers.has(type) || !name) return fail(res, 400, `Give {"type": one of ${[...providers.keys()].join(', ')}, "name": "..."}`);
-    res.status(201).json(phones.add(type, name, text(req.body, 'address') ?? addressFor[type]()));
+    res.status(201).json(phones.add(type, name, text(req.body, 'address') ?? addressFor[type](name)));
   });
 
   router.post('/customers/:id/messages', async (req, res) => {
     const found = customerOf(req.params.id, res);
     const words = text(req.body, 'text');
     if (!found) return;
-    if (!words?.trim()) return fail(res, 400, 'Give {"text": "..."}');
-    res.status(201).json(await found.provider.customerWrites(found.customer, words));
+    if (!words?.trim()) return fail(res, 400, 'Give {"text": "..."} (and for a mail, "subject" for a new thread or "inReplyTo": a Message-ID to answer)');
+    const draft = { subject: text(req.body, 'subject'), inReplyTo: text(req.body, 'inReplyTo') };
+    try {
+      res.status(201).json(await found.provider.customerWrites(found.customer, words, draft));
+    } catch (err) {
+      fail(res, 400, (err as Error).message);
+    }
   });
 
   router.post('/customers/:id/read', async (req, res) => {

@@ -7,6 +7,7 @@ import { controlApi } from './control-api.js';
 import { GatewayPoster } from './gateway-poster.js';
 import { HelpdeskInbox } from './helpdesk-inbox.js';
 import { Phones } from './phones.js';
+import { EmailSimulator } from './providers/email/simulator.js';
 import { graphApi } from './providers/meta/graph-api.js';
 import { MessengerSimulator } from './providers/messenger/simulator.js';
 import type { ProviderSimulator } from './providers/provider.js';
@@ -20,6 +21,9 @@ import { pageAssets } from './web/assets.js';
 export interface SandboxOptions {
   /** 0: any free port. */
   port?: number;
+  /** The business mailbox's IMAP server and the SMTP server it sends through; any free port by default. */
+  imapPort?: number;
+  smtpPort?: number;
   host?: string;
   /** Keeps the accounts (and their connected webhook URLs) across runs; in memory without one. */
   accountsFile?: string;
@@ -45,12 +49,13 @@ const FIRST_CUSTOMERS: Array<[ProviderType, string, string]> = [
   ['whatsapp-cloud', 'Ana Lima', '15551230001'],
   ['whatsapp-twilio', 'Kerry Fisher', '+16505551234'],
   ['messenger', 'Sam Rivera', '6934512283318745'],
+  ['email', 'Casey Brown', 'casey@example.net'],
 ];
 
 /**
  * Starts the provider sandbox: the providers' APIs at the root (Graph under /<version>/, Twilio
  * under /2010-04-01/), the sandbox's own API under /sandbox, the helpdesk inbox under
- * /helpdesk/webhooks and the page at /.
+ * /helpdesk/webhooks and the page at /; and the business mailbox's IMAP and SMTP servers.
  */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const changes = new Changes();
@@ -64,7 +69,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const whatsappCloud = new WhatsAppCloudSimulator({ ...common, templates: await TemplateCatalog.shipped(), reviewMs: stepMs * 3 });
   const twilio = new WhatsAppTwilioSimulator(common);
   const messenger = new MessengerSimulator(common);
-  const providers = new Map<ProviderType, ProviderSimulator>([whatsappCloud, twilio, messenger].map((p) => [p.type, p]));
+  const email = new EmailSimulator({ phones, changes, timeline, accounts });
+  const host = opts.host ?? '127.0.0.1';
+  await email.listen(host, opts.imapPort ?? 0, opts.smtpPort ?? 0);
+  const providers = new Map<ProviderType, ProviderSimulator>([whatsappCloud, twilio, messenger, email].map((p) => [p.type, p]));
+  const channels = () => channelBodies(accounts, email.mailServers);
   if (opts.seedCustomers ?? true) for (const [type, name, address] of FIRST_CUSTOMERS) phones.add(type, name, address);
 
   let url = '';
@@ -72,25 +81,32 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   app.disable('x-powered-by');
   app.use(graphApi([whatsappCloud, messenger]));
   app.use(twilio.api);
-  app.use('/sandbox', controlApi({ phones, providers, timeline, helpdesk, accounts, accountsFile: opts.accountsFile, changes, baseUrl: () => url }));
+  app.use(
+    '/sandbox',
+    controlApi({ phones, providers, timeline, helpdesk, accounts, accountsFile: opts.accountsFile, changes, channels, mailbox: () => email.mailbox, baseUrl: () => url }),
+  );
   app.post('/helpdesk/webhooks', express.raw({ type: () => true, limit: '5mb' }), (req, res) => {
     res.status(helpdesk.receive(req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))).end();
   });
   app.use(await pageAssets());
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port ?? 4010, opts.host ?? '127.0.0.1', (err) => (err ? reject(err) : resolve(s)));
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(opts.port ?? 4010, host, (err) => (err ? reject(err) : resolve(s)));
+  }).catch(async (err: unknown) => {
+    await email.close();
+    throw err;
   });
   const address = server.address() as AddressInfo;
   url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
-    channels: () => channelBodies(accounts),
+    channels,
     deliverTo: (gatewayUrl) => (poster.gatewayUrl = gatewayUrl),
     async close() {
       timeline.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await email.close();
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 
 /** The providers the sandbox plays, by the gateway's channel type. */
-export type ProviderType = 'whatsapp-cloud' | 'whatsapp-twilio' | 'messenger';
+export type ProviderType = 'whatsapp-cloud' | 'whatsapp-twilio' | 'messenger' | 'email';
 
 /** Where a business message is, as the provider reports it to the gateway. */
 export type PhoneStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -52,13 +52,49 @@ export interface PhoneMessage {
   status?: PhoneStatus;
   steps?: StatusStep[];
   error?: { code: string; title: string };
+  /** Mail only: the headers its mailbox threads it by. */
+  mail?: MailHeaders;
+  /** Customer mail: when the gateway's mailbox watcher fetched it from the business INBOX. */
+  fetchedAt?: string;
+}
+
+/** A mail's addresses and threading headers; ids without their angle brackets. */
+export interface MailHeaders {
+  subject: string;
+  from: string;
+  to: string;
+  messageId: string;
+  inReplyTo?: string;
+  references: string[];
+  /** The Message-ID of the thread's first mail: a mailbox shows mails with the same one together. */
+  thread: string;
+}
+
+/**
+ * What a mail adds to the text: a subject starts a new thread, `inReplyTo` (a Message-ID in the
+ * customer's mailbox) answers in its thread; with neither, the customer answers their latest mail.
+ */
+export interface MailDraft {
+  subject?: string;
+  inReplyTo?: string;
+}
+
+/** The business mailbox the gateway's email channel is connected to. */
+export interface MailboxView {
+  address: string;
+  /** host:port of its IMAP server and of the SMTP server the business sends through. */
+  imap: string;
+  smtp: string;
+  folders: Array<{ name: string; messages: number }>;
+  /** IMAP sessions watching the INBOX: the gateway's mailbox watcher, once connected. */
+  watchers: number;
 }
 
 export interface CustomerView {
   id: string;
   type: ProviderType;
   name: string;
-  /** The customer's address on the provider: WhatsApp number, Page-scoped id. */
+  /** The customer's address on the provider: WhatsApp number, Page-scoped id, email address. */
   address: string;
   /** The failure the next business message to this customer meets, if any. */
   nextFailure: string | null;
@@ -70,9 +106,11 @@ export interface AccountView {
   label: string;
   /** The provider account the gateway's channel names (phone number id, sender, Page id). */
   accountId: string;
-  /** The gateway's webhook URL for this account, once connected. */
+  /** The gateway's webhook URL for this account, once connected (email has none: the gateway watches the mailbox). */
   webhookUrl: string | null;
   failures: FailurePreset[];
+  /** Email: the business mailbox. */
+  mailbox?: MailboxView;
 }
 
 export interface HelpdeskDelivery {

@@ -41,19 +41,24 @@ while IFS='=' read -r name value; do
   if [[ -z ${!name:-} ]]; then export "$name=$value"; fi
 done <"$dev_env"
 
-# The provider sandbox (sandbox/) plays WhatsApp (Cloud API and Twilio) and Messenger: the
-# gateway's provider APIs point at it, the demo connects its accounts as channels, and its page
-# shows the customers' phones. OMNIGATE_SANDBOX=off runs the gateway without it.
+# The provider sandbox (sandbox/) plays WhatsApp (Cloud API and Twilio), Messenger and email:
+# the gateway's provider APIs point at it, the demo connects its accounts as channels (the email
+# channel to the sandbox's own IMAP and SMTP servers: no Dovecot, no mail leaves the machine), and
+# its page shows the customers' phones and mailboxes. OMNIGATE_SANDBOX=off runs the gateway without it.
 sandbox_pid=
 if [[ ${OMNIGATE_SANDBOX:-on} != off ]]; then
   sandbox_port=${SANDBOX_PORT:-4010}
+  # Fixed ports: the demo's email channel keeps the ones it was connected with.
+  sandbox_imap_port=${SANDBOX_IMAP_PORT:-4143}
+  sandbox_smtp_port=${SANDBOX_SMTP_PORT:-4025}
   export OMNIGATE_SANDBOX_URL="http://127.0.0.1:$sandbox_port"
   export GRAPH_API_BASE_URL=${GRAPH_API_BASE_URL:-$OMNIGATE_SANDBOX_URL}
   export TWILIO_API_BASE_URL=${TWILIO_API_BASE_URL:-$OMNIGATE_SANDBOX_URL}
   # The sandbox's helpdesk inbox is on loopback, which webhook subscriptions may not target unless allowed.
   export WEBHOOK_ALLOWED_HOSTS=${WEBHOOK_ALLOWED_HOSTS:-127.0.0.1,localhost}
   log "starting the provider sandbox on $OMNIGATE_SANDBOX_URL (log: .data/sandbox.log)"
-  node --import tsx sandbox/main.ts serve --port "$sandbox_port" --accounts "$ROOT/.data/sandbox-accounts.json" >"$ROOT/.data/sandbox.log" 2>&1 &
+  node --import tsx sandbox/main.ts serve --port "$sandbox_port" --imap-port "$sandbox_imap_port" --smtp-port "$sandbox_smtp_port" \
+    --accounts "$ROOT/.data/sandbox-accounts.json" >"$ROOT/.data/sandbox.log" 2>&1 &
   sandbox_pid=$!
   trap 'kill "$sandbox_pid" 2>/dev/null' EXIT
   for _ in $(seq 100); do
@@ -85,6 +90,7 @@ key=$(npm run -s omnigate -- api-key create --workspace "$workspace_id" --name "
     printf 'export KEY=%q\n' "$key"
     printf 'export WORKSPACE_ID=%q\n' "$workspace_id"
     printf 'export OMNIGATE_ADMIN_TOKEN=%q\n' "$OMNIGATE_ADMIN_TOKEN"
+    if [[ -n $sandbox_pid ]]; then printf 'export SANDBOX=%q\n' "$OMNIGATE_SANDBOX_URL"; fi
   } >"$api_env.tmp"
 )
 mv -f "$api_env.tmp" "$api_env"
@@ -92,8 +98,9 @@ log "gateway: $base   admin API key of the demo workspace: $key"
 log "the admin token and these are in .data/dev-api.env: 'source .data/dev-api.env' in another terminal, then try the README's examples"
 
 if [[ -n $sandbox_pid ]]; then
-  log "provider sandbox: $OMNIGATE_SANDBOX_URL/ shows the customers' phones and a helpdesk inbox ($OMNIGATE_SANDBOX_URL/helpdesk/webhooks);"
-  log "  its CLI: npm run sandbox -- customers | say <customer> <text> | show <customer> | fail <customer> <failure>"
+  log "provider sandbox: $OMNIGATE_SANDBOX_URL/ shows the customers' phones and mailboxes and a helpdesk inbox ($OMNIGATE_SANDBOX_URL/helpdesk/webhooks);"
+  log "  email: Casey (casey@example.net) writes to the demo mailbox on the sandbox's IMAP 127.0.0.1:$sandbox_imap_port, answers arrive on its SMTP 127.0.0.1:$sandbox_smtp_port"
+  log "  its CLI: npm run sandbox -- customers | say <customer> <text> [--subject <s>] | show <customer> | fail <customer> <failure>"
 fi
 log "starting the gateway (npm run dev); Ctrl-C stops it, 'scripts/services.sh stop' stops the services"
 # Not exec: the sandbox is stopped (EXIT trap) when the gateway stops.

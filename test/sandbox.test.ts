@@ -7,7 +7,8 @@ import { agentReplies, conversationWith, messageReaching, startSandboxGateway, t
 /**
  * The provider sandbox against a whole gateway: the gateway's Graph and Twilio base URLs point
  * at the sandbox, whose customers write through signed webhooks and whose phones receive what
- * agents answer, with the statuses the sandbox reports back; the sandbox's helpdesk inbox is
+ * agents answer, with the statuses the sandbox reports back; its email channel watches the
+ * sandbox's mailbox over IMAP and sends through its SMTP server; the sandbox's helpdesk inbox is
  * subscribed to the gateway's webhooks.
  */
 
@@ -145,6 +146,48 @@ describe('the provider sandbox drives the gateway end to end', () => {
     const shown = '*Order 1234*\nHi Ana, your order 1234 is now on its way. Reply here if you have any questions.\nSent by Omnigate demo\n[Track order]';
     await onPhone('ana', shown, (m) => m.status === 'delivered');
     await messageReaching(g, res.body.id, 'delivered');
+  });
+
+  it('Email: the customer mails the business INBOX, the gateway fetches it over IMAP, the answer arrives over SMTP in the thread', async () => {
+    const written = await g.client.say('casey', 'My parcel has not arrived.', { subject: 'Order 42' });
+    expect(written.mail).toMatchObject({ subject: 'Order 42', from: 'casey@example.net', to: 'support@shop.sandbox.test', references: [] });
+    const conversationId = await conversationWith(g, 'email', 'My parcel has not arrived.');
+    await eventually(async () => (await g.client.customer('casey')).messages.find((m) => m.id === written.id)?.fetchedAt);
+
+    const replyId = await agentReplies(g, conversationId, 'It left our warehouse today.');
+    const reply = await onPhone('casey', 'It left our warehouse today.', (m) => m.status === 'delivered');
+    expect(reply.mail).toMatchObject({
+      subject: 'Re: Order 42',
+      to: 'casey@example.net',
+      inReplyTo: written.mail!.messageId,
+      references: [written.mail!.messageId],
+      thread: written.mail!.thread,
+    });
+    expect(reply.wire).toMatch(/^From: Sandbox Shop <support@shop\.sandbox\.test>\r$/m);
+    expect((await messageReaching(g, replyId, 'sent')).providerMessageId).toBe(reply.mail!.messageId);
+    // The gateway's copy of its mail is in the mailbox's Sent folder.
+    await eventually(async () => (await g.client.state()).accounts.find((a) => a.type === 'email')!.mailbox!.folders.some((f) => f.name === 'Sent' && f.messages > 0));
+
+    // Casey answers the reply: the same thread, the same conversation.
+    const answer = await g.client.say('casey', 'Thanks! Is there a tracking number?');
+    expect(answer.mail).toMatchObject({ subject: 'Re: Order 42', inReplyTo: reply.mail!.messageId, references: [written.mail!.messageId, reply.mail!.messageId], thread: written.mail!.thread });
+    expect(await conversationWith(g, 'email', 'Thanks! Is there a tracking number?')).toBe(conversationId);
+  });
+
+  it('Email: failures on demand: a refused recipient fails for good, greylisting is retried, a bounce comes back as a delivery report', async () => {
+    await g.client.say('casey', 'Can I return the blue one?', { subject: 'Returns' });
+    const conversationId = await conversationWith(g, 'email', 'Can I return the blue one?');
+
+    await g.client.failNext('casey', 'unknown-recipient');
+    expect(await failureOf(await agentReplies(g, conversationId, 'Refused at the door'))).toMatchObject({ code: '550' });
+
+    await g.client.failNext('casey', 'greylisted');
+    const retried = await agentReplies(g, conversationId, 'Deferred once');
+    await onPhone('casey', 'Deferred once', (m) => m.status === 'delivered');
+    await messageReaching(g, retried, 'sent');
+
+    await g.client.failNext('casey', 'bounce');
+    expect(await failureOf(await agentReplies(g, conversationId, 'Bounced back'))).toMatchObject({ code: '5.1.1' });
   });
 
   it('drives load: customers write at a steady rate, and every message reaches the helpdesk inbox', async () => {

@@ -1,4 +1,4 @@
-import type { CustomerView, FailurePreset, GatewayAnswer, PhoneMessage, PhoneStatus, ProviderType } from '../view.js';
+import type { CustomerView, FailurePreset, GatewayAnswer, MailDraft, PhoneMessage, PhoneStatus, ProviderType } from '../view.js';
 
 /** A status a provider reports to the gateway after its API accepted a message. */
 export type ReportedStatus = Exclude<PhoneStatus, 'accepted'>;
@@ -14,8 +14,8 @@ export interface ProviderSimulator {
   readonly failures: readonly FailurePreset[];
   /** What the gateway calls a message this provider's API took: `accepted`, or `sent` where no later `sent` comes. */
   readonly acceptedAs: 'accepted' | 'sent';
-  /** The customer typed `text`: it reaches the gateway as the provider's inbound webhook. */
-  customerWrites(customer: CustomerView, text: string): Promise<PhoneMessage>;
+  /** The customer typed `text`: it reaches the gateway as the provider's inbound webhook (email: a mail in the business INBOX). */
+  customerWrites(customer: CustomerView, text: string, draft?: MailDraft): Promise<PhoneMessage>;
   /** A business message moved on (`failed` with the failure that befell it). */
   report(customer: CustomerView, message: PhoneMessage, status: ReportedStatus, failure?: FailurePreset): Promise<GatewayAnswer>;
   /** The customer read these messages: per message, or as one watermark (Messenger). */

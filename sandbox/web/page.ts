@@ -1,10 +1,10 @@
 /**
- * The sandbox page: every simulated customer's phone, the helpdesk inbox beside them. It reads
- * the sandbox's state anew whenever the sandbox says something changed (/sandbox/events), and
- * acts through the same control API as the CLI. A phone on screen reads what arrives on it, as a
- * customer with the chat open would.
+ * The sandbox page: every simulated customer's phone (an email customer's mailbox, by thread),
+ * the helpdesk inbox beside them. It reads the sandbox's state anew whenever the sandbox says
+ * something changed (/sandbox/events), and acts through the same control API as the CLI. A phone
+ * on screen reads what arrives on it, as a customer with the chat open would.
  */
-import type { CustomerView, HelpdeskDelivery, PhoneMessage, PhoneStatus, SandboxView } from '../view.js';
+import type { AccountView, CustomerView, HelpdeskDelivery, MailHeaders, PhoneMessage, PhoneStatus, SandboxView } from '../view.js';
 
 const TICKS: Record<PhoneStatus, string> = { accepted: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' };
 
@@ -12,6 +12,8 @@ let view: SandboxView | undefined;
 let selected = decodeURIComponent(location.hash.slice(1));
 let reading = false;
 let shownMessages = -1;
+/** The mail an email customer is answering; null: a new mail. */
+let replyTo: MailHeaders | null = null;
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -34,7 +36,9 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 function wire(value: unknown): HTMLElement {
-  return node('details', { className: 'wire' }, node('summary', { text: 'on the wire' }), node('pre', { text: JSON.stringify(value, null, 2) }));
+  // A mail went over the wire as its RFC 5322 text; the rest as JSON or form fields.
+  const shown = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return node('details', { className: 'wire' }, node('summary', { text: 'on the wire' }), node('pre', { text: shown }));
 }
 
 function customer(): CustomerView | undefined {
@@ -44,9 +48,7 @@ function customer(): CustomerView | undefined {
 function renderAccounts(): void {
   if (!view) return;
   const sections = view.accounts.map((account) => {
-    const state = account.webhookUrl
-      ? node('span', { className: 'connected', text: 'connected', title: account.webhookUrl })
-      : node('span', { className: 'disconnected', text: 'not connected', title: 'No webhook URL yet: npm run omnigate -- demo connects it' });
+    const state = connection(account);
     const buttons = view!.customers
       .filter((c) => c.type === account.type)
       .map((c) => {
@@ -59,6 +61,20 @@ function renderAccounts(): void {
   byId('accounts').replaceChildren(...sections);
   const types = byId<HTMLSelectElement>('new-customer-type');
   if (types.options.length === 0) types.append(...view.accounts.map((a) => new Option(a.label, a.type)));
+}
+
+/** Whether the gateway is connected to the account: its webhook URL is known, or (email) its watcher has the INBOX open. */
+function connection(account: AccountView): HTMLElement {
+  const { mailbox } = account;
+  if (mailbox) {
+    const servers = `${mailbox.address}: IMAP ${mailbox.imap}, SMTP ${mailbox.smtp}; ${mailbox.folders.map((f) => `${f.name} ${f.messages}`).join(', ')}`;
+    return mailbox.watchers > 0
+      ? node('span', { className: 'connected', text: 'watched', title: servers })
+      : node('span', { className: 'disconnected', text: 'not watched', title: `${servers}. No gateway watches the INBOX yet: npm run omnigate -- demo connects it` });
+  }
+  return account.webhookUrl
+    ? node('span', { className: 'connected', text: 'connected', title: account.webhookUrl })
+    : node('span', { className: 'disconnected', text: 'not connected', title: 'No webhook URL yet: npm run omnigate -- demo connects it' });
 }
 
 function statusLine(m: PhoneMessage): HTMLElement {
@@ -78,6 +94,27 @@ function bubble(m: PhoneMessage): HTMLElement {
   return item;
 }
 
+/** One mail in a thread: who wrote to whom, its text, its status. */
+function mail(m: PhoneMessage): HTMLElement {
+  const item = bubble(m);
+  item.classList.add('mail');
+  item.prepend(node('span', { className: 'mail-from', text: `${m.mail!.from} → ${m.mail!.to}` }));
+  if (m.from === 'customer') item.append(node('span', { className: 'meta', text: m.fetchedAt ? `fetched by the gateway ${time(m.fetchedAt)}` : 'in the business INBOX, not fetched yet' }));
+  return item;
+}
+
+/** An email customer's mailbox: threads in the order they started, each mail in it in order. */
+function threads(messages: PhoneMessage[]): HTMLElement[] {
+  const byThread = new Map<string, PhoneMessage[]>();
+  for (const m of messages) if (m.mail) byThread.set(m.mail.thread, [...(byThread.get(m.mail.thread) ?? []), m]);
+  return [...byThread.values()].map((mails) => {
+    const reply = node('button', { className: 'reply', text: 'Reply' });
+    const latest = mails.at(-1)!.mail!;
+    reply.addEventListener('click', () => startReply(latest));
+    return node('li', { className: 'thread' }, node('div', { className: 'thread-subject' }, node('strong', { text: mails[0]!.mail!.subject }), reply), node('ol', { className: 'thread-mails' }, ...mails.map(mail)));
+  });
+}
+
 function renderPhone(): void {
   const c = customer();
   const account = view?.accounts.find((a) => a.type === c?.type);
@@ -87,16 +124,19 @@ function renderPhone(): void {
     byId('messages').replaceChildren();
     return;
   }
-  header.replaceChildren(node('strong', { text: c.name }), node('small', { text: `${account.label} · ${c.address}` }));
+  const isMail = c.type === 'email';
+  header.replaceChildren(node('strong', { text: c.name }), node('small', { text: `${account.label} · ${c.address}${account.mailbox ? ` · writes to ${account.mailbox.address}` : ''}` }));
+  byId('phone').classList.toggle('mailbox', isMail);
   const list = byId('messages');
   // Keep open "on the wire" panels open across updates: rebuild only when something changed.
   const fingerprint = JSON.stringify(c.messages);
   if (list.dataset.fingerprint !== fingerprint) {
     list.dataset.fingerprint = fingerprint;
-    list.replaceChildren(...c.messages.map(bubble));
+    list.replaceChildren(...(isMail ? threads(c.messages) : c.messages.map(bubble)));
     if (c.messages.length !== shownMessages) list.scrollTop = list.scrollHeight;
     shownMessages = c.messages.length;
   }
+  renderCompose(isMail);
   const failure = byId<HTMLSelectElement>('next-failure');
   failure.replaceChildren(new Option('is delivered normally', ''), ...account.failures.map((f) => new Option(`fails: ${f.label} (${f.code})`, f.id)));
   failure.value = c.nextFailure ?? '';
@@ -124,6 +164,23 @@ function renderHelpdesk(): void {
   }
 }
 
+/** The compose form: a mail has a subject (a new thread) or answers a mail. */
+function renderCompose(isMail: boolean): void {
+  const subject = byId<HTMLInputElement>('compose-subject');
+  if (!isMail) replyTo = null;
+  byId('compose-mail').hidden = !isMail;
+  subject.required = isMail && !replyTo;
+  subject.disabled = Boolean(replyTo);
+  if (replyTo) subject.value = /^re\s*:/i.test(replyTo.subject) ? replyTo.subject : `Re: ${replyTo.subject}`;
+  byId('new-mail').hidden = !replyTo;
+}
+
+function startReply(parent: MailHeaders): void {
+  replyTo = parent;
+  renderCompose(true);
+  byId<HTMLInputElement>('compose-text').focus();
+}
+
 /** The customer has the chat open: what was delivered gets read. */
 async function readIfLooking(): Promise<void> {
   const c = customer();
@@ -148,6 +205,8 @@ async function refresh(): Promise<void> {
 function select(id: string): void {
   selected = id;
   shownMessages = -1;
+  replyTo = null;
+  byId<HTMLInputElement>('compose-subject').value = '';
   history.replaceState(null, '', `#${encodeURIComponent(id)}`);
   void refresh();
 }
@@ -156,10 +215,20 @@ function start(): void {
   byId('compose').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = byId<HTMLInputElement>('compose-text');
+    const subject = byId<HTMLInputElement>('compose-subject');
     const c = customer();
     if (!c || !input.value.trim()) return;
-    void call('POST', `/sandbox/customers/${encodeURIComponent(c.id)}/messages`, { text: input.value });
+    const draft = c.type !== 'email' ? {} : replyTo ? { inReplyTo: replyTo.messageId } : { subject: subject.value };
+    void call('POST', `/sandbox/customers/${encodeURIComponent(c.id)}/messages`, { text: input.value, ...draft });
     input.value = '';
+    subject.value = '';
+    replyTo = null;
+    renderCompose(c.type === 'email');
+  });
+  byId('new-mail').addEventListener('click', () => {
+    replyTo = null;
+    byId<HTMLInputElement>('compose-subject').value = '';
+    renderCompose(true);
   });
   byId('next-failure').addEventListener('change', (event) => {
     const c = customer();

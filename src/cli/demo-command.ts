@@ -50,7 +50,7 @@ Omnigate demo workspace ready
   API key      : ${key.key}   (admin; shown once)
   channel id   : ${api.id} (whatsapp-cloud, phone number id ${api.accountId})
   webhook URL  : ${api.webhookUrl}
-${sandboxChannels.map((c) => `  sandbox      : ${c.type} channel ${c.id}, webhook URL ${c.webhookUrl}\n`).join('')}${demoSecrets ? `  verify token : ${demoSecrets.verifyToken}\n  app secret   : ${demoSecrets.appSecret}   (sign test webhooks with it; shown once)\n` : ''}
+${sandboxChannels.map((c) => `  sandbox      : ${c.type} channel ${c.id}, ${c.webhookUrl ? `webhook URL ${c.webhookUrl}` : `mailbox ${c.accountId}, watched over IMAP`}\n`).join('')}${demoSecrets ? `  verify token : ${demoSecrets.verifyToken}\n  app secret   : ${demoSecrets.appSecret}   (sign test webhooks with it; shown once)\n` : ''}
   Try: curl -H "Authorization: Bearer ${key.key}" ${ctx.config.PUBLIC_BASE_URL}/v1/conversations
 `);
 }

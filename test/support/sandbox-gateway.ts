@@ -6,8 +6,9 @@ import { eventually, startHarness, type Harness } from './harness.js';
 
 /**
  * A gateway whose provider APIs are the provider sandbox: a workspace with one channel per
- * sandbox account, each account connected to its channel's webhook URL, and the sandbox's
- * helpdesk inbox subscribed to every event with the subscription's secret.
+ * sandbox account, each account connected to its channel's webhook URL (the email channel to
+ * the sandbox's mail servers), and the sandbox's helpdesk inbox subscribed to every event with
+ * the subscription's secret.
  */
 export interface SandboxGateway {
   sandbox: Sandbox;
@@ -33,7 +34,8 @@ export async function startSandboxGateway(): Promise<SandboxGateway> {
     const res = await h.api('POST', '/v1/channels', { key, body: channel });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     channelIds.set(channel.type, res.body.id);
-    await client.connect(channel.type, res.body.webhookUrl);
+    // A mailbox has no webhook: the gateway's watcher connects to the sandbox's IMAP server.
+    if (res.body.webhookUrl) await client.connect(channel.type, res.body.webhookUrl);
   }
   const subscription = await h.api('POST', '/v1/webhook-subscriptions', { key, body: { url: `${sandbox.url}/helpdesk/webhooks` } });
   expect(subscription.status).toBe(201);
@@ -57,7 +59,8 @@ export function conversationWith(g: SandboxGateway, type: ProviderType, text: st
     const list = await g.h.api('GET', '/v1/conversations', { key: g.key });
     for (const conversation of list.body.data.filter((c: any) => c.channelId === g.channelIds.get(type))) {
       const messages = await g.h.api('GET', `/v1/conversations/${conversation.id}/messages`, { key: g.key });
-      if (messages.body.data.some((m: any) => m.content.text === text)) return conversation.id as string;
+      // A mail's text is what its sender wrote this time (newText), without the quoted history.
+      if (messages.body.data.some((m: any) => (m.content.newText ?? m.content.text) === text)) return conversation.id as string;
     }
     return undefined;
   });
