@@ -56,6 +56,8 @@ async function conversationWith(channel: PageChannel, psid: string, at: Date): P
   const mid = `m_${psid}_${at.getTime()}`;
   await deliver(channel, pageWebhook(channel.pageId, [userText(channel.pageId, psid, mid, 'hello page', at)]));
   const message = await eventually(() => h.ctx.store.messages.findOne({ providerMessageId: mid }).lean());
+  // The message is stored a moment before its conversation records it (the window opens then).
+  await eventually(() => h.ctx.store.conversations.exists({ _id: message.conversationId, lastInboundAt: { $ne: null } }));
   return String(message.conversationId);
 }
 
