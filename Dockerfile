@@ -4,10 +4,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/node-env.sh scripts/with-node.sh ./scripts/
+COPY scripts/node-env.sh scripts/with-node.sh scripts/build-widget.ts ./scripts/
 COPY config ./config
 COPY connectors ./connectors
 COPY src ./src
+# The web chat widget's source, bundled by the build into dist/widget/widget.js.
+COPY widget ./widget
 # Template definitions are data read at run time; the build copies them to dist/templates
 # (src/template-registry/definition-files.ts looks two levels above its compiled self).
 COPY templates ./templates

@@ -74,6 +74,15 @@ export const configSchema = z.object({
   OMNIGATE_ADMIN_TOKEN: z.string().min(24, 'OMNIGATE_ADMIN_TOKEN must be at least 24 characters'),
   /** Comma-separated browser origins allowed to call the API and open the realtime socket (CORS); empty: none. */
   CORS_ORIGINS: corsOrigins,
+  /**
+   * The proxies in front of the gateway whose X-Forwarded-For is believed (express's `trust proxy`:
+   * a hop count like `1`, or addresses and CIDRs like `loopback, 10.0.0.0/8`); empty: none, the
+   * peer's address is the client's. Per-address limits (web chat) count what this yields.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((v) => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim())),
   /** Bearer token `/metrics` requires; without it `/metrics` is open (it holds counts, never content or ids). */
   METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -125,6 +134,10 @@ export const configSchema = z.object({
       }
       return overrides;
     }),
+  /** Web chat: requests per minute one visitor may make (messages, uploads, receipts, history), in bursts of a tenth of that; 0 turns the limit off. */
+  WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /** Web chat: requests per minute from one IP address to the visitor API (sessions included); 0 turns the limit off. */
+  WEBCHAT_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   INGEST_CONCURRENCY: positiveInt.default(8),
   SEND_CONCURRENCY: positiveInt.default(8),
   /** How long a graceful shutdown waits for HTTP requests and running jobs. */

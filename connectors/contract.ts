@@ -106,8 +106,11 @@ interface ConnectorShape<Settings, Secrets, ClientArg extends unknown[]> {
   accountAliasesOf?: (channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => string[];
   /** Answers the provider's subscription handshake (GET), if it has one. */
   handshake?: (req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => HttpReply;
-  /** True when the request really comes from the provider (signature over the raw bytes). */
-  verify: (req: WebhookRequest, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => boolean;
+  /**
+   * True when the request really comes from the provider (signature over the raw bytes).
+   * `receivedAt`, the gateway's time of the request, dates credentials that expire (web chat tokens).
+   */
+  verify: (req: WebhookRequest & { receivedAt?: Date }, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => boolean;
   /** What to answer once the event is recorded. */
   readonly ackReply: HttpReply;
   /**

@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { Connector } from './contract.js';
 import { createEmailConnector } from './email/index.js';
 import { createMessengerConnector } from './messenger/index.js';
+import { createWebchatConnector } from './webchat/index.js';
 import { createWhatsAppCloudConnector } from './whatsapp-cloud/index.js';
 import { createWhatsAppTwilioConnector } from './whatsapp-twilio/index.js';
 
@@ -22,6 +23,7 @@ const FACTORIES: Record<string, (env: ConnectorEnvironment) => Connector> = {
   'whatsapp-twilio': (env) => createWhatsAppTwilioConnector({ http: env.httpFor(env.twilioApiBaseUrl) }),
   email: (env) => createEmailConnector({ onWarning: (message, err) => env.warn(message, err) }),
   messenger: (env) => createMessengerConnector({ http: env.httpFor(env.graphApiBaseUrl), graphVersion: env.graphApiVersion }),
+  webchat: () => createWebchatConnector(),
 };
 
 export class ConnectorRegistry {

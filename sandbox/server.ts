@@ -17,6 +17,7 @@ import { WhatsAppTwilioSimulator } from './providers/whatsapp-twilio/simulator.j
 import { StatusTimeline } from './status-timeline.js';
 import type { ChannelBody, ProviderType } from './view.js';
 import { pageAssets } from './web/assets.js';
+import { shopPage } from './web/shop.js';
 
 export interface SandboxOptions {
   /** 0: any free port. */
@@ -55,7 +56,8 @@ const FIRST_CUSTOMERS: Array<[ProviderType, string, string]> = [
 /**
  * Starts the provider sandbox: the providers' APIs at the root (Graph under /<version>/, Twilio
  * under /2010-04-01/), the sandbox's own API under /sandbox, the helpdesk inbox under
- * /helpdesk/webhooks and the page at /; and the business mailbox's IMAP and SMTP servers.
+ * /helpdesk/webhooks, the page at /, a shop's page embedding the gateway's web chat at /shop;
+ * and the business mailbox's IMAP and SMTP servers.
  */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const changes = new Changes();
@@ -88,6 +90,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   app.post('/helpdesk/webhooks', express.raw({ type: () => true, limit: '5mb' }), (req, res) => {
     res.status(helpdesk.receive(req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))).end();
   });
+  app.get('/shop', shopPage);
   app.use(await pageAssets());
 
   const server: Server = await new Promise<Server>((resolve, reject) => {

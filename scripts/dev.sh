@@ -101,6 +101,11 @@ if [[ -n $sandbox_pid ]]; then
   log "provider sandbox: $OMNIGATE_SANDBOX_URL/ shows the customers' phones and mailboxes and a helpdesk inbox ($OMNIGATE_SANDBOX_URL/helpdesk/webhooks);"
   log "  email: Casey (casey@example.net) writes to the demo mailbox on the sandbox's IMAP 127.0.0.1:$sandbox_imap_port, answers arrive on its SMTP 127.0.0.1:$sandbox_smtp_port"
   log "  its CLI: npm run sandbox -- customers | say <customer> <text> [--subject <s>] | show <customer> | fail <customer> <failure>"
+  webchat_id=$(npm run -s omnigate -- channel list --workspace "$workspace_id" --json |
+    json_field 'const c = JSON.parse(require("fs").readFileSync(0, "utf8")).find((c) => c.type === "webchat"); if (c) console.log(c.id)') || true
+  if [[ -n $webchat_id ]]; then
+    log "web chat: open $OMNIGATE_SANDBOX_URL/shop?gateway=$base&channel=$webchat_id (a shop's page embedding the widget), write, then answer through the API"
+  fi
 fi
 log "starting the gateway (npm run dev); Ctrl-C stops it, 'scripts/services.sh stop' stops the services"
 # Not exec: the sandbox is stopped (EXIT trap) when the gateway stops.

@@ -20,8 +20,8 @@ use_project_node
 services_env=$(bash "$ROOT/scripts/services.sh" env)
 eval "$services_env"
 
-# The provider sandbox's page is tested in Debian's Chromium, driven by playwright-core
-# (Playwright's own browser builds are never downloaded).
+# The provider sandbox's page and the web chat widget are tested in Debian's Chromium, driven by
+# playwright-core (Playwright's own browser builds are never downloaded).
 if ! command -v chromium >/dev/null 2>&1; then
   log "installing Debian's chromium for the browser test"
   sudo=()

@@ -17,7 +17,13 @@ import { wireFixture } from './support/whatsapp-payloads.js';
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** Answers that are not JSON by nature: media bytes, the provider handshake's echo, the metrics exposition. */
-const NOT_JSON = new Set(['GET /v1/media/{id}', 'GET /webhooks/{connector}/{channelId}', 'GET /metrics']);
+const NOT_JSON = new Set([
+  'GET /v1/media/{id}',
+  'GET /webhooks/{connector}/{channelId}',
+  'GET /metrics',
+  'GET /webchat/widget.js',
+  'GET /webchat/v1/channels/{channelId}/media/{mediaId}',
+]);
 
 interface RouterLayer {
   rawPath?: string;
@@ -162,10 +168,10 @@ describe('OpenAPI document', () => {
     expect(missing, `successful answers without a response schema:\n${missing.join('\n')}`).toEqual([]);
   });
 
-  it('answers 429 rate_limited on every API-key operation, not on provider webhooks or the admin API', () => {
+  it('answers 429 rate_limited on every API-key and web chat visitor operation, not on provider webhooks or the admin API', () => {
     for (const { path, op } of resolvedOperations) {
       const keyed = path.startsWith('/v1/') && !path.startsWith('/v1/admin/');
-      expect(Boolean(op.responses['429']), path).toBe(keyed);
+      expect(Boolean(op.responses['429']), path).toBe(keyed || path.startsWith('/webchat/v1/'));
       if (keyed) expect(codesOf(op.responses['401']!), path).toEqual(['unauthorized']);
     }
   });

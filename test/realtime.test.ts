@@ -5,7 +5,7 @@ import { postWhatsAppWebhook } from './support/customer.js';
 import { reactToEvents } from '../src/app/reactions.js';
 import { compareEventIds } from '../src/live-feed/entry.js';
 import { LiveFeedPublisher } from '../src/live-feed/publisher.js';
-import { CLOSE_TOO_SLOW } from '../src/realtime/connection.js';
+import { CLOSE_TOO_SLOW } from '../src/realtime/feed-connection.js';
 import { CLOSE_GOING_AWAY } from '../src/realtime/server.js';
 import type { DomainEventDoc } from '../src/store/models/domain-event.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';

@@ -32,7 +32,13 @@ import { StatusUpdater } from '../messages/status-updater.js';
 import { RateLimiter } from '../redis/rate-limiter.js';
 import { redisKeys } from '../redis/keys.js';
 import { LiveFeedPublisher } from '../live-feed/publisher.js';
-import type { RealtimeDeps } from '../realtime/connection.js';
+import type { RealtimeDeps } from '../realtime/feed-connection.js';
+import { ReplayReader } from '../live-feed/replay.js';
+import { VisitorSessions } from '../webchat/visitor-sessions.js';
+import { VisitorConversations } from '../webchat/visitor-conversations.js';
+import { VisitorLimits } from '../webchat/visitor-limits.js';
+import { visitorSocketEndpoint } from '../webchat/visitor-socket.js';
+import { widgetBundleOnce, type WidgetBundle } from '../webchat/widget-bundle.js';
 import { AssignmentService } from '../routing/assignment-service.js';
 import { LoadHints } from '../routing/load-hints.js';
 import { ConversationRouter } from '../routing/conversation-router.js';
@@ -134,6 +140,11 @@ export interface AppContext {
   workspaceService: WorkspaceService;
   escalationService: EscalationService;
   outboundConversations: OutboundConversations;
+  /** The web chat: visitors' tokens and identity, their conversations, their limits, the widget's script. */
+  visitorSessions: VisitorSessions;
+  visitorConversations: VisitorConversations;
+  visitorLimits: VisitorLimits;
+  widgetBundle: () => Promise<WidgetBundle>;
 }
 
 export interface ContextOptions {
@@ -180,6 +191,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const lifecycle = new LifecycleService({ store, outbox, clock, connectors, workspaceSettings, timers: conversationTimers, effects });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
   const recorder = new RawEventRecorder(store, queues, clock);
+  const receiver = new WebhookReceiver(recorder, channels, clock);
+  const limiter = new RateLimiter(redis, config.QUEUE_PREFIX);
+  const visitorSessions = new VisitorSessions({ store, channels, clock });
   const assignment = new AssignmentService({ store, lifecycle, loads, clock, logger });
   const webhookTargets = new WebhookTargetGuard(workspaceSettings, options.webhookAllowedHosts ?? config.WEBHOOK_ALLOWED_HOSTS, options.webhookLookup);
   const subscriptions = createActiveSubscriptions(store, cache);
@@ -265,7 +279,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     analytics: new AnalyticsService({ store, clock }),
     csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL, workspaceSettings }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),
-    receiver: new WebhookReceiver(recorder, channels, clock),
+    receiver,
+    visitorSessions,
+    visitorConversations: new VisitorConversations({ store, sessions: visitorSessions, receiver, replay: new ReplayReader(redis), keyPrefix: config.QUEUE_PREFIX, clock }),
+    visitorLimits: new VisitorLimits({ limiter, perIpPerMinute: config.WEBCHAT_IP_PER_MINUTE, perVisitorPerMinute: config.WEBCHAT_VISITOR_PER_MINUTE }),
+    widgetBundle: widgetBundleOnce(),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger, metrics }),
     sender,
     sendWorker: new SendWorker({
@@ -273,7 +291,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       channels,
       templates,
       statuses,
-      limiter: new RateLimiter(redis, config.QUEUE_PREFIX),
+      limiter,
       redis,
       keyPrefix: config.QUEUE_PREFIX,
       clock,
@@ -310,5 +328,6 @@ export function realtimeDepsOf(ctx: AppContext): RealtimeDeps {
     keyPrefix: config.QUEUE_PREFIX,
     liveFeed: ctx.liveFeed,
     allowedOrigins: [...config.CORS_ORIGINS, new URL(config.PUBLIC_BASE_URL).origin],
+    endpoints: [visitorSocketEndpoint(ctx.visitorSessions, ctx.visitorLimits)],
   };
 }

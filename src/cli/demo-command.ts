@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { connectChannel } from '../channels/connect-channel.js';
 import { channelToApi } from '../representation/public-records.js';
@@ -44,13 +45,35 @@ async function demo(ctx: AppContext): Promise<void> {
     channel = created.toObject();
   }
   const api = channelToApi(channel, ctx.config.PUBLIC_BASE_URL, ctx.channels.isPulled(channel));
+  const webchat = sandboxUrl ? await ensureWebchatChannel(ctx, workspace._id, sandboxUrl) : null;
   console.log(`
 Omnigate demo workspace ready
   workspace id : ${String(workspace._id)}
   API key      : ${key.key}   (admin; shown once)
   channel id   : ${api.id} (whatsapp-cloud, phone number id ${api.accountId})
   webhook URL  : ${api.webhookUrl}
-${sandboxChannels.map((c) => `  sandbox      : ${c.type} channel ${c.id}, ${c.webhookUrl ? `webhook URL ${c.webhookUrl}` : `mailbox ${c.accountId}, watched over IMAP`}\n`).join('')}${demoSecrets ? `  verify token : ${demoSecrets.verifyToken}\n  app secret   : ${demoSecrets.appSecret}   (sign test webhooks with it; shown once)\n` : ''}
+${sandboxChannels.map((c) => `  sandbox      : ${c.type} channel ${c.id}, ${c.webhookUrl ? `webhook URL ${c.webhookUrl}` : `mailbox ${c.accountId}, watched over IMAP`}\n`).join('')}${webchat ? `  web chat     : channel ${webchat}, embedded by the sandbox's page ${sandboxUrl}/shop\n` : ''}${demoSecrets ? `  verify token : ${demoSecrets.verifyToken}\n  app secret   : ${demoSecrets.appSecret}   (sign test webhooks with it; shown once)\n` : ''}
   Try: curl -H "Authorization: Bearer ${key.key}" ${ctx.config.PUBLIC_BASE_URL}/v1/conversations
 `);
+}
+
+/**
+ * The demo's web chat channel, embeddable by the provider sandbox's shop page (`/shop`, another
+ * origin than the gateway's); its allowed origins follow the sandbox's address. Its id.
+ */
+async function ensureWebchatChannel(ctx: AppContext, workspaceId: Types.ObjectId, sandboxUrl: string): Promise<string> {
+  const sandbox = new URL(sandboxUrl);
+  const allowedOrigins = [...new Set([sandbox.origin, `${sandbox.protocol}//localhost:${sandbox.port}`, `${sandbox.protocol}//127.0.0.1:${sandbox.port}`])];
+  const existing = await ctx.store.channels.findOne({ workspaceId, type: 'webchat' }).lean();
+  if (existing) {
+    await ctx.channels.update(workspaceId, String(existing._id), { settings: { allowedOrigins } });
+    return String(existing._id);
+  }
+  const { channel } = await connectChannel(ctx, workspaceId, {
+    type: 'webchat',
+    name: 'Website chat',
+    settings: { title: 'Acme support', greeting: 'Hi! Ask us anything about your order.', promptChips: ['Where is my order?', 'Talk to a person'], allowedOrigins },
+    secrets: {},
+  });
+  return String(channel._id);
 }

@@ -26,6 +26,7 @@ import type { QueueService } from '../routing/queue-service.js';
 import type { ApiKeyService } from '../security/api-key-service.js';
 import type { Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import type { WebchatRouteDeps } from './routes/webchat.js';
 import { authenticate } from './auth.js';
 import { corsFor } from './cors.js';
 import { rateLimitPerKey, type RateLimitConfig } from './api-key-rate-limit.js';
@@ -53,14 +54,15 @@ import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.js';
+import { webchatRoutes } from './routes/webchat.js';
 
 /**
  * What the routes and their middleware use, each handed on by name; the process's context
  * (src/app) has all of it. The store is here for the API key check, the readiness probe and
  * idempotency records, never for a route's own queries.
  */
-export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRouteDeps, 'idempotencyRecords'> {
-  config: RateLimitConfig & ConnectChannelDeps['config'] & Pick<Config, 'MAX_BODY_BYTES' | 'OMNIGATE_ADMIN_TOKEN' | 'CORS_ORIGINS' | 'METRICS_TOKEN'>;
+export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRouteDeps, 'idempotencyRecords'>, WebchatRouteDeps {
+  config: RateLimitConfig & ConnectChannelDeps['config'] & Pick<Config, 'MAX_BODY_BYTES' | 'OMNIGATE_ADMIN_TOKEN' | 'CORS_ORIGINS' | 'METRICS_TOKEN' | 'TRUST_PROXY'>;
   logger: Logger;
   metrics: MetricsSource;
   clock: Clock;
@@ -89,6 +91,8 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
 export function createHttpApp(ctx: HttpServices): Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip, which per-address limits count, is the client's only through proxies trusted here.
+  if (ctx.config.TRUST_PROXY !== '') app.set('trust proxy', ctx.config.TRUST_PROXY);
   // Provider webhooks come first: they are the hot path and are not logged per request (the
   // raw_events collection is their record; failures are logged by the error handler).
   app.use('/webhooks', providerWebhookRoutes({ receiver: ctx.receiver, publicBaseUrl: ctx.config.PUBLIC_BASE_URL, maxBodyBytes: ctx.config.MAX_BODY_BYTES }));
@@ -97,6 +101,17 @@ export function createHttpApp(ctx: HttpServices): Express {
   // Customers' rating links: public (the token is the credential) and, like webhooks, not logged
   // per request, since their URL carries the token.
   app.use('/csat', csatRoutes({ csat: ctx.csat, idempotencyRecords: ctx.store.idempotencyRecords }));
+  // The web chat's widget and visitors: public, checked per channel; not logged per request
+  // either, since its media links carry their signature.
+  app.use(
+    '/webchat',
+    webchatRoutes({
+      visitorSessions: ctx.visitorSessions,
+      visitorConversations: ctx.visitorConversations,
+      visitorLimits: ctx.visitorLimits,
+      widgetBundle: ctx.widgetBundle,
+    }),
+  );
   app.use(
     pinoHttp({
       logger: ctx.logger,

@@ -26,7 +26,7 @@ export interface Operation {
    * src/http/error-codes.ts gives each its status.
    */
   errors?: readonly ErrorCode[];
-  auth?: 'apiKey' | 'adminToken' | 'metricsToken' | 'provider' | 'none';
+  auth?: 'apiKey' | 'adminToken' | 'metricsToken' | 'provider' | 'visitorToken' | 'none';
   /** A POST that does not honour Idempotency-Key (it changes nothing a repeat could double). */
   idempotent?: false;
 }

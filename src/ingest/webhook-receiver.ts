@@ -26,10 +26,11 @@ export class WebhookReceiver {
 
   async receive(type: string, channelId: string, req: WebhookRequest): Promise<HttpReply> {
     const { connector, access, doc } = await this.channels.resolveForWebhook(type, channelId);
-    if (!connector.verify(req, access)) throw new AppError(401, 'invalid_signature', 'The request signature is missing or does not match');
+    const receivedAt = this.clock.now();
+    if (!connector.verify({ ...req, receivedAt }, access)) throw new AppError(401, 'invalid_signature', 'The request signature is missing or does not match');
     let events: InboundEvent[];
     try {
-      events = await connector.parse({ ...req, receivedAt: this.clock.now() });
+      events = await connector.parse({ ...req, receivedAt });
     } catch (err) {
       if (err instanceof InvalidPayloadError) throw new AppError(400, 'invalid_payload', err.message, err.details);
       throw err;

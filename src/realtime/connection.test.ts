@@ -3,7 +3,8 @@ import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../security/api-key.js';
-import { RealtimeConnection, type ConnectionDeps } from './connection.js';
+import { RealtimeConnection } from './connection.js';
+import type { ConnectionDeps } from './feed-connection.js';
 import { compareEventIds, type FeedItem } from '../live-feed/entry.js';
 import type { FeedListener } from '../live-feed/subscriber.js';
 

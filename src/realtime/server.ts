@@ -5,7 +5,8 @@ import { AppError, badRequest, forbidden, notFound, unauthorized } from '../erro
 import { isAllowedOrigin } from '../security/allowed-origins.js';
 import { verifyApiKey } from '../security/api-key.js';
 import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
-import { RealtimeConnection, type RealtimeDeps } from './connection.js';
+import { RealtimeConnection } from './connection.js';
+import type { ConnectionFactory, FeedConnection, RealtimeDeps } from './feed-connection.js';
 import { isEventId } from '../live-feed/entry.js';
 import { LiveFeedSubscriber } from '../live-feed/subscriber.js';
 import { ReplayReader } from '../live-feed/replay.js';
@@ -27,16 +28,18 @@ export interface RealtimeOptions {
 }
 
 /**
- * The WebSocket endpoint on the HTTP server: authenticates the upgrade with an API key, keeps
- * this process's connections, pings them, and closes them with 1001 on shutdown.
+ * The WebSocket endpoints on the HTTP server: `/v1/realtime`, whose upgrade it authenticates with
+ * an API key, and the other endpoints of RealtimeDeps (the web chat's visitors), each checking its
+ * own. It keeps this process's connections of every kind, pings them, and closes them with 1001
+ * on shutdown.
  */
 export class RealtimeServer {
   private readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: 64 * 1024,
-    handleProtocols: (offered) => (offered.has(REALTIME_PROTOCOL) ? REALTIME_PROTOCOL : false),
+    handleProtocols: (offered) => [REALTIME_PROTOCOL, ...(this.ctx.endpoints ?? []).map((e) => e.protocol)].find((p) => offered.has(p)) ?? false,
   });
-  private readonly connections = new Set<RealtimeConnection>();
+  private readonly connections = new Set<FeedConnection<unknown>>();
   private readonly feed: LiveFeedSubscriber;
   private readonly replay: ReplayReader;
   private readonly heartbeat: NodeJS.Timeout;
@@ -87,7 +90,7 @@ export class RealtimeServer {
     }
   }
 
-  private failed(connection: RealtimeConnection, err: unknown): void {
+  private failed(connection: FeedConnection<unknown>, err: unknown): void {
     this.ctx.logger.error({ err, connectionId: connection.id }, 'realtime delivery failed; closing the connection');
     connection.socket.close(CLOSE_INTERNAL_ERROR, 'internal error');
   }
@@ -97,18 +100,10 @@ export class RealtimeServer {
     socket.on('error', (err) => this.ctx.logger.debug({ err }, 'realtime upgrade socket error'));
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== REALTIME_PATH) throw notFound('Route');
-      // Browsers send their page's Origin and let any page open a socket: only the allowed ones may.
-      const origin = req.headers.origin;
-      if (origin !== undefined && !isAllowedOrigin(origin, this.ctx.allowedOrigins)) {
-        throw forbidden('origin_not_allowed', `Pages of ${origin} may not open the realtime socket (CORS_ORIGINS)`);
-      }
-      const key = presentedKey(req, url);
-      if (!key) throw unauthorized();
-      const auth = await verifyApiKey(this.ctx, key);
-      const start = startOptions(url);
+      const endpoint = this.ctx.endpoints?.find((e) => e.path === url.pathname);
+      const connect = endpoint ? await endpoint.accept(req, url) : await this.acceptApiClient(req, url);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection = new RealtimeConnection(ws, auth, {
+        const { connection, started } = connect(ws, {
           ctx: this.ctx,
           feed: this.feed,
           replay: this.replay,
@@ -119,12 +114,30 @@ export class RealtimeServer {
           this.connections.delete(connection);
           void connection.stop();
         });
-        connection.start(start).catch((err: unknown) => this.failed(connection, err));
+        started.catch((err: unknown) => this.failed(connection, err));
       });
     } catch (err) {
       refuse(socket, err instanceof AppError ? err : new AppError(500, 'internal_error', 'Something went wrong on our side'));
       if (!(err instanceof AppError)) this.ctx.logger.error({ err }, 'realtime upgrade failed');
     }
+  }
+
+  /** An API key's client of `/v1/realtime`: its key, its page's origin, its subscriptions. */
+  private async acceptApiClient(req: IncomingMessage, url: URL): Promise<ConnectionFactory> {
+    if (url.pathname !== REALTIME_PATH) throw notFound('Route');
+    // Browsers send their page's Origin and let any page open a socket: only the allowed ones may.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isAllowedOrigin(origin, this.ctx.allowedOrigins)) {
+      throw forbidden('origin_not_allowed', `Pages of ${origin} may not open the realtime socket (CORS_ORIGINS)`);
+    }
+    const key = presentedKey(req, url);
+    if (!key) throw unauthorized();
+    const auth = await verifyApiKey(this.ctx, key);
+    const start = startOptions(url);
+    return (ws, deps) => {
+      const connection = new RealtimeConnection(ws, auth, deps);
+      return { connection, started: connection.start(start) };
+    };
   }
 }
 

@@ -48,6 +48,8 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): Con
     PUBLIC_BASE_URL: 'http://gateway.test',
     // Tests drive one key hard; test/api-key-rate-limit.test.ts turns the limit on where it is the subject.
     API_RATE_LIMIT_PER_MINUTE: '0',
+    WEBCHAT_IP_PER_MINUTE: '0',
+    WEBCHAT_VISITOR_PER_MINUTE: '0',
     ...overrides,
   });
 }
