@@ -13,6 +13,8 @@ COPY widget ./widget
 # Template definitions are data read at run time; the build copies them to dist/templates
 # (src/template-registry/definition-files.ts looks two levels above its compiled self).
 COPY templates ./templates
+# The agent console (a single-page app, built by Vite into dist/console, which the gateway serves at /console).
+COPY console ./console
 RUN npm run build
 
 FROM node:24-bookworm-slim

@@ -48,6 +48,11 @@ export default tseslint.config(
     '^(\\.\\./)+(?!\\.\\./|domain/|store/|clock\\.js|errors\\.js|security/secret-box\\.js)',
     'The store and the representation sit below every feature: they import only src/domain, the store (the representation), the base modules and the sealed-secret type.',
   ),
+  layer(
+    ['console/**/*.ts', 'console/**/*.tsx'],
+    '^(\\.\\./)+(?!\\.\\./|src/domain/)',
+    'The console is a client of the public API: beyond its own folder it imports only the domain\'s vocabulary (types).',
+  ),
   {
     // The sandbox page runs in the browser.
     files: ['sandbox/web/page.ts'],

@@ -10,7 +10,7 @@ export default defineConfig({
         // Pure code beside its sources: no services, no global setup, files in parallel.
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'connectors/**/*.test.ts', 'config/**/*.test.ts', 'sandbox/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'connectors/**/*.test.ts', 'config/**/*.test.ts', 'sandbox/**/*.test.ts', 'console/**/*.test.ts'],
           exclude: ['**/node_modules/**', ...INTEGRATION],
           testTimeout: 30_000,
         },

@@ -95,6 +95,7 @@ key=$(npm run -s omnigate -- api-key create --workspace "$workspace_id" --name "
 )
 mv -f "$api_env.tmp" "$api_env"
 log "gateway: $base   admin API key of the demo workspace: $key"
+log "agent console: $base/console/ (sign in with that key; 'Make me an agent' lets it take conversations)"
 log "the admin token and these are in .data/dev-api.env: 'source .data/dev-api.env' in another terminal, then try the README's examples"
 
 if [[ -n $sandbox_pid ]]; then

@@ -71,6 +71,10 @@ describe('the Origin of a realtime upgrade', () => {
   it('refuses another origin with 403', async () => {
     expect(await attempt(OTHER)).toBe(403);
   });
+
+  it("lets the gateway's own pages connect from the host they were served by (the console)", async () => {
+    expect(await attempt(new URL(h.baseUrl).origin)).toBe(101);
+  });
 });
 
 describe('compression', () => {

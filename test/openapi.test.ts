@@ -23,6 +23,7 @@ const NOT_JSON = new Set([
   'GET /metrics',
   'GET /webchat/widget.js',
   'GET /webchat/v1/channels/{channelId}/media/{mediaId}',
+  'GET /console/',
 ]);
 
 interface RouterLayer {

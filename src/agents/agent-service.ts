@@ -50,6 +50,12 @@ export class AgentService {
     return { agent, load: await this.held(agent._id) };
   }
 
+  /** The agent an API key is linked to (apiKeyId), with its load; null for a key no agent uses. */
+  async ofKey(workspaceId: Types.ObjectId, keyId: Types.ObjectId): Promise<AgentWithLoad | null> {
+    const agent = await this.deps.store.agents.findOne({ workspaceId, apiKeyId: keyId }).lean();
+    return agent ? { agent, load: await this.held(agent._id) } : null;
+  }
+
   /**
    * Admin keys change anything; an agent's own key may change its status only (going offline).
    * A lowered capacity takes effect for new assignments; held conversations stay (see AssignmentService).

@@ -13,6 +13,7 @@ import { TransitionEffects } from '../conversations/transition-effects.js';
 import { ConversationDeleter } from '../conversations/conversation-deleter.js';
 import { ContactMerger } from '../contacts/contact-merger.js';
 import { systemClock, type Clock } from '../clock.js';
+import { SessionTokens } from '../sessions/session-tokens.js';
 import { Outbox } from '../events/outbox.js';
 import { WebhookDeliverer } from '../webhooks/deliverer.js';
 import { WebhookTargetGuard } from '../webhooks/allowlist.js';
@@ -133,6 +134,8 @@ export interface AppContext {
   contactService: ContactService;
   cannedResponses: CannedResponses;
   apiKeyService: ApiKeyService;
+  /** Short-lived session tokens standing for API keys (the agent console signs in with one). */
+  sessions: SessionTokens;
   conversationQueries: ConversationQueries;
   conversationOrganizer: ConversationOrganizer;
   conversationNotes: ConversationNotes;
@@ -266,6 +269,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     contactService: new ContactService({ store, outbox }),
     cannedResponses: new CannedResponses({ store, sender }),
     apiKeyService: new ApiKeyService({ store, clock }),
+    sessions: new SessionTokens({ redis, keyPrefix: config.QUEUE_PREFIX }),
     conversationQueries: new ConversationQueries({ store, connectors, clock }),
     conversationOrganizer: new ConversationOrganizer({ store, outbox, clock }),
     conversationNotes: new ConversationNotes({ store, outbox }),
@@ -327,6 +331,7 @@ export function realtimeDepsOf(ctx: AppContext): RealtimeDeps {
     logger: ctx.logger,
     keyPrefix: config.QUEUE_PREFIX,
     liveFeed: ctx.liveFeed,
+    sessions: ctx.sessions,
     allowedOrigins: [...config.CORS_ORIGINS, new URL(config.PUBLIC_BASE_URL).origin],
     endpoints: [visitorSocketEndpoint(ctx.visitorSessions, ctx.visitorLimits)],
   };

@@ -55,6 +55,9 @@ import { escalationRoutes } from './routes/escalations.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.js';
 import { webchatRoutes } from './routes/webchat.js';
+import { sessionRoutes } from './routes/sessions.js';
+import type { SessionTokens } from '../sessions/session-tokens.js';
+import { consoleRoutes } from './console.js';
 
 /**
  * What the routes and their middleware use, each handed on by name; the process's context
@@ -72,6 +75,7 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
   mediaLibrary: MediaLibrary;
   csat: CsatService;
   apiKeyService: ApiKeyService;
+  sessions: SessionTokens;
   workspaceService: WorkspaceService;
   agentService: AgentService;
   contactService: ContactService;
@@ -125,6 +129,8 @@ export function createHttpApp(ctx: HttpServices): Express {
   );
 
   app.use(healthRoutes(ctx), metricsRoutes({ metrics: ctx.metrics, metricsToken: ctx.config.METRICS_TOKEN }));
+  // The agent console: static files of the single-page app, which speaks only the public API.
+  app.use('/console', consoleRoutes());
   // Browser pages of the configured origins (CORS_ORIGINS) read the API and its document; before
   // authentication, so a preflight (sent without credentials) is answered.
   if (ctx.config.CORS_ORIGINS.length > 0) app.use(['/v1', '/openapi.json'], corsFor(ctx.config.CORS_ORIGINS));
@@ -150,6 +156,7 @@ export function createHttpApp(ctx: HttpServices): Express {
     '/v1',
     express.json({ limit: ctx.config.MAX_BODY_BYTES }),
     apiKeyRoutes({ apiKeyService: ctx.apiKeyService, idempotencyRecords: ctx.store.idempotencyRecords }),
+    sessionRoutes({ sessions: ctx.sessions, agentService: ctx.agentService }),
     workspaceRoutes({ workspaceService: ctx.workspaceService }),
     agentRoutes({ agentService: ctx.agentService, idempotencyRecords: ctx.store.idempotencyRecords }),
     channelRoutes({ channels: ctx.channels, templates: ctx.templates, outbox: ctx.outbox, config: ctx.config, idempotencyRecords: ctx.store.idempotencyRecords }),

@@ -1,15 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { AppError, forbidden, unauthorized } from '../errors.js';
-import { keyFromHeaders, verifyApiKey, type AuthContext } from '../security/api-key.js';
+import { keyFromHeaders, type AuthContext } from '../security/api-key.js';
+import { verifyCredential } from '../sessions/credentials.js';
+import type { SessionTokens } from '../sessions/session-tokens.js';
 import type { Store } from '../store/index.js';
 
-/** Resolves the API key (Authorization: Bearer or X-API-Key) to its workspace. */
-export function authenticate(deps: { store: Store }): RequestHandler {
+/** Resolves the API key or session token (Authorization: Bearer or X-API-Key) to its workspace. */
+export function authenticate(deps: { store: Store; sessions: SessionTokens }): RequestHandler {
   return async (req, res, next) => {
     const key = keyFromHeaders(req.headers);
     if (!key) throw unauthorized();
-    const auth = await verifyApiKey(deps, key);
+    const auth = await verifyCredential(deps, key);
     res.locals.auth = auth;
     req.log = req.log?.child({ workspaceId: String(auth.workspaceId) });
     next();

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 import type { LiveFeedPublisher } from '../live-feed/publisher.js';
+import type { SessionTokens } from '../sessions/session-tokens.js';
 import { compareEventIds, realtimeKeys, type FeedItem } from '../live-feed/entry.js';
 import type { LiveFeedSubscriber } from '../live-feed/subscriber.js';
 import type { ReplayReader } from '../live-feed/replay.js';
@@ -20,6 +21,8 @@ export interface RealtimeDeps {
   /** QUEUE_PREFIX: the Redis keys of the feed start with it. */
   keyPrefix: string;
   liveFeed: LiveFeedPublisher;
+  /** Session tokens, which sign a socket in as the key they stand for. */
+  sessions: SessionTokens;
   /** Browser origins whose pages may open a socket (CORS_ORIGINS and the gateway's own); a client without an Origin is no browser and may. */
   allowedOrigins: readonly string[];
   /** Other sockets on the same server and feed (the web chat's visitors), by path. */

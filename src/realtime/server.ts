@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../errors.js';
 import { isAllowedOrigin } from '../security/allowed-origins.js';
-import { verifyApiKey } from '../security/api-key.js';
+import { verifyCredential } from '../sessions/credentials.js';
 import { presentedKey, REALTIME_PROTOCOL } from './auth.js';
 import { RealtimeConnection } from './connection.js';
 import type { ConnectionFactory, FeedConnection, RealtimeDeps } from './feed-connection.js';
@@ -125,14 +125,15 @@ export class RealtimeServer {
   /** An API key's client of `/v1/realtime`: its key, its page's origin, its subscriptions. */
   private async acceptApiClient(req: IncomingMessage, url: URL): Promise<ConnectionFactory> {
     if (url.pathname !== REALTIME_PATH) throw notFound('Route');
-    // Browsers send their page's Origin and let any page open a socket: only the allowed ones may.
+    // Browsers send their page's Origin and let any page open a socket: only the allowed ones
+    // may, and the gateway's own pages (the console), served from the host the socket is on.
     const origin = req.headers.origin;
-    if (origin !== undefined && !isAllowedOrigin(origin, this.ctx.allowedOrigins)) {
+    if (origin !== undefined && !isAllowedOrigin(origin, this.ctx.allowedOrigins) && !isSameHost(origin, req.headers.host)) {
       throw forbidden('origin_not_allowed', `Pages of ${origin} may not open the realtime socket (CORS_ORIGINS)`);
     }
     const key = presentedKey(req, url);
     if (!key) throw unauthorized();
-    const auth = await verifyApiKey(this.ctx, key);
+    const auth = await verifyCredential(this.ctx, key);
     const start = startOptions(url);
     return (ws, deps) => {
       const connection = new RealtimeConnection(ws, auth, deps);
@@ -159,6 +160,11 @@ function startOptions(url: URL): { lastEventId?: string; targets: SubscriptionTa
   const invalid = targets.flatMap((t, i) => (t.success ? [] : [{ subscription: raw[i], message: t.error.issues[0]?.message }]));
   if (invalid.length > 0) throw badRequest('validation_failed', 'The subscriptions in the URL are not valid', invalid);
   return { lastEventId, targets: targets.flatMap((t) => (t.success ? [t.data] : [])) };
+}
+
+/** A page served by this gateway: its origin names the host the upgrade was sent to. */
+function isSameHost(origin: string, host: string | undefined): boolean {
+  return URL.canParse(origin) && new URL(origin).host === host;
 }
 
 /** An answer instead of the upgrade, in the REST API's error shape; the socket is then closed. */

@@ -20,6 +20,8 @@ export function redisKeys(prefix: string) {
     webhookDeliverySeq: `${prefix}:webhook-delivery-seq`,
     /** The lease of the process watching one mailbox (src/ingest/pull-manager.ts). */
     pullLease: (channelId: string) => `${prefix}:pull-lease:${channelId}`,
+    /** A console session: the SHA-256 of its token → the API key's id, expiring with it (src/sessions/session-tokens.ts). */
+    session: (tokenHash: string) => `${prefix}:session:${tokenHash}`,
     /** Pub/sub channel of the shared cache's invalidation notices (src/cache/shared-cache.ts). */
     cacheInvalidations: `${prefix}:cache-invalidations`,
     /** A workspace's real-time stream, its pub/sub channel, and the events published to it (src/realtime/). */

@@ -30,6 +30,8 @@ export interface AuthContext {
   workspaceId: Types.ObjectId;
   keyId: Types.ObjectId;
   role: ApiKeyRole;
+  /** The session token presented in the key's stead, if one was. */
+  sessionToken?: string;
 }
 
 /** The API key a request's headers carry: `Authorization: Bearer <key>` or `X-API-Key`. */

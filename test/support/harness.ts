@@ -99,8 +99,8 @@ export async function startHarness(
       await ctx.pull.stopAll();
       await workers?.stop();
       await Promise.all(Object.values(ctx.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
-      // The realtime streams have no expiry: a test's are removed with it.
-      const realtimeKeys = await ctx.redis.keys(`${config.QUEUE_PREFIX}:realtime:*`);
+      // The realtime streams have no expiry, sessions a long one: a test's are removed with it.
+      const realtimeKeys = [...(await ctx.redis.keys(`${config.QUEUE_PREFIX}:realtime:*`)), ...(await ctx.redis.keys(`${config.QUEUE_PREFIX}:session:*`))];
       if (realtimeKeys.length > 0) await ctx.redis.del(...realtimeKeys);
       await ctx.store.connection.dropDatabase().catch(() => undefined);
       await closeContext(ctx);

@@ -11,7 +11,7 @@ import { createAgentBody, idParam, paginationQuery, updateAgentBody } from '../s
 import type { Expect, SameShape } from '../same-shape.js';
 
 /** An agent as the API shows it, with how many conversations it holds now. */
-function agentToApi(a: AgentDoc, load?: number) {
+export function agentToApi(a: AgentDoc, load?: number) {
   return {
     id: String(a._id),
     name: a.name,
