@@ -97,6 +97,16 @@ export const configSchema = z.object({
   SEND_ATTEMPTS: positiveInt.default(6),
   /** First retry delay of a send; later ones double. */
   SEND_BACKOFF_MS: positiveInt.default(2000),
+  /** How long the AI agent waits for its backend (a model's answer, a bot's acknowledgement) per attempt. */
+  AI_AGENT_TIMEOUT_MS: positiveInt.default(30_000),
+  /** How long a webhook bot has to answer a customer message it acknowledged before people take over. */
+  AI_AGENT_BOT_ANSWER_MS: positiveInt.default(120_000),
+  /** Attempts at an AI agent's answer before the conversation is handed to people. */
+  AI_AGENT_ATTEMPTS: positiveInt.default(3),
+  /** First retry delay of an AI agent's answer; later ones double. */
+  AI_AGENT_BACKOFF_MS: positiveInt.default(2000),
+  /** AI agent answers worked on at once per process (each mostly waits on its backend). */
+  AI_AGENT_CONCURRENCY: positiveInt.default(8),
   /** Comma-separated hosts that webhook subscriptions may target although private or loopback. */
   WEBHOOK_ALLOWED_HOSTS: z
     .string()

@@ -77,6 +77,15 @@ export interface PullHandle {
   stop(): Promise<void>;
 }
 
+/** Who is to control a contact's thread on a channel several apps share (Messenger's handover protocol). */
+export interface ThreadControlMove {
+  to: 'people' | 'ai_agent';
+  /** The contact's id on the channel (a PSID). */
+  recipient: string;
+  /** Passed on to the other app (why the thread moves). */
+  metadata?: string;
+}
+
 export interface SendResult {
   providerMessageId: string;
 }
@@ -145,6 +154,11 @@ interface ConnectorShape<Settings, Secrets, ClientArg extends unknown[]> {
   ) => Promise<{ providerTemplateId: string; status: TemplateDefinition['status'] }>;
   /** Deletes a template at the provider. */
   deleteTemplate?: (template: { name: string; providerTemplateId?: string }, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => Promise<void>;
+  /**
+   * Moves control of a contact's thread between the gateway's AI agent and the app people answer
+   * in, where the channel names one; does nothing where it does not.
+   */
+  moveThreadControl?: (move: ThreadControlMove, channel: ChannelAccess<Settings, Secrets>, ...client: ClientArg) => Promise<void>;
 }
 
 /** A connector as the core holds it: every channel's settings and secrets are plain records to it. */
@@ -167,7 +181,7 @@ export interface ConnectorDefinition<Settings, Secrets, Client> extends Connecto
 export function defineConnector<Settings extends Record<string, unknown>, Secrets extends Record<string, string>, Client>(
   definition: ConnectorDefinition<Settings, Secrets, Client>,
 ): Connector {
-  const { client, accountIdOf, accountAliasesOf, handshake, verify, windowRuleOf, startPulling, send, fetchMedia, listTemplates, submitTemplate, deleteTemplate } =
+  const { client, accountIdOf, accountAliasesOf, handshake, verify, windowRuleOf, startPulling, send, fetchMedia, listTemplates, submitTemplate, deleteTemplate, moveThreadControl } =
     definition;
   // That narrowing; over a Pick, since windowRuleOf is given the settings alone.
   const own = <K extends keyof ChannelAccess>(channel: Pick<ChannelAccess, K>) => channel as Pick<ChannelAccess<Settings, Secrets>, K>;
@@ -190,6 +204,7 @@ export function defineConnector<Settings extends Record<string, unknown>, Secret
     listTemplates: listTemplates && ((channel) => listTemplates(own(channel), client)),
     submitTemplate: submitTemplate && ((template, channel) => submitTemplate(template, own(channel), client)),
     deleteTemplate: deleteTemplate && ((template, channel) => deleteTemplate(template, own(channel), client)),
+    moveThreadControl: moveThreadControl && ((move, channel) => moveThreadControl(move, own(channel), client)),
   };
 }
 

@@ -4,11 +4,16 @@ import { SecretBox, type SealedSecret } from '../src/security/secret-box.js';
 import { runCli } from './support/cli.js';
 import { createWhatsAppWorkspace, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 
-/** Every sealed value in the store: channels' secrets, subscriptions' signing secrets, rules' webhook secrets. */
+/** Every sealed value in the store: channels' secrets, subscriptions' signing secrets, rules' webhook secrets, the AI agent's API key. */
 async function sealedValues(h: Harness): Promise<SealedSecret[]> {
   const { store } = h.ctx;
-  const [channels, subscriptions, rules] = await Promise.all([store.channels.find().lean(), store.webhookSubscriptions.find().lean(), store.automationRules.find().lean()]);
-  return [...channels.map((c) => c.secrets), ...subscriptions.map((s) => s.secrets), ...rules.map((r) => r.webhookSecret)];
+  const [channels, subscriptions, rules, aiAgents] = await Promise.all([
+    store.channels.find().lean(),
+    store.webhookSubscriptions.find().lean(),
+    store.automationRules.find().lean(),
+    store.aiAgentConfigs.find().lean(),
+  ]);
+  return [...channels.map((c) => c.secrets), ...subscriptions.map((s) => s.secrets), ...rules.map((r) => r.webhookSecret), ...aiAgents.map((a) => a.secret!)];
 }
 
 describe('encryption key rotation', () => {
@@ -25,6 +30,8 @@ describe('encryption key rotation', () => {
     expect(subscription.status).toBe(201);
     const rule = await h.api('POST', '/v1/automation-rules', { key: ws.key, body: { name: 'tag', trigger: 'message.received', actions: [{ type: 'add_tag', tag: 'x' }] } });
     expect(rule.status).toBe(201);
+    const aiAgent = await h.api('PUT', '/v1/ai-agent', { key: ws.key, body: { enabled: true, backend: { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'm', apiKey: 'sk-1' } } });
+    expect(aiAgent.status).toBe(200);
     env = {
       MONGODB_URI: h.ctx.config.MONGODB_URI,
       REDIS_URL: h.ctx.config.REDIS_URL,
@@ -38,7 +45,7 @@ describe('encryption key rotation', () => {
 
   it('reseals every stored secret with the new key, keeping what they hold', async () => {
     const before = await sealedValues(h);
-    expect(before).toHaveLength(3);
+    expect(before).toHaveLength(4);
     const plain = before.map((sealed) => new SecretBox(oldKey).open(sealed));
     // A process given the new key with the old one as previous reads them all before the reseal.
     expect(before.map((sealed) => new SecretBox(newKey, [oldKey]).open(sealed))).toEqual(plain);
@@ -50,6 +57,7 @@ describe('encryption key rotation', () => {
       channels: { resealed: 1, alreadyCurrent: 0, changedMeanwhile: 0 },
       webhookSubscriptions: { resealed: 1, alreadyCurrent: 0, changedMeanwhile: 0 },
       automationRules: { resealed: 1, alreadyCurrent: 0, changedMeanwhile: 0 },
+      aiAgentConfigs: { resealed: 1, alreadyCurrent: 0, changedMeanwhile: 0 },
     });
 
     const after = await sealedValues(h);

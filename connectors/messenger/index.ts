@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { defineConnector, type Connector, type HttpReply } from '../contract.js';
 import { answerHandshake, verifySignature } from '../meta/signature.js';
 import { MESSENGER_CAPABILITIES, windowRuleOf } from './capabilities.js';
+import { moveThreadControl } from './handover.js';
 import { fetchMedia } from './media.js';
 import { parseWebhook } from './parse.js';
 import { sendMessage } from './send.js';
@@ -32,5 +33,6 @@ export function createMessengerConnector(opts: { http: AxiosInstance; graphVersi
     parse: parseWebhook,
     send: sendMessage,
     fetchMedia,
+    moveThreadControl,
   });
 }

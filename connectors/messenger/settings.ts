@@ -10,6 +10,12 @@ export const settingsSchema = z.strictObject({
    * contact's last message). Off by default: without approval Meta refuses the tag.
    */
   humanAgentEnabled: z.boolean().default(false),
+  /**
+   * Handover protocol: the app people answer in (the Page Inbox is 263902037430900, or a
+   * helpdesk's app). A conversation the AI agent hands to people passes thread control to it, and
+   * control is taken back when Agent replies turn on again. Unset: people answer through Omnigate.
+   */
+  handoverAppId: z.string().regex(/^\d+$/, 'must be a numeric app id').optional(),
   /** Overrides the default of 300 Send API calls/s per Page. */
   sendPerSecond: z.number().int().positive().optional(),
 });

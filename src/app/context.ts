@@ -75,6 +75,8 @@ import { WorkspaceService } from '../workspaces/workspace-service.js';
 import { EscalationService, recordTicket } from '../conversations/escalation.js';
 import { RetentionSweep } from '../retention/retention-sweep.js';
 import { OutboundConversations } from '../outbound/outbound-conversations.js';
+import { AiAgentService } from '../ai-agent/ai-agent-service.js';
+import { AiAgentSettings, createAiAgentConfigs } from '../ai-agent/ai-agent-settings.js';
 
 /** The longest a process keeps a cached record if an invalidation notice never reached it. */
 const CACHE_TTL_MS = 60_000;
@@ -148,6 +150,9 @@ export interface AppContext {
   visitorConversations: VisitorConversations;
   visitorLimits: VisitorLimits;
   widgetBundle: () => Promise<WidgetBundle>;
+  /** Agent replies: the AI agent's answers and handoffs, and its configuration as admins set it. */
+  aiAgent: AiAgentService;
+  aiAgentSettings: AiAgentSettings;
 }
 
 export interface ContextOptions {
@@ -206,6 +211,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const router = new ConversationRouter({ store, assignment, loads, cursors, workspaceQueues, overflowTimers, clock });
   const transfers = new ConversationTransfers({ store, assignment, router, outbox, clock, logger });
   const rules = createEnabledRules(store, cache);
+  const aiAgentConfigs = createAiAgentConfigs(store, cache);
   const webhookDeliverer = new WebhookDeliverer({
     store,
     queues,
@@ -311,6 +317,24 @@ export async function createContext(config: Config, options: ContextOptions = {}
       limits: { rawEventDays: config.RAW_EVENT_RETENTION_DAYS, idempotencyHours: config.IDEMPOTENCY_RETENTION_HOURS, deliveryLogDays: config.DELIVERY_LOG_RETENTION_DAYS },
     }),
     webhookDeliverer,
+    aiAgent: new AiAgentService({
+      store,
+      channels,
+      queues,
+      outbox,
+      sender,
+      configs: aiAgentConfigs,
+      secretBox,
+      targets: webhookTargets,
+      http: axios.create(),
+      clock,
+      logger,
+      timeoutMs: config.AI_AGENT_TIMEOUT_MS,
+      botAnswerMs: config.AI_AGENT_BOT_ANSWER_MS,
+      attempts: config.AI_AGENT_ATTEMPTS,
+      backoffMs: config.AI_AGENT_BACKOFF_MS,
+    }),
+    aiAgentSettings: new AiAgentSettings({ store, configs: aiAgentConfigs, secretBox, targets: webhookTargets }),
   };
 }
 

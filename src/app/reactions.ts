@@ -44,6 +44,14 @@ async function reactToEvent(ctx: AppContext, event: DomainEventDoc, known: { que
   const work = setsOffWork(event);
   // Automation rules of the event's trigger; before routing, so a rule's assignment decides first.
   if (work) await runAutomation(ctx, event);
+  // Agent replies: switched on for a new conversation (which routing then leaves to the AI agent),
+  // a customer message answered, a person taking over.
+  if (work) await ctx.aiAgent.react(event);
+  // Handed from the AI agent to people: routed as any queued conversation.
+  if (event.type === 'conversation.handed_off' && event.conversationId) {
+    await ctx.aiAgent.handedOff(event);
+    await ctx.router.route(event.workspaceId, event.conversationId);
+  }
   // Routing: a new conversation gets its queue and maybe an agent; one automatic mail opened waits
   // for people to look (a rule asking for automatic messages may still move it).
   const routes = work && created && !unrouted.has(String(event.conversationId));

@@ -6,6 +6,7 @@ import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
 import { QUEUE_NAMES } from '../jobs/queues.js';
 import { runTimer, type TimersJobData } from './timers.js';
+import type { AiReplyJobData } from '../ai-agent/ai-agent-service.js';
 import { connectForWorkers, isConnectionError } from '../redis/connections.js';
 
 /** The process's workers and the connection they share. */
@@ -58,7 +59,16 @@ export function startWorkers(ctx: AppContext): RunningWorkers {
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));
   const timers = make<TimersJobData>(QUEUE_NAMES.timers, 8, (job) => runTimer(ctx, job.data));
-  const workers = [inbound, send, media, events, webhooks, timers];
+  // The AI agent's answers (and a bot's answer deadline): retried with backoff; when the last attempt fails, people take over.
+  const aiAgent = make<AiReplyJobData>(QUEUE_NAMES.aiAgent, config.AI_AGENT_CONCURRENCY, async (job) => {
+    try {
+      await ctx.aiAgent.answer(job.data);
+    } catch (err) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await ctx.aiAgent.backendFailed(job.data, err);
+      throw err;
+    }
+  });
+  const workers = [inbound, send, media, events, webhooks, timers, aiAgent];
   return {
     workers,
     async stop() {

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'conversation.transferred',
   'conversation.deleted',
   'conversation.escalated',
+  'conversation.handed_off',
   'contact.updated',
   'contact.merged',
   'automation.rule_applied',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CSAT_SCORES } from '../analytics/metrics.js';
+import { HANDOFF_ACTORS, HANDOFF_REASONS } from '../domain/ai-agent.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
 import { DELIVERY_STATUSES } from '../domain/delivery-status.js';
 import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES } from '../domain/template.js';
@@ -71,6 +72,17 @@ const replyWindowResponse = z.strictObject({
   tags: z.array(z.strictObject({ tag: z.enum(MESSAGE_TAGS), until: optionalTime })).optional(),
 }).meta({ id: 'ReplyWindow' });
 
+export const conversationAiAgentResponse = z
+  .strictObject({
+    replies: z.boolean().describe('Agent replies: the AI agent answers the customer while true'),
+    changedAt: isoTime,
+    handoff: z
+      .strictObject({ at: isoTime, reason: z.enum(HANDOFF_REASONS), actor: z.enum(HANDOFF_ACTORS), note: z.string().nullable() })
+      .nullable()
+      .describe('The last handoff from the AI agent to people: when and why'),
+  })
+  .meta({ id: 'ConversationAiAgent' });
+
 export const conversationResponse = z.strictObject({
   id,
   channelId: id,
@@ -80,6 +92,7 @@ export const conversationResponse = z.strictObject({
   queueId: id.nullable(),
   transfers: z.array(transferResponse),
   archived: z.boolean(),
+  aiAgent: conversationAiAgentResponse.nullable().describe('Absent (null) when the AI agent never took part'),
   tags: z.array(z.string()),
   labelIds: z.array(id),
   priority: z.enum(CONVERSATION_PRIORITIES),
@@ -114,6 +127,7 @@ export const messageResponse = z.strictObject({
   author: z.enum(MESSAGE_AUTHORS),
   internal: z.boolean(),
   standby: z.boolean().describe('Received while another app controlled the conversation (Messenger handover protocol): history, never routed or automated'),
+  aiAgent: z.boolean().describe('Written by the AI agent (author automation): the conversation shows who answered'),
   tag: z.enum(MESSAGE_TAGS).nullable(),
   type: z.string(),
   /** The normalized content; its fields depend on `type` (text, media, location, template, email, ...). */

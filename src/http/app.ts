@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 import type { AgentService } from '../agents/agent-service.js';
+import type { AiAgentService } from '../ai-agent/ai-agent-service.js';
+import type { AiAgentSettings } from '../ai-agent/ai-agent-settings.js';
 import type { AnalyticsService } from '../analytics/analytics-service.js';
 import type { RuleService } from '../automation/rule-service.js';
 import type { CannedResponses } from '../canned/canned-responses.js';
@@ -34,6 +36,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agents.js';
+import { aiAgentRoutes } from './routes/ai-agent.js';
 import { automationRuleRoutes } from './routes/automation-rules.js';
 import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -90,6 +93,8 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
   outboundConversations: OutboundConversations;
   ruleService: RuleService;
   analytics: AnalyticsService;
+  aiAgent: AiAgentService;
+  aiAgentSettings: AiAgentSettings;
 }
 
 export function createHttpApp(ctx: HttpServices): Express {
@@ -183,6 +188,7 @@ export function createHttpApp(ctx: HttpServices): Express {
     outboundConversationRoutes({ outboundConversations: ctx.outboundConversations, idempotencyRecords: ctx.store.idempotencyRecords }),
     automationRuleRoutes({ ruleService: ctx.ruleService, idempotencyRecords: ctx.store.idempotencyRecords }),
     analyticsRoutes({ analytics: ctx.analytics, clock: ctx.clock }),
+    aiAgentRoutes({ aiAgentSettings: ctx.aiAgentSettings, aiAgent: ctx.aiAgent, idempotencyRecords: ctx.store.idempotencyRecords }),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));

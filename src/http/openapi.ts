@@ -7,6 +7,7 @@ import type { Operation, Operations, ResponseSpec } from './operation.js';
 import { webhookEventSchema, WEBHOOK_EVENTS } from './webhook-events.js';
 import { adminOperations } from './routes/admin.js';
 import { agentOperations } from './routes/agents.js';
+import { aiAgentOperations } from './routes/ai-agent.js';
 import { apiKeyOperations } from './routes/api-keys.js';
 import { automationRuleOperations } from './routes/automation-rules.js';
 import { analyticsOperations } from './routes/analytics.js';
@@ -71,6 +72,7 @@ const OPERATIONS: Operations = {
   ...cannedResponseOperations,
   ...automationRuleOperations,
   ...analyticsOperations,
+  ...aiAgentOperations,
   ...csatOperations,
   ...quarantineOperations,
   ...webhookSubscriptionOperations,

@@ -12,7 +12,7 @@ import { ROUTING_STRATEGIES } from '../domain/queue.js';
 
 /** Request shapes of the REST API. Objects are strict: an unknown field is a 400, not ignored. */
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
+export const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'must be an id');
 
 const mediaSource = z
   .strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LifecycleActor } from '../conversations/lifecycle-service.js';
 import type { TransitionOutcome } from '../conversations/transition-effects.js';
+import { HANDOFF_ACTORS, HANDOFF_REASONS } from '../domain/ai-agent.js';
 import { ACTION_TYPES, AUTOMATION_TRIGGERS, type ActionOutcome } from '../domain/automation.js';
 import { CHANNEL_STATES } from '../domain/channel.js';
 import { CONVERSATION_STATUSES } from '../domain/conversation.js';
@@ -85,6 +86,16 @@ const EVENTS: { [T in EventType]: { summary: string; data: z.ZodType } } = {
       transcriptText: z.string(),
       note: z.string().nullable(),
       subscriptionId: z.string().nullable().describe('The one subscription it is aimed at, if any'),
+    }),
+  },
+  'conversation.handed_off': {
+    summary: 'The AI agent stopped answering a conversation and handed it to people (Agent replies turned off): why, and by whom; routing follows',
+    data: z.strictObject({
+      conversation: conversationResponse,
+      reason: z.enum(HANDOFF_REASONS),
+      actor: z.enum(HANDOFF_ACTORS),
+      note: z.string().nullable().describe("The model's or bot's reason, the customer's words, the refusal's code or the failure"),
+      period: z.number().int().min(1).describe('Which period of Agent replies it ends: 1 for the first, one more each time they were turned on again'),
     }),
   },
   'contact.updated': { summary: "A contact's fields or attributes changed", data: z.strictObject({ contact: contactResponse, changed: z.array(z.string()) }) },

@@ -16,6 +16,8 @@ export const QUEUE_NAMES = {
   webhooks: 'webhooks',
   /** Conversation lifecycle timers (snooze wake-up, auto-resolve, abandonment), delayed jobs. */
   timers: 'timers',
+  /** The AI agent's answer to one customer message (a model call or a bot's webhook): never on the ingest path. */
+  aiAgent: 'ai-agent',
 } as const;
 
 export type QueueName = keyof typeof QUEUE_NAMES;
@@ -43,6 +45,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string, logg
     events: make(QUEUE_NAMES.events),
     webhooks: make(QUEUE_NAMES.webhooks),
     timers: make(QUEUE_NAMES.timers),
+    aiAgent: make(QUEUE_NAMES.aiAgent),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { SenderKind } from '../domain/send-policy.js';
 import { ENDED_STATUSES } from '../domain/conversation.js';
 import { isMediaContent, type MessageContent } from '../domain/message.js';
-import { conflict, notFound, unprocessable } from '../errors.js';
+import { conflict, isDuplicateKeyError, notFound, unprocessable } from '../errors.js';
 import { addOrLeaveToSweep, type Queues } from '../jobs/queues.js';
 import { claimOnce, releaseClaim } from '../store/claim.js';
 import type { Store } from '../store/index.js';
@@ -25,6 +25,11 @@ export interface NewOutboundMessage {
   /** Our id of the message this one answers. */
   replyToMessageId?: string;
   tag?: MessageTag;
+  /**
+   * The id to store it under, from a caller that may repeat itself (a re-run job): a second send
+   * with the same id stores and sends nothing more and answers the message stored first.
+   */
+  id?: Types.ObjectId;
 }
 
 /** Who asks: a person's key (agent) or an automation's. */
@@ -32,6 +37,8 @@ export interface MessageSender {
   /** Absent for the gateway's own messages (e.g. the satisfaction survey), which no key asked for. */
   keyId?: Types.ObjectId;
   author: Extract<MessageAuthor, 'agent' | 'automation'>;
+  /** The AI agent (an automation): its messages say so, so the conversation shows who answered. */
+  aiAgent?: true;
 }
 
 export const senderKindOf = (author: MessageAuthor): SenderKind => (author === 'agent' ? 'human' : 'automation');
@@ -59,27 +66,47 @@ export class SendService {
   async send(workspaceId: Types.ObjectId, conversationId: string, input: NewOutboundMessage, sender: MessageSender): Promise<MessageDoc> {
     const { store } = this.deps;
     const conversation = await this.conversation(workspaceId, conversationId);
+    const earlier = input.id && (await this.storedBefore(input.id, conversation._id));
+    if (earlier) return earlier;
     await this.authorize(conversation, { content: input.content, tag: input.tag, sender: senderKindOf(sender.author) });
     const content = await this.withStoredMedia(workspaceId, input.content);
     const replyTo = input.replyToMessageId ? await this.replyTarget(conversation, input.replyToMessageId) : undefined;
-    const message = await store.messages.create({
+    const record = {
+      ...(input.id && { _id: input.id }),
       workspaceId,
       channelId: conversation.channelId,
       conversationId: conversation._id,
       contactId: conversation.contactId,
-      direction: 'outbound',
+      direction: 'outbound' as const,
       author: sender.author,
       type: content.type,
       content,
-      status: 'queued',
+      status: 'queued' as const,
       replyToProviderMessageId: replyTo,
       sentBy: sender.keyId,
       tag: input.tag,
+      ...(sender.aiAgent && { aiAgent: true }),
       sendRound: 1,
-    });
+    };
+    let message: MessageDoc;
+    try {
+      message = (await store.messages.create(record)).toObject();
+    } catch (err) {
+      // The same id sent twice at once: the first insert won and is the message.
+      const winner = input.id && isDuplicateKeyError(err) ? await this.storedBefore(input.id, conversation._id) : null;
+      if (!winner) throw err;
+      return winner;
+    }
     if (content.type !== 'reaction') await this.markFirstResponse(conversation._id);
     await addOrLeaveToSweep(() => this.enqueue(message._id, 1));
-    return message.toObject();
+    return message;
+  }
+
+  /** A message already stored under a caller's id: queued again (the job id is taken once it ran), never stored twice. */
+  private async storedBefore(id: Types.ObjectId, conversationId: Types.ObjectId): Promise<MessageDoc | null> {
+    const stored = await this.deps.store.messages.findOne({ _id: id, conversationId }).lean();
+    if (stored?.status === 'queued') await addOrLeaveToSweep(() => this.enqueue(stored._id, stored.sendRound));
+    return stored;
   }
 
   /**

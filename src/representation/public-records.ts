@@ -1,7 +1,7 @@
 import type { ChannelDoc } from '../store/models/channel.js';
 import type { ContactDoc } from '../store/models/contact.js';
 import type { ContactIdentityDoc } from '../store/models/contact-identity.js';
-import type { ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
+import type { ConversationAiAgent, ConversationDoc, ConversationTransfer } from '../store/models/conversation.js';
 import type { QueueDoc } from '../store/models/queue.js';
 import type { QuarantinedMailDoc } from '../store/models/quarantined-mail.js';
 import type { MessageDoc } from '../store/models/message.js';
@@ -25,6 +25,7 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     queueId: c.queueId ? String(c.queueId) : null,
     transfers: (c.transfers ?? []).map(transferToApi),
     archived: c.archived === true,
+    aiAgent: c.aiAgent ? aiAgentToApi(c.aiAgent) : null,
     tags: c.tags ?? [],
     labelIds: (c.labelIds ?? []).map(String),
     priority: c.priority ?? 'normal',
@@ -51,6 +52,11 @@ export function conversationToApi(c: ConversationDoc, window?: ReplyWindow) {
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
   };
+}
+
+function aiAgentToApi(a: ConversationAiAgent) {
+  const handoff = a.handoff ? { at: a.handoff.at.toISOString(), reason: a.handoff.reason, actor: a.handoff.actor, note: a.handoff.note ?? null } : null;
+  return { replies: a.replies, changedAt: a.changedAt.toISOString(), handoff };
 }
 
 export function transferToApi(t: ConversationTransfer) {
@@ -88,6 +94,7 @@ export function messageToApi(m: MessageDoc) {
     author: m.author,
     internal: m.internal === true,
     standby: m.standby === true,
+    aiAgent: m.aiAgent === true,
     tag: m.tag ?? null,
     type: m.type,
     content: m.content,

@@ -77,7 +77,8 @@ export class ConversationRouter {
   async route(workspaceId: Types.ObjectId, conversationId: Id, opts: { exclude?: Types.ObjectId; cause?: LifecycleActor } = {}): Promise<ConversationDoc | null> {
     const { store } = this.deps;
     const conversation = await store.conversations.findOne({ _id: conversationId, workspaceId }).lean();
-    if (conversation?.status !== 'queued') return conversation;
+    // The AI agent answers it (Agent replies): people get it when it is handed off (src/ai-agent/).
+    if (conversation?.status !== 'queued' || conversation.aiAgent?.replies) return conversation;
     const kept = conversation.queueId ? await this.queueOf(workspaceId, conversation.queueId) : null;
     const queue = kept ?? (await this.pick(conversation));
     // Two routers of the same conversation compute the same queue, so either write is right. Only

@@ -6,6 +6,7 @@ const SEALED_FIELDS = {
   channels: 'secrets',
   webhookSubscriptions: 'secrets',
   automationRules: 'webhookSecret',
+  aiAgentConfigs: 'secret',
 } as const satisfies Partial<Record<keyof Store, string>>;
 
 export type SealedCollection = keyof typeof SEALED_FIELDS;
@@ -27,7 +28,8 @@ export async function resealSecrets(deps: { store: Store; secretBox: SecretBox }
   for (const [name, field] of Object.entries(SEALED_FIELDS) as Array<[SealedCollection, string]>) {
     const count: ResealCount = { resealed: 0, alreadyCurrent: 0, changedMeanwhile: 0 };
     const collection = deps.store[name].collection;
-    for await (const doc of collection.find({}, { projection: { [field]: 1 } })) {
+    // Optional in some collections (a local model needs no API key).
+    for await (const doc of collection.find({ [field]: { $exists: true } }, { projection: { [field]: 1 } })) {
       const sealed = doc[field] as SealedSecret;
       if (deps.secretBox.isSealedWithCurrentKey(sealed)) {
         count.alreadyCurrent += 1;

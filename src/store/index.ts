@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import type { Clock } from '../clock.js';
+import { aiAgentConfigSchema, type AiAgentConfigDoc } from './models/ai-agent-config.js';
 import { agentSlotSchema, type AgentSlotDoc } from './models/agent-slot.js';
 import { agentSchema, type AgentDoc } from './models/agent.js';
 import { automationRuleSchema, type AutomationRuleDoc } from './models/automation-rule.js';
@@ -58,6 +59,7 @@ export interface Store {
   automationRuns: Model<AutomationRunDoc>;
   csatRequests: Model<CsatRequestDoc>;
   csatRatings: Model<CsatRatingDoc>;
+  aiAgentConfigs: Model<AiAgentConfigDoc>;
   media: MediaStore;
 }
 
@@ -101,6 +103,7 @@ export function createStore(connection: Connection, clock: Clock): Store {
     automationRuns: model('AutomationRun', 'automation_runs', automationRunSchema.clone()),
     csatRequests: model('CsatRequest', 'csat_requests', csatRequestSchema.clone()),
     csatRatings: model('CsatRating', 'csat_ratings', csatRatingSchema.clone()),
+    aiAgentConfigs: model('AiAgentConfig', 'ai_agent_configs', aiAgentConfigSchema.clone()),
     media: new MediaStore(connection),
   };
 }

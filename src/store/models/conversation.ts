@@ -1,4 +1,5 @@
 import { Schema, type Types } from 'mongoose';
+import { HANDOFF_REASONS, type HandoffActor, type HandoffReason } from '../../domain/ai-agent.js';
 import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES, type ConversationPriority, type ConversationStatus } from '../../domain/conversation.js';
 
 export interface ConversationTransfer {
@@ -14,6 +15,15 @@ export interface ConversationTicket {
   reference: string;
   subscriptionId: Types.ObjectId;
   at: Date;
+}
+
+/** Agent replies (src/ai-agent/): whether the AI agent answers the customer, and its last handoff to people. */
+export interface ConversationAiAgent {
+  replies: boolean;
+  changedAt: Date;
+  /** Which period of Agent replies this is: 1, then one more each time they turn on again; a handoff ends exactly one. */
+  period: number;
+  handoff?: { at: Date; reason: HandoffReason; actor: HandoffActor; note?: string };
 }
 
 export interface ConversationDoc {
@@ -72,6 +82,8 @@ export interface ConversationDoc {
   ticket?: ConversationTicket;
   /** Hidden from the default conversation list; independent of the status. */
   archived: boolean;
+  /** Absent: the AI agent never took part. */
+  aiAgent?: ConversationAiAgent;
   /**
    * Incremented by every status change and every customer message: timer jobs carry the value
    * they were scheduled for and do nothing once it has moved on.
@@ -116,6 +128,15 @@ export const conversationSchema = new Schema<ConversationDoc>({
   firstResponseAt: Date,
   ticket: new Schema({ reference: String, subscriptionId: Schema.Types.ObjectId, at: Date }, { _id: false }),
   archived: { type: Boolean, default: false },
+  aiAgent: new Schema(
+    {
+      replies: Boolean,
+      changedAt: Date,
+      period: Number,
+      handoff: new Schema({ at: Date, reason: { type: String, enum: HANDOFF_REASONS }, actor: String, note: String }, { _id: false }),
+    },
+    { _id: false },
+  ),
   lifecycleVersion: { type: Number, default: 0 },
 });
 conversationSchema.index({ openThread: 1 }, { unique: true, sparse: true });

@@ -42,6 +42,10 @@ export interface MessageDoc {
   internal?: boolean;
   /** History of a conversation another app controlled (Messenger standby): never work for people. */
   standby?: boolean;
+  /** Written by the AI agent (author `automation`): who answered, as the conversation shows it. */
+  aiAgent?: boolean;
+  /** A customer message the AI agent answers: the id its answer is stored under, chosen once, so a re-run job never sends a second. */
+  aiReplyId?: Types.ObjectId;
   /** The API key that asked for an outbound message. */
   sentBy?: Types.ObjectId;
   /** The message tag it was sent with (Messenger, outside the standard window). */
@@ -79,6 +83,8 @@ export const messageSchema = new Schema<MessageDoc>(
     author: { type: String, enum: MESSAGE_AUTHORS, required: true },
     internal: Boolean,
     standby: Boolean,
+    aiAgent: Boolean,
+    aiReplyId: Schema.Types.ObjectId,
     sentBy: Schema.Types.ObjectId,
     tag: String,
     sendRound: { type: Number, default: 0 },
