@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import mongoose from 'mongoose';
 import { metaSignature as signMeta } from '../sandbox/providers/meta/webhook.js';
-import { QUEUE_NAMES } from '../src/jobs/queues.js';
+import { QUEUE_NAMES, queuePrefix } from '../src/jobs/queues.js';
+import { openRedis, type RedisClient } from '../src/redis/connections.js';
 import { readCommandCounts, type CommandCounts } from './command-counts.js';
 
 export const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/omnigate';
@@ -203,10 +204,18 @@ export async function startGateway(opts: { name: string; role: 'api' | 'all'; en
  * their seen-markers, routing load hints, endpoint slots, rate limits, pull leases). Returns how
  * many keys went.
  */
-export async function removeKeys(redis: Redis, prefix: string): Promise<number> {
+export async function removeKeys(redis: RedisClient, prefix: string): Promise<number> {
   let removed = 0;
-  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
-    if (keys.length > 0) removed += await redis.unlink(...keys);
+  // A cluster's keys are spread over its masters, each scanned on its own; a queue's keys there
+  // start with its hash tag, `{<prefix>:<queue>}` (src/jobs/queues.ts).
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    for (const match of redis.isCluster ? [`${prefix}:*`, `{${prefix}:*`] : [`${prefix}:*`]) {
+      for await (const keys of node.scanStream({ match, count: 1000 }) as AsyncIterable<string[]>) {
+        // One key per command: the keys of one scan page may be in different cluster slots.
+        const counts = await Promise.all(keys.map((key) => node.unlink(key)));
+        removed += counts.reduce((a, b) => a + b, 0);
+      }
+    }
   }
   return removed;
 }
@@ -216,7 +225,7 @@ export async function removeKeys(redis: Redis, prefix: string): Promise<number> 
  * (deleting a queue's keys is what obliterating it does, once nothing works on it).
  */
 export async function removeRun(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = openRedis(REDIS_URL, { maxRetriesPerRequest: null });
   try {
     await removeKeys(redis, prefix);
   } finally {
@@ -230,8 +239,8 @@ export async function removeRun(prefix: string): Promise<void> {
  * away) do not count. False when that did not happen within `timeoutMs`.
  */
 export async function waitForIdleQueues(prefix: string, timeoutMs: number, names: readonly string[] = Object.values(QUEUE_NAMES)): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queues = names.map((name) => new Queue(name, { connection: redis, prefix }));
+  const redis = openRedis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = names.map((name) => new Queue(name, { connection: redis, prefix: queuePrefix(redis, prefix, name) }));
   const busy = async () => {
     const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children')));
     return counts.some((c) => Object.values(c).some((n) => n > 0));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-url.js';
 
 const MB = 1024 * 1024;
 
@@ -64,8 +65,15 @@ export const configSchema = z.object({
   /** The address providers reach us at; webhook URLs and Twilio signatures are built from it. */
   PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
-  /** Prefix of every BullMQ key, so several deployments can share one Redis. */
+  /** One Redis (`redis://`, `rediss://`) or a Redis Cluster by some of its nodes (`redis+cluster://host:7000,host:7001/`, config/redis-url.ts). */
+  REDIS_URL: z.string().superRefine((value, ctx) => {
+    try {
+      parseRedisUrl(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }),
+  /** Prefix of every Redis key, so several deployments can share one Redis (on a cluster, each queue's is `{<prefix>:<queue>}`). */
   QUEUE_PREFIX: z.string().min(1).default('omnigate'),
   OMNIGATE_ENCRYPTION_KEY: encryptionKey,
   /** Comma-separated keys that sealed secrets before the current one; `omnigate secrets reseal` makes them unneeded. */

@@ -12,6 +12,8 @@
 #   scripts/services.sh start-imap    install (if missing) and start only our Dovecot, wait until it greets (scripts/test.sh)
 #   scripts/services.sh restart-imap  stop and start only our Dovecot (tests: "server restarted during IDLE")
 #   scripts/services.sh stop-imap     stop only our Dovecot (tests: "server down")
+#   scripts/services.sh start-redis-cluster | stop-redis-cluster | redis-cluster-url
+#                                     a local three-master Redis Cluster on 7000-7005 (scripts/redis-cluster.sh)
 #
 # Idempotent: healthy services are reused, never restarted; nothing is reinstalled or rebuilt
 # when already present. Caller-provided MONGODB_URI / REDIS_URL / IMAP_HOST mean "use that,
@@ -921,9 +923,12 @@ case "${1:-start}" in
   restart-imap) cmd_restart_imap ;;
   start-imap) cmd_start_imap ;;
   stop-imap) cmd_stop_imap ;;
+  start-redis-cluster) exec bash "$ROOT/scripts/redis-cluster.sh" start ;;
+  stop-redis-cluster) exec bash "$ROOT/scripts/redis-cluster.sh" stop ;;
+  redis-cluster-url) exec bash "$ROOT/scripts/redis-cluster.sh" url ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
   *)
-    log "unknown subcommand '$1' (expected start, stop, status, env, restart-imap, start-imap or stop-imap)"
+    log "unknown subcommand '$1' (expected start, stop, status, env, restart-imap, start-imap, stop-imap, start-redis-cluster, stop-redis-cluster or redis-cluster-url)"
     exit 2
     ;;
 esac

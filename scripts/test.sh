@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full check, as CI runs it: install/start everything (the tests' IMAP server too), then
-# lint, typecheck, the test suite against the local services and the chaos suite's short form.
+# lint, typecheck, the test suite against the local services (and its Redis part on a local Redis
+# Cluster) and the chaos suite's short form.
 # Stops at the first failure with a non-zero exit.
 set -euo pipefail
 
@@ -36,6 +37,9 @@ log "npm run typecheck"
 npm run typecheck
 log "npm test"
 npm test
+# The Redis-facing integration tests again on a local Redis Cluster (docs/deployment.md), 3.5 minutes.
+log "npm run test:cluster"
+npm run test:cluster
 # The reliability suite's short form (docs/reliability.md): its own Redis and store, a few minutes.
 log "npm run chaos -- --short"
 npm run chaos -- --short

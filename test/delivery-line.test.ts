@@ -11,7 +11,7 @@ let worker: Worker<DeliverJobData>;
 beforeAll(async () => {
   // No running workers: the test takes the job itself, to play one interleaving exactly.
   h = await startHarness({ workers: false });
-  worker = new Worker<DeliverJobData>(h.ctx.queues.webhooks.name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.config.QUEUE_PREFIX });
+  worker = new Worker<DeliverJobData>(h.ctx.queues.webhooks.name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.queues.webhooks.opts.prefix });
 });
 afterAll(async () => {
   await worker.close();

@@ -23,6 +23,12 @@ describe('docker compose', () => {
     expect(compose.services.gateway.depends_on).toEqual({ mongo: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
   });
 
+  it('runs MongoDB as a replica set, made by its health check, which the gateway names', () => {
+    expect(compose.services.mongo.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+    expect(compose.services.mongo.healthcheck.test.join(' ')).toMatch(/rs\.initiate\(\{ _id: 'rs0', members: \[\{ _id: 0, host: 'mongo:27017' \}\] \}\)/);
+    expect(compose.services.gateway.environment.MONGODB_URI).toBe('mongodb://mongo:27017/omnigate?replicaSet=rs0');
+  });
+
   it('gives MongoDB and Redis health checks that ping them', () => {
     expect(compose.services.mongo.healthcheck.test.join(' ')).toMatch(/mongosh .*ping/);
     expect(compose.services.redis.healthcheck.test).toEqual(['CMD', 'redis-cli', 'ping']);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../src/redis/rate-limiter.js';
+import { openRedis } from '../src/redis/connections.js';
 
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redis = openRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `og-test-${randomBytes(4).toString('hex')}`;
 const limiter = new RateLimiter(redis, prefix);
 afterAll(() => redis.quit());
@@ -19,7 +19,7 @@ describe('RateLimiter (GCRA on Redis)', () => {
 
   it('keeps the limit across callers sharing the key (as several gateway processes do)', async () => {
     // Its own connection, as another process would have.
-    const otherRedis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const otherRedis = openRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     const other = new RateLimiter(otherRedis, prefix);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? limiter : other).take('shared', 10)));
     await otherRedis.quit();

@@ -11,6 +11,7 @@ import type { DomainEventDoc } from '../src/store/models/domain-event.js';
 import { createWhatsAppWorkspace, eventually, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { connectRealtime, refusedUpgrade, type RealtimeClient } from './support/realtime-client.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
+import { Cluster } from 'ioredis';
 
 /**
  * Two gateway processes on one store and one Redis prefix: `a` runs the workers (it handles
@@ -238,12 +239,16 @@ describe('realtime over WebSocket', () => {
 
   it('catches clients up from the stream when their process lost its Redis subscription', async () => {
     const client = await connect(b, { key: wa.key, query: { all: 'true' } });
-    const feeds = String(await a.ctx.redis.client('LIST'))
-      .split('\n')
-      .filter((line) => line.includes(` name=${shared.QUEUE_PREFIX}:realtime-feed `))
-      .map((line) => /\bid=(\d+)/.exec(line)?.[1]);
+    // On a cluster, each subscriber is connected to one of its nodes.
+    const nodes = a.ctx.redis instanceof Cluster ? a.ctx.redis.nodes() : [a.ctx.redis];
+    const feeds = [];
+    for (const node of nodes) {
+      for (const line of String(await node.client('LIST')).split('\n')) {
+        if (line.includes(` name=${shared.QUEUE_PREFIX}:realtime-feed `)) feeds.push({ node, id: /\bid=(\d+)/.exec(line)![1]! });
+      }
+    }
     expect(feeds).toHaveLength(2);
-    for (const id of feeds) await a.ctx.redis.client('KILL', 'ID', id!);
+    for (const { node, id } of feeds) await node.client('KILL', 'ID', id);
     // Published while the subscribers reconnect: pub/sub does not keep it for them.
     const id = await a.ctx.liveFeed.publish({
       _id: 'conversation_updated-while-away',

@@ -11,7 +11,7 @@ let worker: Worker;
 beforeAll(async () => {
   // No running workers: the test fails a job itself, as one that ran out of attempts while the store was away.
   h = await startHarness({ workers: false });
-  worker = new Worker(h.ctx.queues.inbound.name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.config.QUEUE_PREFIX });
+  worker = new Worker(h.ctx.queues.inbound.name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.queues.inbound.opts.prefix });
 });
 afterAll(async () => {
   await worker.close();

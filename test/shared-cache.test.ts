@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedCache } from '../src/cache/shared-cache.js';
-import { createLogger } from '../src/logger.js';
 import { eventually } from './support/harness.js';
+import { openRedis } from '../src/redis/connections.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const channel = `og-test-${randomBytes(4).toString('hex')}:cache-invalidations`;
-const logger = createLogger('silent');
 /** Two processes' caches: each with its own Redis connection, as two gateway processes have. */
-const connections = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
-const [here, there] = connections.map((redis) => new SharedCache({ redis, channel, ttlMs: 60_000, logger })) as [SharedCache, SharedCache];
+const connections = [openRedis(REDIS_URL), openRedis(REDIS_URL)];
+const [here, there] = connections.map((redis) => new SharedCache({ redis, channel, ttlMs: 60_000 })) as [SharedCache, SharedCache];
 
 beforeAll(() => Promise.all([here.start(), there.start()]));
 afterAll(async () => {

@@ -5,12 +5,15 @@
  */
 import type { HelpdeskStub } from '../../test/support/helpdesk-stub.js';
 import type { Deployment, Topology } from './gateway.js';
-import type { RedisInstance } from './redis-instance.js';
+import { RedisClusterInstance } from './redis-cluster-instance.js';
+import { RedisInstance } from './redis-instance.js';
 import type { StoreInstance } from './store-instance.js';
 
 export interface FaultTargets {
   deployment: Deployment;
-  redis: RedisInstance;
+  redis: RedisInstance | RedisClusterInstance;
+  /** The deployment's QUEUE_PREFIX. */
+  queuePrefix: string;
   store: StoreInstance;
   helpdesk: HelpdeskStub;
   say(line: string): void;
@@ -21,6 +24,8 @@ export interface Fault {
   /** What is done, for the report. */
   description: string;
   topology: Topology;
+  /** The Redis it needs, when it runs on only one kind: one server, or a cluster (`--cluster`). */
+  redis?: 'single' | 'cluster';
   inject(targets: FaultTargets): Promise<void>;
 }
 
@@ -65,8 +70,21 @@ export function faultsFor({ storeDownMs, helpdeskDownMs }: Outages): Fault[] {
       id: 'redis-restart',
       description: 'Redis shut down (SIGTERM, AOF flushed) and started again on the same data and port',
       topology: 'all-in-one',
+      redis: 'single',
       async inject({ redis, say }) {
+        if (!(redis instanceof RedisInstance)) throw new Error('redis-restart needs a single Redis');
         await timed(say, 'redis restarted', () => redis.restart());
+      },
+    },
+    {
+      id: 'redis-failover',
+      description: 'Redis Cluster: kill -9 of the master holding the inbound queue, a replica takes over, the node rejoins as a replica',
+      topology: 'split',
+      redis: 'cluster',
+      async inject({ redis, queuePrefix, say }) {
+        if (!(redis instanceof RedisClusterInstance)) throw new Error('redis-failover needs a Redis Cluster (--cluster)');
+        // The queue every acknowledgement writes to (its hash tag, src/jobs/queues.ts).
+        await timed(say, 'failover done', () => redis.failOver(`{${queuePrefix}:inbound}`, say));
       },
     },
     {

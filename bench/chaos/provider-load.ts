@@ -38,12 +38,16 @@ export class ProviderLoad {
   /** Each message's posts, until acknowledged or stopped. */
   private readonly postings: Promise<void>[] = [];
   private stopped = false;
+  /** Posts made, for spreading them. */
+  private posted = 0;
 
   constructor(
     private readonly channel: Channel,
     /** Names this load's wamids and texts. */
     private readonly label: string,
     private readonly plan: LoadPlan,
+    /** API processes behind a load balancer (their base URLs): posts go to each in turn; the channel's own when empty. */
+    private readonly spreadOver: string[] = [],
   ) {}
 
   /** Posts beyond each message's first. */
@@ -92,9 +96,16 @@ export class ProviderLoad {
     }
   }
 
+  /** Where the next post goes: the load balancer's pick, round robin over every post. */
+  private nextUrl(): string {
+    if (this.spreadOver.length === 0) return this.channel.webhookUrl;
+    const { pathname } = new URL(this.channel.webhookUrl);
+    return `${this.spreadOver[this.posted++ % this.spreadOver.length]}${pathname}`;
+  }
+
   private async post(message: SentMessage): Promise<boolean> {
     try {
-      const res = await fetch(this.channel.webhookUrl, {
+      const res = await fetch(this.nextUrl(), {
         method: 'POST',
         body: message.body,
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': message.signature },

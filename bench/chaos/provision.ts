@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { HelpdeskStub } from '../../test/support/helpdesk-stub.js';
 
 export interface Channel {
+  /** The workspace's admin API key. */
+  apiKey: string;
   webhookUrl: string;
   appSecret: string;
   phoneNumberId: string;
@@ -30,5 +32,5 @@ export async function provision(base: string, adminToken: string, helpdesk: Help
   });
   const subscription = await post<{ secret: string }>(base, '/v1/webhook-subscriptions', apiKey.key, { url: helpdesk.url(), events: ['message.received'] });
   helpdesk.secrets = [subscription.secret];
-  return { webhookUrl: `${base}/webhooks/whatsapp-cloud/${channel.id}`, appSecret, phoneNumberId };
+  return { apiKey: apiKey.key, webhookUrl: `${base}/webhooks/whatsapp-cloud/${channel.id}`, appSecret, phoneNumberId };
 }

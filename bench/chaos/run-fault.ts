@@ -14,6 +14,7 @@ import { startDeployment } from './gateway.js';
 import { pollUntil } from './poll.js';
 import { ProviderLoad, type LoadPlan } from './provider-load.js';
 import { provision } from './provision.js';
+import type { RedisClusterInstance } from './redis-cluster-instance.js';
 import type { RedisInstance } from './redis-instance.js';
 import type { StoreInstance } from './store-instance.js';
 import { Tally, type Figures, type Progress } from './tally.js';
@@ -27,7 +28,7 @@ export interface LoadShape {
 }
 
 export interface Instances {
-  redis: RedisInstance;
+  redis: RedisInstance | RedisClusterInstance;
   store: StoreInstance;
   /** Where each gateway process writes its log. */
   logDir: string;
@@ -105,7 +106,7 @@ export async function runFault(fault: Fault, instances: Instances, shape: LoadSh
     const faultAt = Math.round(plan.count * shape.faultAfter);
     await pollUntil(`${faultAt} messages sent`, async () => (load.messages.length >= faultAt ? true : undefined), { timeoutMs: plan.count * 1000, everyMs: 50 });
     say(`fault after ${faultAt} messages: ${fault.description}`);
-    await fault.inject({ deployment, helpdesk, redis: instances.redis, store: instances.store, say });
+    await fault.inject({ deployment, helpdesk, redis: instances.redis, queuePrefix: env.QUEUE_PREFIX!, store: instances.store, say });
     const loadEnded = await lastFirstPost;
     say('every message posted once; waiting until every acknowledged message is stored and its event delivered');
     await pollUntil('settled', async () => (settled(await tally.progress(), plan.count) ? true : undefined), { timeoutMs: shape.settleTimeoutMs, everyMs: 2000 }).catch(

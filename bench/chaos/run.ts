@@ -11,6 +11,7 @@
  *   npm run chaos -- --short       the short form (300 messages per fault, helpdesk down 15 s)
  *   npm run chaos -- --only store-outage,helpdesk-outage
  *   npm run chaos -- --only store-outage --store-down 60    the store down 60 s instead of 10
+ *   npm run chaos -- --only redis-failover --cluster        on a Redis Cluster of its own (the faults that need one Redis are left out)
  *
  * Needs the local services of scripts/services.sh: the FerretDB binary it builds and its
  * PostgreSQL cluster, in which the suite makes (and drops) a database of its own.
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../support.js';
 import { faultsFor } from './faults.js';
+import { RedisClusterInstance } from './redis-cluster-instance.js';
 import { RedisInstance } from './redis-instance.js';
 import { failuresOf, summaryOf, tableOf } from './report.js';
 import { runFault, type FaultOutcome, type LoadShape } from './run-fault.js';
@@ -36,7 +38,9 @@ const FAULT_AFTER = 0.2;
 /** Generous: a delivery that failed twice while the helpdesk was down waits 5 minutes (±20%) for its third attempt. */
 const SETTLE_TIMEOUT_MS = 10 * 60_000;
 
-const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, only: { type: 'string' }, 'store-down': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { short: { type: 'boolean', default: false }, only: { type: 'string' }, 'store-down': { type: 'string' }, cluster: { type: 'boolean', default: false } },
+});
 const formName = values.short ? 'short' : 'long';
 const form = FORMS[formName];
 const shape: LoadShape = { plan: form.plan, faultAfter: FAULT_AFTER, settleTimeoutMs: SETTLE_TIMEOUT_MS };
@@ -45,11 +49,12 @@ if (!(storeDownMs > 0)) {
   console.error(`--store-down takes a number of seconds, not "${values['store-down']}"`);
   process.exit(2);
 }
-const allFaults = faultsFor({ storeDownMs, helpdeskDownMs: form.helpdeskDownMs });
+const redisKind = values.cluster ? 'cluster' : 'single';
+const allFaults = faultsFor({ storeDownMs, helpdeskDownMs: form.helpdeskDownMs }).filter((f) => !f.redis || f.redis === redisKind);
 const only = values.only?.split(',').map((id) => id.trim());
 const unknown = only?.filter((id) => !allFaults.some((f) => f.id === id)) ?? [];
 if (unknown.length > 0) {
-  console.error(`unknown fault ${unknown.join(', ')}; the faults are ${allFaults.map((f) => f.id).join(', ')}`);
+  console.error(`unknown fault ${unknown.join(', ')}; the faults on ${values.cluster ? 'a Redis Cluster' : 'one Redis (--cluster for a cluster)'} are ${allFaults.map((f) => f.id).join(', ')}`);
   process.exit(2);
 }
 const faults = only ? allFaults.filter((f) => only.includes(f.id)) : allFaults;
@@ -60,7 +65,7 @@ const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 // Redis's append-only file, FerretDB's state and every process's log; kept when something fails.
 const runDir = join(fileURLToPath(new URL('../../', import.meta.url)), '.data', 'chaos', String(process.pid));
 mkdirSync(runDir, { recursive: true });
-const redis = new RedisInstance(runDir, await freePort());
+const redis = values.cluster ? await RedisClusterInstance.create(runDir) : new RedisInstance(runDir, await freePort());
 const store = new StoreInstance(runDir, await freePort());
 
 let tornDown: Promise<void> | undefined;
@@ -87,7 +92,7 @@ try {
   say(`${formName} form: ${faults.map((f) => f.id).join(', ')}; load average ${loadAverage()}`);
   await store.create();
   await Promise.all([redis.start(), store.start()]);
-  say(`own instances: redis on port ${redis.port}, FerretDB on port ${store.port} over PostgreSQL database ${store.database}`);
+  say(`own instances: redis at ${redis.url}, FerretDB on port ${store.port} over PostgreSQL database ${store.database}`);
   for (const fault of faults) {
     const faultSay = (line: string) => console.log(`[chaos:${fault.id}] ${line}`);
     const outcome = await runFault(fault, { redis, store, logDir: runDir }, shape, faultSay);

@@ -1,6 +1,5 @@
 import axios from 'axios';
-import type { Redis } from 'ioredis';
-import { connectFailFast } from '../redis/connections.js';
+import { connectFailFast, type RedisClient } from '../redis/connections.js';
 import type { Config } from '../../config/schema.js';
 import { ConnectorRegistry, type ConnectorEnvironment } from '../../connectors/registry.js';
 import { connectorEnvironmentOf } from './connector-environment.js';
@@ -87,7 +86,7 @@ export interface AppContext {
   logger: Logger;
   clock: Clock;
   store: Store;
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   /** This process's Prometheus counters and the queue depths read at each scrape. */
   metrics: GatewayMetrics;
@@ -175,11 +174,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const queues = createQueues(redis, config.QUEUE_PREFIX, logger);
   const metrics = new GatewayMetrics(queues);
   const secretBox = new SecretBox(config.OMNIGATE_ENCRYPTION_KEY, config.OMNIGATE_PREVIOUS_ENCRYPTION_KEYS);
-  const cache = new SharedCache({ redis, channel: redisKeys(config.QUEUE_PREFIX).cacheInvalidations, ttlMs: CACHE_TTL_MS, logger });
+  const cache = new SharedCache({ redis, channel: redisKeys(config.QUEUE_PREFIX).cacheInvalidations, ttlMs: CACHE_TTL_MS });
   await cache.start();
   const workspaceSettings = createWorkspaceSettings(store, cache);
   const connectors = new ConnectorRegistry(options.connectorEnvironment ?? connectorEnvironmentOf(config, logger));
-  const channels = new ChannelService(store, connectors, secretBox, config.PUBLIC_BASE_URL);
+  const channels = new ChannelService(store, connectors, secretBox, config.PUBLIC_BASE_URL, cache);
   const outbox = new Outbox(store, queues, clock, logger);
   const templates = new TemplateRegistry(store, outbox);
   const statuses = new StatusUpdater(store, outbox, clock);

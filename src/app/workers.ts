@@ -4,7 +4,7 @@ import { dispatchEvents, type DeliverJobData, type DispatchJobData } from '../we
 import { reactToEvents } from './reactions.js';
 import type { InboundJobData } from '../ingest/inbound-job.js';
 import type { SendJobData } from '../outbound/send-service.js';
-import { QUEUE_NAMES } from '../jobs/queues.js';
+import { QUEUE_NAMES, queuePrefix } from '../jobs/queues.js';
 import { runTimer, type TimersJobData } from './timers.js';
 import type { AiReplyJobData } from '../ai-agent/ai-agent-service.js';
 import { connectForWorkers, isConnectionError } from '../redis/connections.js';
@@ -21,9 +21,8 @@ export function startWorkers(ctx: AppContext): RunningWorkers {
   const { config, logger, queues } = ctx;
   // Workers wait through a Redis outage and carry on; the services they call fail fast and the job is retried.
   const connection = connectForWorkers(config.REDIS_URL);
-  const prefix = config.QUEUE_PREFIX;
   const make = <T>(name: string, concurrency: number, fn: (job: Job<T>, token?: string) => Promise<void>) => {
-    const worker = new Worker<T>(name, fn, { connection, prefix, concurrency });
+    const worker = new Worker<T>(name, fn, { connection, prefix: queuePrefix(connection, config.QUEUE_PREFIX, name), concurrency });
     worker.on('failed', (job, err) => logger.error({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err }, 'job failed'));
     // A lost connection is one line from the process's own connection (src/redis/connections.ts), not one per worker and attempt.
     worker.on('error', (err) => {

@@ -1,7 +1,6 @@
 import type { Types } from 'mongoose';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { WAIT_FOR_REDIS } from '../redis/connections.js';
+import type { RedisClient } from '../redis/connections.js';
+import { Subscriber } from '../redis/subscriber.js';
 
 /**
  * Records that rarely change but are read for every message or event (a workspace's settings,
@@ -17,25 +16,24 @@ export class SharedCache {
   private readonly generations = new Map<string, number>();
   /** Bumped when everything is dropped (a reconnect), for the same reason. */
   private epoch = 0;
-  private subscriber: Redis | undefined;
+  private subscriber: Subscriber | undefined;
 
   constructor(
-    private readonly deps: { redis: Redis; channel: string; ttlMs: number; logger: Logger },
+    private readonly deps: { redis: RedisClient; channel: string; ttlMs: number },
   ) {}
 
   /** Starts listening for other processes' invalidations; resolves once subscribed. */
   async start(): Promise<void> {
-    const subscriber = this.deps.redis.duplicate(WAIT_FOR_REDIS);
+    const subscriber = new Subscriber(this.deps.redis);
     this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, key: string) => this.forget(key));
+    subscriber.on('message', (_channel, key) => this.forget(key));
     // Notices sent while we were away are lost: start over from the store.
     subscriber.on('ready', () => this.clear());
-    subscriber.on('error', (err: Error) => this.deps.logger.debug({ err }, 'shared cache subscriber error'));
     await subscriber.subscribe(this.deps.channel);
   }
 
   async stop(): Promise<void> {
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.subscriber?.close();
     this.subscriber = undefined;
     this.clear();
   }

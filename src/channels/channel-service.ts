@@ -7,14 +7,13 @@ import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/index.js';
 import type { ChannelDoc } from '../store/models/channel.js';
 import { webhookUrlOf } from '../representation/webhook-url.js';
+import type { SharedCache } from '../cache/shared-cache.js';
 
 export interface ResolvedChannel {
   doc: ChannelDoc;
   connector: Connector;
   access: ChannelAccess;
 }
-
-const CACHE_TTL_MS = 30_000;
 
 export interface ChannelPatch {
   name?: string;
@@ -23,17 +22,18 @@ export interface ChannelPatch {
 }
 
 /**
- * Channels: creation (settings validated by the connector, secrets sealed) and a short-lived
- * cache of decrypted channels for the webhook hot path and the inbound job, which must not decrypt per message.
+ * Channels: creation (settings validated by the connector, secrets sealed) and decrypted channels
+ * for the webhook hot path and the inbound job, which must not decrypt per message, kept in the
+ * shared cache: a change or removal drops every process's copy.
  */
 export class ChannelService {
-  private readonly cache = new Map<string, { at: number; channel: ResolvedChannel }>();
-
   constructor(
     private readonly store: Store,
     private readonly connectors: ConnectorRegistry,
     private readonly secretBox: SecretBox,
     private readonly publicBaseUrl: string,
+    /** None for a one-off command (the CLI), which reads each channel from the store. */
+    private readonly cache?: Pick<SharedCache, 'get' | 'invalidate'>,
   ) {}
 
   async create(workspaceId: Types.ObjectId, input: { type: string; name: string; settings: unknown; secrets: unknown }) {
@@ -47,8 +47,8 @@ export class ChannelService {
 
   /**
    * Renames a channel or changes its settings and secrets. Changed settings and secrets are
-   * merged into the current ones, validated as on creation and the secrets sealed anew. This
-   * process forgets its cached copy at once; other processes within the cache's 30 s.
+   * merged into the current ones, validated as on creation and the secrets sealed anew. Every
+   * process forgets its cached copy.
    */
   async update(workspaceId: Types.ObjectId, channelId: string, patch: ChannelPatch): Promise<ChannelDoc> {
     const doc = await this.get(workspaceId, channelId);
@@ -63,7 +63,7 @@ export class ChannelService {
       this.store.channels.findOneAndUpdate({ _id: doc._id, workspaceId }, { $set: { ...(patch.name !== undefined && { name: patch.name }), ...fields } }, { returnDocument: 'after' }).lean(),
       channelExists,
     );
-    this.cache.delete(String(doc._id));
+    await this.cache?.invalidate(cacheKey(String(doc._id)));
     if (!updated) throw notFound('Channel');
     return updated;
   }
@@ -79,7 +79,7 @@ export class ChannelService {
     if (open > 0) throw conflict('channel_has_open_conversations', 'Resolve or close its open conversations first', { open });
     await this.store.channels.deleteOne({ _id: doc._id, workspaceId });
     await this.store.templates.deleteMany({ channelId: doc._id });
-    this.cache.delete(String(doc._id));
+    await this.cache?.invalidate(cacheKey(String(doc._id)));
   }
 
   /** Settings and secrets validated by the connector; the account id derived from them; secrets sealed. */
@@ -124,13 +124,11 @@ export class ChannelService {
 
   /** By id alone, decrypted, from the cache when it holds a fresh copy; null if there is no such channel. */
   async resolveById(channelId: string): Promise<ResolvedChannel | null> {
-    const cached = this.cache.get(channelId);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.channel;
-    const doc = Types.ObjectId.isValid(channelId) ? await this.store.channels.findById(channelId).lean() : null;
-    if (!doc) return null;
-    const channel = this.resolve(doc);
-    this.cache.set(channelId, { at: Date.now(), channel });
-    return channel;
+    const load = async () => {
+      const doc = Types.ObjectId.isValid(channelId) ? await this.store.channels.findById(channelId).lean() : null;
+      return doc ? this.resolve(doc) : null;
+    };
+    return this.cache ? this.cache.get(cacheKey(channelId), load) : load();
   }
 
   /** The workspace's channels of this type that a provider account id concerns (events are routed by it). */
@@ -166,6 +164,8 @@ export class ChannelService {
     };
   }
 }
+
+const cacheKey = (channelId: string) => `channel:${channelId}`;
 
 /** One channel per provider account and workspace. */
 const channelExists = () => conflict('channel_exists', 'A channel for this provider account already exists');

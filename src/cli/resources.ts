@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Model } from 'mongoose';
 import type { Config } from '../../config/schema.js';
 import type { ChannelService } from '../channels/channel-service.js';
@@ -24,7 +24,7 @@ export interface ChannelTools extends ConnectChannelDeps {
  */
 export class CliResources {
   private opened?: Promise<Store>;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private queues?: Queues;
   private logger?: Promise<Logger>;
 

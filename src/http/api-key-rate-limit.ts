@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Config } from '../../config/schema.js';
 import { AppError } from '../errors.js';
 import { RateLimiter } from '../redis/rate-limiter.js';
@@ -11,7 +11,7 @@ export type RateLimitConfig = Pick<Config, 'API_RATE_LIMIT_PER_MINUTE' | 'API_RA
  * The per-API-key limit of /v1, after authentication. The admin API (its own token) and
  * provider webhooks (never refused for load) are mounted outside it.
  */
-export function rateLimitPerKey(deps: { config: RateLimitConfig; redis: Redis }): RequestHandler {
+export function rateLimitPerKey(deps: { config: RateLimitConfig; redis: RedisClient }): RequestHandler {
   const { API_RATE_LIMIT_PER_MINUTE, API_RATE_LIMIT_BURST: burst, API_RATE_LIMIT_OVERRIDES, QUEUE_PREFIX } = deps.config;
   const limiter = new RateLimiter(deps.redis, QUEUE_PREFIX);
   return async (_req, res, next) => {

@@ -2,7 +2,7 @@ import compression from 'compression';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Config } from '../../config/schema.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { AiAgentService } from '../ai-agent/ai-agent-service.js';
@@ -73,7 +73,7 @@ export interface HttpServices extends ConnectChannelDeps, Omit<ConversationRoute
   metrics: MetricsSource;
   clock: Clock;
   store: Store;
-  redis: Redis;
+  redis: RedisClient;
   receiver: WebhookReceiver;
   mediaLibrary: MediaLibrary;
   csat: CsatService;

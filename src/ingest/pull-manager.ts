@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { PullHandle, PullSink } from '../../connectors/contract.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Outbox } from '../events/outbox.js';
@@ -35,7 +35,7 @@ export class PullManager {
       channels: ChannelService;
       recorder: RawEventRecorder;
       outbox: Outbox;
-      redis: Redis;
+      redis: RedisClient;
       keyPrefix: string;
       logger: Logger;
     },

@@ -1,6 +1,6 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { isConnectionError } from '../redis/connections.js';
+import { isConnectionError, type RedisClient } from '../redis/connections.js';
 
 /** Every queue of the gateway. Job ids are deterministic so re-adding a job is harmless. */
 export const QUEUE_NAMES = {
@@ -29,9 +29,19 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
-export function createQueues(connection: ConnectionOptions, prefix: string, logger: Logger): Queues {
+/**
+ * The BullMQ prefix of one queue. BullMQ's scripts touch many keys of a queue at once, which a
+ * Redis Cluster allows only within one slot: there each queue's keys share a hash tag of their
+ * own (`{omnigate:inbound}`), so the queues spread over the cluster's masters, as BullMQ's
+ * documentation advises. One Redis keeps the plain prefix, so upgrading keeps its queues.
+ */
+export function queuePrefix(connection: RedisClient, prefix: string, name: string): string {
+  return connection.isCluster ? `{${prefix}:${name}}` : prefix;
+}
+
+export function createQueues(connection: RedisClient, prefix: string, logger: Logger): Queues {
   const make = (name: string) => {
-    const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    const queue = new Queue(name, { connection, prefix: queuePrefix(connection, prefix, name), defaultJobOptions: DEFAULT_JOB_OPTIONS });
     // A lost connection is logged once by its owner (src/redis/connections.ts), not per queue and attempt.
     queue.on('error', (err) => {
       if (!isConnectionError(err)) logger.error({ queue: name, err }, 'queue error');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Store } from '../store/index.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import { withScripts } from '../redis/scripts.js';
@@ -14,7 +14,7 @@ const SEEN_TTL_SECONDS = 24 * 60 * 60;
  * whichever process handled them; every gateway process delivers them to its own clients.
  */
 export class LiveFeedPublisher {
-  constructor(private readonly deps: { redis: Redis; store: Store; keyPrefix: string; replayLength?: number }) {
+  constructor(private readonly deps: { redis: RedisClient; store: Store; keyPrefix: string; replayLength?: number }) {
     withScripts(deps.redis);
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import { compareEventIds, type FeedEntry, type FeedItem } from './entry.js';
 
 /** Entries read per round trip; a replay sends a page before reading the next. */
@@ -8,7 +8,7 @@ type StreamEntry = [id: string, fields: string[]];
 
 /** Reads a workspace's stream of kept events after a client's cursor. */
 export class ReplayReader {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** The newest kept id, or 0-0 when nothing was kept: where a client without a cursor starts. */
   async tail(stream: string): Promise<string> {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { isConnectionError, WAIT_FOR_REDIS } from '../redis/connections.js';
+import type { RedisClient } from '../redis/connections.js';
+import { Subscriber } from '../redis/subscriber.js';
 import { realtimeKeys, type FeedItem } from './entry.js';
 
 export type FeedListener = (item: FeedItem) => void;
@@ -11,7 +11,7 @@ export type FeedListener = (item: FeedItem) => void;
  * while at least one of its clients is connected here.
  */
 export class LiveFeedSubscriber {
-  private readonly subscriber: Redis;
+  private readonly subscriber: Subscriber;
   private readonly listeners = new Map<string, Set<FeedListener>>();
   private connectedBefore = false;
 
@@ -20,16 +20,14 @@ export class LiveFeedSubscriber {
    * keep what was published meanwhile, so every client catches up from the stream.
    */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly logger: Logger,
     onResync: () => void,
   ) {
-    this.subscriber = redis.duplicate({ ...WAIT_FOR_REDIS, connectionName: `${keyPrefix}:realtime-feed` });
-    this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
-    this.subscriber.on('error', (err) => {
-      if (!isConnectionError(err)) logger.warn({ err }, 'realtime subscriber error');
-    });
+    this.subscriber = new Subscriber(redis, { connectionName: `${keyPrefix}:realtime-feed` });
+    this.subscriber.on('message', (channel, message) => this.deliver(channel, message));
+    this.subscriber.on('error', (err) => logger.warn({ err }, 'realtime subscriber error'));
     this.subscriber.on('ready', () => {
       if (this.connectedBefore) {
         this.resubscribed().then(onResync, (err: unknown) => logger.warn({ err }, 'realtime resubscription failed; waiting for the next connection'));
@@ -68,7 +66,7 @@ export class LiveFeedSubscriber {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+    await this.subscriber.close();
   }
 
   private deliver(channel: string, message: string): void {

@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import { ProviderSendError, type OutboundSend } from '../../connectors/contract.js';
 import type { ChannelService, ResolvedChannel } from '../channels/channel-service.js';
 import type { Clock } from '../clock.js';
@@ -41,7 +41,7 @@ export class SendWorker {
       templates: TemplateRegistry;
       statuses: StatusUpdater;
       limiter: RateLimiter;
-      redis: Redis;
+      redis: RedisClient;
       keyPrefix: string;
       clock: Clock;
       logger: Logger;

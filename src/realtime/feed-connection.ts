@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import { WebSocket, type RawData } from 'ws';
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -15,7 +15,7 @@ import type { ReplayReader } from '../live-feed/replay.js';
 /** What the WebSocket endpoints read and write besides their own feed. */
 export interface RealtimeDeps {
   store: Store;
-  redis: Redis;
+  redis: RedisClient;
   clock: Clock;
   logger: Logger;
   /** QUEUE_PREFIX: the Redis keys of the feed start with it. */

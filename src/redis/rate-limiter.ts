@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import { redisKeys } from './keys.js';
 import { withScripts } from './scripts.js';
 
@@ -15,10 +15,10 @@ export interface RateDecision {
  * process shares one limit per key (a provider account, an API key).
  */
 export class RateLimiter {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: ReturnType<typeof redisKeys>;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.redis = withScripts(redis);
     this.keys = redisKeys(prefix);
   }

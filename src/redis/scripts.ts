@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './connections.js';
+import { assertOneSlot } from './hash-slots.js';
 
 /**
  * The gateway's own Lua scripts, one file each under ./scripts (their headers name KEYS, ARGV and
@@ -27,11 +29,26 @@ declare module 'ioredis' {
 const sources = new Map<string, string>();
 
 /** The client, with the scripts registered on it (once per client: repeating is harmless). */
-export function withScripts(redis: Redis): Redis {
+export function withScripts<T extends RedisClient>(redis: T): T {
   for (const [name, { file, keys }] of Object.entries(SCRIPTS)) {
     if (name in redis) continue;
     if (!sources.has(file)) sources.set(file, readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8'));
     redis.defineCommand(name, { numberOfKeys: keys, lua: sources.get(file)! });
+    if (keys > 1) checkSlotOnEachCall(redis, name, keys);
   }
   return redis;
+}
+
+/**
+ * A Redis Cluster runs a script only when all its keys hash to one slot. A single Redis does not
+ * care, so every call checks it, whatever the deployment: a key that breaks the rule fails its
+ * first test rather than a cluster in production. (A string comparison, next to a round trip.)
+ */
+function checkSlotOnEachCall(redis: RedisClient, name: string, keys: number): void {
+  const commands = redis as unknown as Record<string, (...args: string[]) => unknown>;
+  const call = commands[name]!;
+  commands[name] = (...args) => {
+    assertOneSlot(name, args.slice(0, keys));
+    return call.apply(redis, args);
+  };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Types } from 'mongoose';
 import { redisKeys } from '../redis/keys.js';
 
@@ -12,7 +12,7 @@ export class RoundRobinCursors {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = redisKeys(prefix).roundRobinCursors;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import { redisKeys } from '../redis/keys.js';
 
 /** What a session token starts with, so a credential is told from an API key (`og_`) at a glance. */
@@ -13,7 +13,7 @@ export const SESSION_TTL_SECONDS = 8 * 3600;
  * and expiring with the session, so ending a session or revoking its key ends it everywhere.
  */
 export class SessionTokens {
-  constructor(private readonly deps: { redis: Redis; keyPrefix: string }) {}
+  constructor(private readonly deps: { redis: RedisClient; keyPrefix: string }) {}
 
   async create(keyId: string): Promise<{ token: string; expiresAt: Date }> {
     const token = `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import { Types } from 'mongoose';
 import { redisKeys } from '../redis/keys.js';
 import type { Store } from '../store/index.js';
@@ -71,7 +71,7 @@ function revivedEvent(event: CarriedDomainEvent): DomainEventDoc {
 export interface DispatchDeps {
   store: Store;
   queues: Queues;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import { redisKeys } from '../redis/keys.js';
 import { withScripts } from '../redis/scripts.js';
 
@@ -13,11 +13,11 @@ const HOLD_MS = 60_000;
  * (src/redis/scripts/endpoint-slot-acquire.lua), so a crashed worker never keeps its slot.
  */
 export class EndpointSlots {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: ReturnType<typeof redisKeys>;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keyPrefix: string,
     private readonly limit: number,
   ) {

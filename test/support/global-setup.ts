@@ -1,8 +1,11 @@
 import net from 'node:net';
+import { parseRedisUrl } from '../../config/redis-url.js';
 
 /** Fails fast, with the fix, when the real services the suite needs are not running. */
 async function reachable(url: string, defaultPort: number): Promise<boolean> {
-  const { hostname, port } = new URL(url);
+  const target = url.startsWith('redis') ? parseRedisUrl(url) : undefined;
+  // A cluster answers when one of its nodes does; the first one named is asked.
+  const { hostname, port } = target?.cluster ? { hostname: target.nodes[0]!.host, port: String(target.nodes[0]!.port) } : new URL(url);
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
     socket.setTimeout(2000);

@@ -10,6 +10,7 @@ import { startWorkers } from '../../src/app/workers.js';
 import { createLogger } from '../../src/logger.js';
 import { attachRealtime, type RealtimeOptions, type RealtimeServer } from '../../src/realtime/server.js';
 import { openApiValidator } from './openapi-validator.js';
+import { removeKeys } from '../../bench/support.js';
 
 export const GRAPH_BASE_URL = 'https://graph.test';
 
@@ -99,9 +100,8 @@ export async function startHarness(
       await ctx.pull.stopAll();
       await workers?.stop();
       await Promise.all(Object.values(ctx.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
-      // The realtime streams have no expiry, sessions a long one: a test's are removed with it.
-      const realtimeKeys = [...(await ctx.redis.keys(`${config.QUEUE_PREFIX}:realtime:*`)), ...(await ctx.redis.keys(`${config.QUEUE_PREFIX}:session:*`))];
-      if (realtimeKeys.length > 0) await ctx.redis.del(...realtimeKeys);
+      // The realtime streams have no expiry: a test's keys are removed with it.
+      await removeKeys(ctx.redis, config.QUEUE_PREFIX);
       await ctx.store.connection.dropDatabase().catch(() => undefined);
       await closeContext(ctx);
     },

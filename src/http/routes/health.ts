@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connections.js';
 import type { Store } from '../../store/index.js';
 
 /** A load balancer asks often and must hear "not ready" quickly, never wait on a dead connection. */
@@ -18,7 +18,7 @@ async function answersWithin(ms: number, ping: Promise<unknown> | undefined): Pr
 }
 
 /** `/healthz` (the process answers) and `/readyz` (its store and Redis answer too). */
-export function healthRoutes(deps: { store: Store; redis: Redis }): Router {
+export function healthRoutes(deps: { store: Store; redis: RedisClient }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
