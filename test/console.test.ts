@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwrig
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath } from './support/chromium.js';
+import { startModelStandIn } from './support/model-stand-in.js';
 import { conversationWith, startSandboxGateway, type SandboxGateway } from './support/sandbox-gateway.js';
 
 /**
@@ -280,5 +281,31 @@ describe('the console', () => {
     await alex.getByLabel('Reply', { exact: true }).fill('Your account is active again.');
     await alex.getByRole('button', { name: 'Send', exact: true }).click();
     await alex.locator('.message.outbound', { hasText: 'Your account is active again.' }).getByText('ACCOUNT_UPDATE').waitFor(WAIT);
+  });
+
+  it("shows who answered, the AI agent or a person, and turning Agent replies off hands the conversation to people", async () => {
+    const model = await startModelStandIn();
+    model.behave('console-model', () => ({ text: 'We open at 9, Monday to Friday.' }));
+    const backend = { type: 'openai', baseUrl: model.baseUrl, model: 'console-model' };
+    // The sandbox's customers write in real time; earlier tests moved the gateway's clock past windows.
+    g.h.clock.set(new Date());
+    try {
+      const config = await g.h.api('PUT', '/v1/ai-agent', { key: g.key, body: { enabled: true, backend, defaultChannelIds: [g.channelIds.get('whatsapp-cloud')] } });
+      expect(config.status, JSON.stringify(config.body)).toBe(200);
+      const rita = await g.client.addCustomer('whatsapp-cloud', 'Rita Diaz');
+      await g.client.say(rita.id, 'When do you open?');
+      await signIn(alex, alexKey);
+      await alex.getByRole('tab', { name: 'All' }).click();
+      await item(alex, 'Rita Diaz').locator('button.open').click();
+      await alex.locator('.message.outbound', { hasText: 'We open at 9' }).locator('.ai-author').waitFor(WAIT);
+      const agentReplies = alex.getByRole('checkbox', { name: /Agent replies/ });
+      await expect.poll(() => agentReplies.isChecked(), WAIT).toBe(true);
+      await agentReplies.uncheck();
+      await alex.getByText(/Handed to people .*: turned off/).waitFor(WAIT);
+      await expect.poll(() => agentReplies.isChecked(), WAIT).toBe(false);
+    } finally {
+      await g.h.api('PUT', '/v1/ai-agent', { key: g.key, body: { enabled: false, backend } });
+      await model.close();
+    }
   });
 });

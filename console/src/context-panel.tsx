@@ -3,7 +3,7 @@ import { api, refusal } from './api.js';
 import { contactName, nameOf, type Directory } from './directory.js';
 import { clock, STATUS_LABELS } from './format.js';
 import { useLoad } from './use-load.js';
-import type { ContactDetail, Conversation, ConversationPriority } from './types.js';
+import type { ContactDetail, Conversation, ConversationPriority, HandoffReason } from './types.js';
 
 const PRIORITIES: ConversationPriority[] = ['low', 'normal', 'high', 'urgent'];
 
@@ -74,6 +74,7 @@ export function ContextPanel({ conversation: c, directory, onChanged, onSelect }
       </section>
       <section>
         <h3>This conversation</h3>
+        <AgentReplies conversation={c} onChange={(replies) => void change(() => api('PUT', `${path}/ai-agent`, { replies }))} />
         <label>
           Priority
           <select value={c.priority} onChange={(e) => void change(() => api('PATCH', path, { priority: (e.currentTarget as HTMLSelectElement).value }))}>
@@ -158,5 +159,34 @@ export function ContextPanel({ conversation: c, directory, onChanged, onSelect }
         </section>
       )}
     </aside>
+  );
+}
+
+const HANDOFF_REASON_LABELS: Record<HandoffReason, string> = {
+  bot_requested: 'the AI agent handed off',
+  customer_asked: 'the customer asked for a person',
+  backend_failed: 'the AI agent failed or was too slow',
+  send_refused: 'a reply was refused',
+  rate_limited: 'too many automatic replies',
+  loop_detected: 'a loop was detected',
+  switched_off: 'turned off',
+  agent_took_over: 'an agent took over',
+};
+
+/** The per-conversation switch, and when and why the AI agent last handed the conversation to people. */
+function AgentReplies({ conversation: c, onChange }: { conversation: Conversation; onChange(replies: boolean): void }) {
+  const handoff = c.aiAgent?.handoff;
+  return (
+    <div class="agent-replies">
+      <label>
+        <input type="checkbox" checked={c.aiAgent?.replies ?? false} onChange={(e) => onChange((e.currentTarget as HTMLInputElement).checked)} /> Agent replies (the AI agent answers)
+      </label>
+      {handoff && (
+        <p class="muted">
+          Handed to people {clock(handoff.at)}: {HANDOFF_REASON_LABELS[handoff.reason]}
+          {handoff.note && ` (${handoff.note})`}
+        </p>
+      )}
+    </div>
   );
 }

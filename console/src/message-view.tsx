@@ -177,6 +177,7 @@ export function MessageView({
       <Content message={message} content={message.content} />
       {reactions.length > 0 && <span class="reactions" aria-label={`Reactions: ${reactions.join(' ')}`}>{reactions.join(' ')}</span>}
       <span class="footer">
+        {message.aiAgent && <span class="muted ai-author">AI agent · </span>}
         {message.tag && <span class="muted">{message.tag} · </span>}
         <time title={fullTime(message.createdAt)}>{clock(message.createdAt)}</time>
         {onReply && (

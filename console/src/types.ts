@@ -1,9 +1,10 @@
 /** The API's records as the console reads them (the OpenAPI document's schemas, the parts used here). */
 import type { AgentStatus } from '../../src/domain/agent.js';
+import type { HandoffActor, HandoffReason } from '../../src/domain/ai-agent.js';
 import type { ConversationPriority, ConversationStatus } from '../../src/domain/conversation.js';
 import type { MessageContent } from '../../src/domain/message.js';
 
-export type { AgentStatus, ConversationPriority, ConversationStatus, MessageContent };
+export type { AgentStatus, ConversationPriority, ConversationStatus, HandoffReason, MessageContent };
 
 export interface Page<T> {
   data: T[];
@@ -26,6 +27,8 @@ export interface Conversation {
   queueId: string | null;
   transfers: { toAgentId: string | null; toQueueId: string | null; fromAgentId: string | null; note: string | null; at: string }[];
   archived: boolean;
+  /** Agent replies: null when the AI agent never took part. */
+  aiAgent: { replies: boolean; changedAt: string; handoff: { at: string; reason: HandoffReason; actor: HandoffActor; note: string | null } | null } | null;
   tags: string[];
   labelIds: string[];
   priority: ConversationPriority;
@@ -49,6 +52,8 @@ export interface Message {
   conversationId: string;
   direction: 'inbound' | 'outbound';
   author: string;
+  /** Written by the AI agent. */
+  aiAgent: boolean;
   internal: boolean;
   type: MessageContent['type'];
   content: MessageContent;
