@@ -130,6 +130,8 @@ export const configSchema = z.object({
   IDEMPOTENCY_RETENTION_HOURS: positiveInt.default(24),
   /** Days finished webhook deliveries and dispatched events are kept (the delivery log, replays). */
   DELIVERY_LOG_RETENTION_DAYS: positiveInt.default(30),
+  /** How often a failing endpoint's oldest waiting delivery is tried early, to learn that it answers again (src/webhooks/endpoint-probe.ts). */
+  WEBHOOK_PROBE_SECONDS: positiveInt.default(60),
   /** Requests one endpoint may have open at once; more wait, so a slow helpdesk cannot hold every webhook worker. */
   WEBHOOK_MAX_IN_FLIGHT: positiveInt.default(4),
   /** Requests per minute each API key may make to /v1 on average; 0 turns the limit off. */

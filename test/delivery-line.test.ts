@@ -52,4 +52,39 @@ describe('the line of one conversation to one subscription', () => {
     // Not parked behind a head that is gone: ready to run now.
     expect(await job.getState()).toBe('waiting');
   });
+
+  it('a delivery whose job carries an earlier order key than its record (two fan-outs wrote it at once) is still attempted', async () => {
+    const workspaceId = new Types.ObjectId();
+    const subscriptionId = new Types.ObjectId();
+    const conversationId = new Types.ObjectId();
+    // The record as the fan-out that won the insert wrote it; the job as the other one queued it first.
+    await h.ctx.store.webhookDeliveries.create({
+      _id: 'written-twice',
+      workspaceId,
+      subscriptionId,
+      conversationId,
+      eventId: 'e3',
+      eventType: 'message.received',
+      orderKey: '0000000000003-000000000009',
+      round: 0,
+      attempts: [],
+      state: 'pending',
+    });
+    const known: KnownDelivery = {
+      workspaceId: String(workspaceId),
+      subscriptionId: String(subscriptionId),
+      conversationId: String(conversationId),
+      orderKey: '0000000000003-000000000007',
+      event: { type: 'message.received', occurredAt: new Date(3).toISOString(), data: {} },
+    };
+    await h.ctx.queues.webhooks.drain(true); // the job the test before left waiting
+    await enqueueDelivery(h.ctx.queues, 'written-twice', 0, 0, known);
+    const token = 'test-token-2';
+    const job = (await worker.getNextJob(token)) as Job<DeliverJobData>;
+    expect(job.data.deliveryId).toBe('written-twice');
+    await h.ctx.webhookDeliverer.deliver(job, token);
+
+    // Attempted: its subscription does not exist here, so the attempt ends it as failed (not left pending, its job done).
+    expect((await h.ctx.store.webhookDeliveries.findById('written-twice').lean())?.state).toBe('failed');
+  });
 });

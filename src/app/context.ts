@@ -73,6 +73,7 @@ import { MessageReader } from '../messages/message-reader.js';
 import { WorkspaceService } from '../workspaces/workspace-service.js';
 import { EscalationService, recordTicket } from '../conversations/escalation.js';
 import { RetentionSweep } from '../retention/retention-sweep.js';
+import { EndpointProbe } from '../webhooks/endpoint-probe.js';
 import { OutboundConversations } from '../outbound/outbound-conversations.js';
 import { AiAgentService } from '../ai-agent/ai-agent-service.js';
 import { AiAgentSettings, createAiAgentConfigs } from '../ai-agent/ai-agent-settings.js';
@@ -106,6 +107,7 @@ export interface AppContext {
   mediaLibrary: MediaLibrary;
   retention: RetentionSweep;
   webhookDeliverer: WebhookDeliverer;
+  endpointProbe: EndpointProbe;
   webhookTargets: WebhookTargetGuard;
   lifecycle: LifecycleService;
   conversationTimers: ConversationTimers;
@@ -334,6 +336,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       backoffMs: config.AI_AGENT_BACKOFF_MS,
     }),
     aiAgentSettings: new AiAgentSettings({ store, configs: aiAgentConfigs, secretBox, targets: webhookTargets }),
+    endpointProbe: new EndpointProbe({ store, queues, clock, logger, everyMs: config.WEBHOOK_PROBE_SECONDS * 1000 }),
   };
 }
 

@@ -9,6 +9,7 @@ import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../routing/assignment-service.js';
 import type { QueueDoc } from '../store/models/queue.js';
 import { RETENTION_EVERY_MS, RETENTION_SWEEP } from '../retention/retention-sweep.js';
+import { ENDPOINT_PROBE } from '../webhooks/endpoint-probe.js';
 
 const STALE_MS = 60_000;
 
@@ -68,7 +69,8 @@ export async function requeueStaleWork(ctx: AppContext): Promise<StaleWork> {
 /**
  * What workers do when they start: re-queue stale work (requeueStaleWork) and schedule its sweep
  * every minute; free agent slots no conversation holds (a crash inside an assignment or its
- * release) and schedule that every minute too; and schedule the timers of every conversation in a
+ * release) and schedule that every minute too; schedule the probe of failing webhook endpoints
+ * (every WEBHOOK_PROBE_SECONDS); and schedule the timers of every conversation in a
  * timed status again (a crash between a status change and its timer add, or Redis data lost),
  * queue overflow timers included: a timer still waiting has the same job id and is not doubled.
  */
@@ -79,6 +81,8 @@ export async function recoverPendingWork(ctx: AppContext): Promise<StaleWork & {
   await ctx.queues.timers.upsertJobScheduler(RECONCILE_TIMER, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_TIMER, data: { kind: RECONCILE_TIMER } });
   await ctx.queues.timers.upsertJobScheduler(RECOVERY_SWEEP, { every: SWEEP_EVERY_MS }, { name: RECOVERY_SWEEP, data: { kind: RECOVERY_SWEEP } });
   await ctx.queues.timers.upsertJobScheduler(RETENTION_SWEEP, { every: RETENTION_EVERY_MS }, { name: RETENTION_SWEEP, data: { kind: RETENTION_SWEEP } });
+  const probeEvery = ctx.config.WEBHOOK_PROBE_SECONDS * 1000;
+  await ctx.queues.timers.upsertJobScheduler(ENDPOINT_PROBE, { every: probeEvery }, { name: ENDPOINT_PROBE, data: { kind: ENDPOINT_PROBE } });
   // Every timed conversation, not only stale ones: a timer is lost with Redis whatever its age.
   let timers = 0;
   // Queue overflow timers too; each queue is read once.

@@ -53,7 +53,7 @@ export function startWorkers(ctx: AppContext): RunningWorkers {
   // `eventId`: a job queued before events of one change shared a job.
   const events = make<DispatchJobData | { eventId: string }>(QUEUE_NAMES.events, 8, async (job) => {
     const data = 'eventIds' in job.data ? job.data : { eventIds: [job.data.eventId] };
-    const dispatched = await dispatchEvents({ store: ctx.store, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX, subscriptions: ctx.subscriptions }, data);
+    const dispatched = await dispatchEvents({ store: ctx.store, clock: ctx.clock, queues, redis: ctx.redis, keyPrefix: config.QUEUE_PREFIX, subscriptions: ctx.subscriptions }, data);
     await reactToEvents(ctx, dispatched);
   });
   const webhooks = make<DeliverJobData>(QUEUE_NAMES.webhooks, 16, (job, token) => ctx.webhookDeliverer.deliver(job, token));

@@ -72,10 +72,13 @@ export class ConversationDeleter {
   private async deleteCopies(c: ConversationDoc): Promise<void> {
     const { store } = this.deps;
     const conversationId = c._id;
+    // Events before their deliveries: a fan-out running now writes deliveries before it marks its
+    // events, so either it finds its events gone and removes its deliveries unqueued, or the
+    // deliveries it wrote are there for the second delete (src/webhooks/dispatcher.ts).
+    await store.events.deleteMany({ conversationId, type: { $ne: 'conversation.deleted' } });
     await Promise.all([
       store.conversationTransitions.deleteMany({ conversationId }),
       store.webhookDeliveries.deleteMany({ conversationId, eventType: { $ne: 'conversation.deleted' } }),
-      store.events.deleteMany({ conversationId, type: { $ne: 'conversation.deleted' } }),
       store.idempotencyRecords.deleteMany({ conversationId: String(conversationId) }),
       store.csatRequests.deleteMany({ conversationId }),
       store.csatRatings.deleteMany({ conversationId }),

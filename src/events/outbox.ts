@@ -81,12 +81,16 @@ export class Outbox {
       occurredAt,
       state: 'pending' as const,
     }));
+    let repeated = false;
     try {
       await this.store.events.insertMany(docs, { ordered: false });
     } catch (err) {
       if (!isOnlyDuplicateKeys(err)) throw err;
+      repeated = true;
     }
-    await addOrLeaveToSweep(() => this.schedule([{ eventIds: docs.map((doc) => doc._id), events: docs.map(carriedEvent) }]));
+    // A repeat's stored events keep their first time, which orders their deliveries: its job reads them.
+    const eventIds = docs.map((doc) => doc._id);
+    await addOrLeaveToSweep(() => this.schedule([repeated ? { eventIds } : { eventIds, events: docs.map(carriedEvent) }]));
     return docs.map((doc) => doc._id);
   }
 

@@ -24,6 +24,8 @@ import type { DeliveryState } from '../domain/webhook-delivery.js';
 const DAY_MS = 24 * 3600 * 1000;
 /** A line waiting on an attempt that is running now looks again this soon (its end also wakes it). */
 const HEAD_RECHECK_MS = 5_000;
+/** A line waiting for an earlier event to be fanned out looks again this soon (its deliveries' end also wakes it). */
+const UNDISPATCHED_RECHECK_MS = 1_000;
 /** An endpoint at its in-flight limit is asked again after this, plus jitter. */
 const SLOT_RETRY_MS = 1_000;
 const SUCCESS_RESOLUTION_MS = 60_000;
@@ -99,14 +101,16 @@ export class WebhookDeliverer {
     }
     const attempt = this.attempt(delivery, result);
     let outcome: DeliveryOutcome = result.outcome;
+    if (outcome === 'retry' && job.data.probe && delivery.nextAttemptAt) return this.probeFailed(job, token, subscription, attempt, delivery.nextAttemptAt);
     if (outcome === 'retry') {
       // A replay starts the schedule again: only this round's attempts count.
       const madeThisRound = attempts.filter((a) => (a.round ?? 0) === (delivery.round ?? 0)).length + 1;
       const delay = nextRetryDelay(madeThisRound, result.retryAfterMs);
       if (delay !== null) {
         const nextAttemptAt = new Date(clock.now().getTime() + delay);
-        await store.webhookDeliveries.updateOne({ _id: delivery._id }, { $set: { nextAttemptAt }, $push: { attempts: attempt } });
-        await enqueueDelivery(this.deps.queues, delivery._id, attempts.length + 1, delay, known);
+        const recorded = await store.webhookDeliveries.updateOne({ _id: delivery._id }, { $set: { nextAttemptAt }, $push: { attempts: attempt } });
+        // Gone meanwhile (its conversation deleted): no next attempt, and no job holding the event.
+        if (recorded.matchedCount > 0) await enqueueDelivery(this.deps.queues, delivery._id, attempts.length + 1, delay, known);
         this.deps.metrics.attemptFinished('retry');
         await this.noteFailure(subscription, attempt.at);
         return;
@@ -125,6 +129,19 @@ export class WebhookDeliverer {
     }
   }
 
+  /**
+   * A probe of a failing endpoint (src/webhooks/endpoint-probe.ts) failed too: the attempt keeps
+   * its due time and its place in the schedule, and is not logged (a probe a minute for days would
+   * fill the log); the endpoint's failure streak goes on.
+   */
+  private async probeFailed(job: Job<DeliverJobData>, token: string | undefined, subscription: WebhookSubscriptionDoc, attempt: DeliveryAttempt, dueAt: Date): Promise<never> {
+    const { probe: _probe, ...scheduled } = job.data;
+    await job.updateData(scheduled);
+    this.deps.metrics.attemptFinished('retry');
+    await this.noteFailure(subscription, attempt.at);
+    return this.postpone(job, token, Math.max(dueAt.getTime() - this.deps.clock.now().getTime(), 0));
+  }
+
   private async send(subscription: WebhookSubscriptionDoc, eventId: string, body: string): Promise<DeliveryAttemptResult> {
     const started = performance.now();
     try {
@@ -140,25 +157,49 @@ export class WebhookDeliverer {
   }
 
   /**
-   * The delivery, when it may go now; otherwise how long to wait for an earlier delivery of the
-   * same conversation to the same subscription (the head of the line) that is still pending.
-   * With what its job knows, one read answers both: the line's first pending delivery up to this
-   * one is either this one or the head. The head's end wakes the next one (wakeNext, and
-   * waitForHead's second look); the wait is only the fallback after a crash.
+   * The delivery, when it may go now; otherwise how long to wait: for an earlier event of the
+   * conversation that is not dispatched yet (its deliveries not written: its job still queued,
+   * running beside this one, or lost until the sweep), or for an earlier delivery of the same
+   * conversation to the same subscription (the head of the line) that is still pending. The
+   * events are looked at first: an event is marked dispatched only after its deliveries are
+   * written, so one seen dispatched has its deliveries in the line read next. With what its job
+   * knows, one read answers the line: its first pending delivery up to this one is either this one
+   * or the head. The head's end wakes the next one (wakeNext, and waitForHead's second look); the
+   * waits are only the fallback.
    */
   private async placeInLine(deliveryId: string, known: KnownDelivery | undefined): Promise<{ delivery?: WebhookDeliveryDoc | null; waitMs?: number }> {
-    const deliveries = this.deps.store.webhookDeliveries;
-    let line: { subscriptionId: string; conversationId: string; orderKey: string } | undefined = known?.conversationId ? { ...known, conversationId: known.conversationId } : undefined;
-    if (!line) {
-      const delivery = await deliveries.findById(deliveryId).lean();
-      if (known || !delivery?.conversationId || delivery.state !== 'pending') return { delivery };
-      line = { subscriptionId: String(delivery.subscriptionId), conversationId: String(delivery.conversationId), orderKey: delivery.orderKey };
+    if (known?.conversationId) {
+      const line = { subscriptionId: known.subscriptionId, conversationId: known.conversationId, orderKey: known.orderKey };
+      if (await this.earlierEventUndispatched(line)) return { waitMs: UNDISPATCHED_RECHECK_MS };
+      const first = await this.firstPendingUpTo(line);
+      if (first) return this.placeBehind(first, deliveryId);
+      // Nothing pending up to the job's key: the delivery is done or gone, or its record was written
+      // under a later key (two runs of its fan-out at once). Its record says which.
     }
-    const first = await deliveries
+    const delivery = await this.deps.store.webhookDeliveries.findById(deliveryId).lean();
+    if (!delivery?.conversationId || delivery.state !== 'pending') return { delivery };
+    const line = { subscriptionId: String(delivery.subscriptionId), conversationId: String(delivery.conversationId), orderKey: delivery.orderKey };
+    if (!known && (await this.earlierEventUndispatched(line))) return { waitMs: UNDISPATCHED_RECHECK_MS };
+    const first = await this.firstPendingUpTo(line);
+    return first ? this.placeBehind(first, deliveryId) : { delivery: first };
+  }
+
+  /** Whether the conversation has an event not dispatched yet that occurred before this delivery's (the order key's time). */
+  private async earlierEventUndispatched(line: { conversationId: string; orderKey: string }): Promise<boolean> {
+    const occurredAt = new Date(Number(line.orderKey.slice(0, 13)));
+    return (await this.deps.store.events.exists({ conversationId: line.conversationId, state: 'pending', occurredAt: { $lt: occurredAt } })) !== null;
+  }
+
+  private firstPendingUpTo(line: { subscriptionId: string; conversationId: string; orderKey: string }): Promise<WebhookDeliveryDoc | null> {
+    return this.deps.store.webhookDeliveries
       .findOne({ subscriptionId: line.subscriptionId, conversationId: line.conversationId, state: 'pending', orderKey: { $lte: line.orderKey } })
       .sort({ orderKey: 1 })
       .lean();
-    if (!first || first._id === deliveryId) return { delivery: first };
+  }
+
+  /** Goes now when `first` is the delivery itself; otherwise waits for that head's next attempt, plus a margin. */
+  private placeBehind(first: WebhookDeliveryDoc, deliveryId: string): { delivery?: WebhookDeliveryDoc; waitMs?: number } {
+    if (first._id === deliveryId) return { delivery: first };
     const untilHeadRetries = (first.nextAttemptAt?.getTime() ?? 0) - this.deps.clock.now().getTime();
     return { waitMs: Math.max(untilHeadRetries, 0) + HEAD_RECHECK_MS };
   }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { Clock } from '../clock.js';
 import type { DeliveryState } from '../domain/webhook-delivery.js';
 import { badRequest, notFound } from '../errors.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -45,7 +44,6 @@ export interface SubscriptionServiceDeps extends DispatchDeps {
   targets: WebhookTargetGuard;
   secretBox: SecretBox;
   deliverer: WebhookDeliverer;
-  clock: Clock;
   /** How long deliveries keep being signed with the previous secret after a rotation. */
   secretRotationHours: number;
 }

@@ -82,9 +82,9 @@ export class HelpdeskStub {
     await this.listen();
   }
 
-  /** Answers every held request with 200. */
-  releaseHung(): void {
-    for (const res of this.hung.splice(0)) if (!res.writableEnded) res.writeHead(200).end();
+  /** Answers every held request, with 200 unless told otherwise. */
+  releaseHung(status = 200): void {
+    for (const res of this.hung.splice(0)) if (!res.writableEnded) res.writeHead(status).end();
   }
 
   private listen(): Promise<void> {
@@ -130,7 +130,7 @@ export class HelpdeskStub {
       this.maxOpen = Math.max(this.maxOpen, this.open);
       res.on('close', () => this.open--);
       this.hung.push(res);
-      res.on('finish', () => (record.status = 200));
+      res.on('finish', () => (record.status = res.statusCode));
       return;
     }
     record.status = answer.status;

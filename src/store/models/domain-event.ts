@@ -29,3 +29,5 @@ export const domainEventSchema = new Schema<DomainEventDoc>(
 );
 domainEventSchema.index({ workspaceId: 1, occurredAt: 1 });
 domainEventSchema.index({ state: 1, occurredAt: 1 });
+// A conversation's events not yet fanned out, which its later deliveries must not overtake (src/webhooks/dispatcher.ts); deletion.
+domainEventSchema.index({ conversationId: 1, state: 1, occurredAt: 1 });
