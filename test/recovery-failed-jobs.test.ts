@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requeueStaleWork } from '../src/app/recovery.js';
@@ -18,8 +18,13 @@ afterAll(async () => {
   await h.close();
 });
 
-describe('the recovery sweep and jobs that ran out of attempts', () => {
-  it('runs again the failed job of work still undone, whose id a re-add would find taken', async () => {
+describe('the recovery sweep and finished jobs of undone work', () => {
+  it.each([
+    // It failed for good while the store was away (marking the raw event failed failed too).
+    ['failed', (job: Job) => job.moveToFailed(new Error('store unreachable'), 'token')],
+    // It completed without doing its work: stalled by a crash, then finished by a run that found nothing to do yet.
+    ['completed', (job: Job) => job.moveToCompleted(undefined, 'token', false)],
+  ] as const)('runs again the %s job of work still undone, whose id a re-add would find taken', async (state, finish) => {
     const rawEventId = `${String(new Types.ObjectId())}-stranded`;
     await h.ctx.store.rawEvents.create({
       _id: rawEventId,
@@ -31,17 +36,18 @@ describe('the recovery sweep and jobs that ran out of attempts', () => {
       state: 'received',
       receivedAt: new Date(h.clock.now().getTime() - 5 * 60_000),
     });
-    // Its inbound job failed for good while the store was away (marking the raw event failed failed too).
     await h.ctx.queues.inbound.add('raw', { rawEventId }, { jobId: rawEventId, attempts: 1 });
     const job = await worker.getNextJob('token');
     expect(job?.id).toBe(rawEventId);
-    await job!.moveToFailed(new Error('store unreachable'), 'token');
-    expect(await job!.getState()).toBe('failed');
+    await finish(job!);
+    expect(await job!.getState()).toBe(state);
 
     expect((await requeueStaleWork(h.ctx)).rawEvents).toBe(1);
     // Waiting to run again, with its attempts counted afresh.
     const again = await h.ctx.queues.inbound.getJob(rawEventId);
     expect(await again?.getState()).toBe('waiting');
     expect(again?.attemptsMade).toBe(0);
+    await again!.remove();
+    await h.ctx.store.rawEvents.deleteOne({ _id: rawEventId });
   });
 });

@@ -3,7 +3,7 @@ import type { AppContext } from './context.js';
 import type { ConversationStatus } from '../domain/conversation.js';
 import { deliveryJobId, enqueueDelivery } from '../webhooks/dispatcher.js';
 import { dispatchJobId } from '../events/outbox.js';
-import { retryFailedJob } from '../jobs/queues.js';
+import { rerunFinishedJob } from '../jobs/queues.js';
 import { sendJobId } from '../outbound/send-service.js';
 import { INBOUND_JOB_OPTIONS } from '../ingest/raw-event-recorder.js';
 import { RECONCILE_EVERY_MS, RECONCILE_TIMER } from '../routing/assignment-service.js';
@@ -34,8 +34,9 @@ export interface StaleWork {
  * crash between the write and the queue add, Redis data lost, or a job that ran out of retries
  * while the store or Redis was away): raw events, queued messages, undispatched events and
  * pending webhook deliveries; and the lifecycle timers of changes made while Redis was away. Job ids are
- * deterministic, so work still queued is not doubled, and a job that failed for good is retried
- * (retryFailedJob), since a re-add under its id would be ignored.
+ * deterministic, so work still queued is not doubled, and a job that failed for good, or
+ * completed with its work still undone, is run again (rerunFinishedJob), since a re-add under its
+ * id would be ignored.
  * Runs when workers start and then every minute (RECOVERY_SWEEP), so nothing acknowledged waits
  * for a restart.
  */
@@ -44,21 +45,21 @@ export async function requeueStaleWork(ctx: AppContext): Promise<StaleWork> {
   const rawEvents = await ctx.store.rawEvents.find({ state: 'received', receivedAt: { $lt: before } }, { _id: 1 }).lean();
   const { queues } = ctx;
   for (const r of rawEvents) {
-    if (!(await retryFailedJob(queues.inbound, r._id))) await queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
+    if (!(await rerunFinishedJob(queues.inbound, r._id))) await queues.inbound.add('raw', { rawEventId: r._id }, { ...INBOUND_JOB_OPTIONS, jobId: r._id });
   }
   const messages = await ctx.store.messages.find({ status: 'queued', updatedAt: { $lt: before } }, { _id: 1, sendRound: 1 }).lean();
   for (const m of messages) {
-    if (!(await retryFailedJob(queues.send, sendJobId(m._id, m.sendRound)))) await ctx.sender.enqueue(m._id, m.sendRound);
+    if (!(await rerunFinishedJob(queues.send, sendJobId(m._id, m.sendRound)))) await ctx.sender.enqueue(m._id, m.sendRound);
   }
   const events = await ctx.store.events.find({ state: 'pending', occurredAt: { $lt: before } }, { _id: 1 }).lean();
   const unscheduled = [];
-  for (const e of events) if (!(await retryFailedJob(queues.events, dispatchJobId(e._id)))) unscheduled.push({ eventIds: [e._id] });
+  for (const e of events) if (!(await rerunFinishedJob(queues.events, dispatchJobId(e._id)))) unscheduled.push({ eventIds: [e._id] });
   await ctx.outbox.schedule(unscheduled);
   // A delivery's next attempt has a deterministic job id: one still waiting is not doubled.
   const deliveries = await ctx.store.webhookDeliveries.find({ state: 'pending', updatedAt: { $lt: before } }, { _id: 1, attempts: 1 }).lean();
   for (const d of deliveries) {
     const attempt = d.attempts?.length ?? 0;
-    if (!(await retryFailedJob(queues.webhooks, deliveryJobId(d._id, attempt)))) await enqueueDelivery(queues, d._id, attempt, 0);
+    if (!(await rerunFinishedJob(queues.webhooks, deliveryJobId(d._id, attempt)))) await enqueueDelivery(queues, d._id, attempt, 0);
   }
   const owedTimers = await ctx.conversationTimers.scheduleOwed();
   const counts = { rawEvents: rawEvents.length, messages: messages.length, events: events.length, deliveries: deliveries.length, owedTimers };

@@ -77,13 +77,17 @@ export async function addOrLeaveToSweep(add: () => Promise<unknown>): Promise<vo
 }
 
 /**
- * Work the store says is undone may have a job that ran out of attempts (say while the store was
- * away). BullMQ keeps failed jobs and ignores an add under a taken id, so such a job is retried,
- * attempts counted afresh; true when it was. The recovery sweep asks before each re-add.
+ * Work the store says is undone may still have a finished job: one that ran out of attempts (say
+ * while the store was away), or one that completed without doing it (a job stalled by a crash and
+ * run again mid-way). BullMQ keeps finished jobs and ignores an add under a taken id, so such a
+ * job is run again, attempts counted afresh; true when it was. The recovery sweep asks before
+ * each re-add; every job it covers finds its work done and does nothing when run once more.
  */
-export async function retryFailedJob(queue: Queue, jobId: string): Promise<boolean> {
+export async function rerunFinishedJob(queue: Queue, jobId: string): Promise<boolean> {
   const job = await queue.getJob(jobId);
-  if (!job || !(await job.isFailed())) return false;
-  await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  if (!job) return false;
+  const state = await job.getState();
+  if (state !== 'failed' && state !== 'completed') return false;
+  await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
   return true;
 }
