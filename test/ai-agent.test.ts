@@ -5,12 +5,12 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiReplyJobId } from '../src/ai-agent/ai-agent-service.js';
 import { HANDOFF_TOOL } from '../src/ai-agent/backends/openai-chat.js';
-import { conversationToApi, messageToApi } from '../src/representation/public-records.js';
 import { verifyWebhook } from '../src/webhooks/signature.js';
 import { postWhatsAppWebhook } from './support/customer.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, signMeta, startHarness, type Harness } from './support/harness.js';
 import { pageWebhook, userText } from './support/messenger-payloads.js';
 import { startModelStandIn, type ModelStandIn } from './support/model-stand-in.js';
+import { storeAutomaticReply } from './support/automatic-mail.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
 
@@ -300,26 +300,7 @@ describe('Agent replies with an OpenAI-compatible model', () => {
     model.behave(w.modelName, () => ({ text: 'Hi' }));
     const { conversationId } = await w.inbound('hello');
     await eventually(async () => (await w.aiReplies(conversationId)).length === 1);
-    // An auto-reply stored in the conversation as ingest stores automatic email.
-    const conversation = (await h.ctx.store.conversations.findById(conversationId).lean())!;
-    const autoReply = await h.ctx.store.messages.create({
-      workspaceId: w.workspaceId,
-      channelId: conversation.channelId,
-      conversationId: conversation._id,
-      contactId: conversation.contactId,
-      direction: 'inbound',
-      author: 'contact',
-      type: 'email',
-      content: { type: 'email', subject: 'Out of office', text: 'I am away', newText: 'I am away', from: 'a@x.test', to: [], cc: [], attachments: [], automatic: true },
-      status: 'delivered',
-    });
-    await h.ctx.outbox.emit({
-      type: 'message.received',
-      workspaceId: w.workspaceId,
-      key: String(autoReply._id),
-      conversationId: conversation._id,
-      data: { message: messageToApi(autoReply.toObject()), conversation: conversationToApi(conversation) },
-    });
+    const autoReply = await storeAutomaticReply(h, conversationId);
     await eventually(async () => (await h.ctx.store.events.findById(`message_received-${String(autoReply._id)}`).lean())?.state === 'dispatched');
     await settled();
     expect(await h.ctx.queues.aiAgent.getJob(aiReplyJobId(String(autoReply._id)))).toBeUndefined();

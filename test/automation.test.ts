@@ -8,10 +8,10 @@ import { runAutomation, RUN_BUDGET } from '../src/automation/automation-service.
 import { reactToEvents } from '../src/app/reactions.js';
 import { pageOf } from '../src/http/api-schemas.js';
 import { automationRuleResponse, createdAutomationRuleResponse } from '../src/http/routes/automation-rules.js';
-import { conversationToApi, messageToApi } from '../src/representation/public-records.js';
 import { verifyWebhook } from '../src/webhooks/signature.js';
 import { connectRealtime } from './support/realtime-client.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
+import { storeAutomaticReply } from './support/automatic-mail.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';
 import { textMessage, unix } from './support/whatsapp-payloads.js';
 
@@ -285,26 +285,7 @@ describe('running rules', () => {
     });
     const { conversationId } = await w.inbound('hello');
     await w.appliedOnce(ruleId);
-    // An auto-reply stored in the conversation as ingest would store an automatic email.
-    const conversation = (await h.ctx.store.conversations.findById(conversationId).lean())!;
-    const autoReply = await h.ctx.store.messages.create({
-      workspaceId: w.workspaceId,
-      channelId: conversation.channelId,
-      conversationId: conversation._id,
-      contactId: conversation.contactId,
-      direction: 'inbound',
-      author: 'contact',
-      type: 'email',
-      content: { type: 'email', subject: 'Out of office', text: 'I am away', newText: 'I am away', from: 'a@x.test', to: [], cc: [], attachments: [], automatic: true },
-      status: 'delivered',
-    });
-    await h.ctx.outbox.emit({
-      type: 'message.received',
-      workspaceId: w.workspaceId,
-      key: String(autoReply._id),
-      conversationId: conversation._id,
-      data: { message: messageToApi(autoReply.toObject()), conversation: conversationToApi(conversation) },
-    });
+    const autoReply = await storeAutomaticReply(h, conversationId);
     const event = await eventually(async () => (await w.applied(ruleId)).find((e) => e.data.trigger.eventId === `message_received-${String(autoReply._id)}`));
     expect(event.data.actions.map((a: { outcome: unknown }) => a.outcome)).toEqual([{ status: 'skipped', code: 'automatic_message' }, { status: 'applied' }]);
   });

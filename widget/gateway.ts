@@ -1,23 +1,13 @@
 /** The visitor API as the widget calls it (the gateway's `web chat` operations). */
+import type { VisitorMessage } from '../src/domain/visitor-message.js';
+
+export type { VisitorMessage };
 
 export interface WidgetSettings {
   title: string;
   greeting: string;
   colors: { primary: string; onPrimary: string };
   promptChips: string[];
-}
-
-export interface VisitorMessage {
-  id: string;
-  conversationId: string;
-  from: 'visitor' | 'business';
-  clientMessageId: string | null;
-  type: 'text' | 'image' | 'document' | 'unsupported';
-  text: string | null;
-  media: { url: string; mimeType: string | null; filename: string | null } | null;
-  status: string;
-  createdAt: string;
-  sentAt: string | null;
 }
 
 export interface History {

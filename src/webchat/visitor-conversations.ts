@@ -9,7 +9,8 @@ import type { ReplayReader } from '../live-feed/replay.js';
 import { messageToApi } from '../representation/public-records.js';
 import type { Store } from '../store/index.js';
 import type { Visitor, VisitorSessions, WebchatChannelView } from './visitor-sessions.js';
-import { visitorMessage, type VisitorMessage } from './visitor-view.js';
+import type { VisitorMessage } from '../domain/visitor-message.js';
+import { visitorMessage } from './visitor-view.js';
 
 /** The newest messages of a conversation the widget shows. */
 const HISTORY_LIMIT = 200;

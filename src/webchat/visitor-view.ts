@@ -1,26 +1,8 @@
+import type { VisitorMessage } from '../domain/visitor-message.js';
 import type { messageToApi } from '../representation/public-records.js';
 
 /** A message as the business's API shows it (and as events carry it). */
 type ApiMessage = ReturnType<typeof messageToApi>;
-
-/** Who wrote a message, as the visitor sees it: never which agent or tool. */
-type VisitorAuthor = 'visitor' | 'business';
-
-/** What the widget shows of a message: nothing internal, media as links signed for the visitor. */
-export interface VisitorMessage {
-  id: string;
-  conversationId: string;
-  from: VisitorAuthor;
-  /** The visitor's own id for a message it sent (its retries and its optimistic bubble use it). */
-  clientMessageId: string | null;
-  type: 'text' | 'image' | 'document' | 'unsupported';
-  text: string | null;
-  media: { url: string; mimeType: string | null; filename: string | null } | null;
-  status: string;
-  createdAt: string;
-  /** When the business's message reached the visitor's feed: what the visitor's receipts name. */
-  sentAt: string | null;
-}
 
 /** `mediaUrl(storedId)`: the visitor's link to a stored file of its conversation. */
 export function visitorMessage(m: ApiMessage, visitorId: string, mediaUrl: (storedId: string) => string): VisitorMessage {
