@@ -160,6 +160,19 @@ describe('identity', () => {
   });
 });
 
+describe("the channel's provider-webhook URL", () => {
+  it("takes no visitor event, even one with a good token: the visitor API's checks (its files, origins, limits) cannot be gone around", async () => {
+    const eve = await startVisitor();
+    const { accountId } = (await h.api('GET', `/v1/channels/${f.channelId}`, { key: f.key })).body;
+    const recorded = () => h.ctx.store.rawEvents.countDocuments({ channelId: f.channelId });
+    const before = await recorded();
+    const body = JSON.stringify({ kind: 'message', account: accountId, visitorId: eve.visitorId, clientMessageId: 'around-the-api-1', text: 'around' });
+    const res = await h.api('POST', `/webhooks/webchat/${f.channelId}`, { body, headers: { 'content-type': 'application/json', authorization: `Bearer ${eve.token}` } });
+    expect(res.status).toBe(404);
+    expect(await recorded()).toBe(before);
+  });
+});
+
 describe('origins', () => {
   it("pages of other origins are refused, over HTTP (CORS) and on the socket; the channel's own get CORS headers", async () => {
     const allowed = await visitor('GET', '/settings');

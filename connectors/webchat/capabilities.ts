@@ -34,4 +34,5 @@ export const WEBCHAT_CAPABILITIES: ChannelCapabilities = {
   templates: null,
   conversations: 'contact',
   reportsSent: false,
+  gatewayIsProvider: true,
 };

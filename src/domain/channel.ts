@@ -46,6 +46,11 @@ export interface ChannelCapabilities {
    * (WhatsApp); otherwise the acceptance is the send (Messenger's Send API, an SMTP relay).
    */
   reportsSent: boolean;
+  /**
+   * The gateway itself is the provider (web chat): the channel's traffic comes only through the
+   * gateway's own API, which checks what a provider's webhook cannot, never through a webhook URL.
+   */
+  gatewayIsProvider?: true;
 }
 
 /** Whether a channel works: `error` when a pulled mailbox cannot be reached (with the reason), `disabled` when turned off. */

@@ -24,8 +24,24 @@ export class WebhookReceiver {
     return connector.handshake(req, access);
   }
 
-  async receive(type: string, channelId: string, req: WebhookRequest): Promise<HttpReply> {
-    const { connector, access, doc } = await this.channels.resolveForWebhook(type, channelId);
+  /**
+   * A provider's webhook (`/webhooks/<connector>/<channelId>`). A channel whose provider is the
+   * gateway (web chat) takes none: its events come through its own API, with its checks (a
+   * visitor's files, origins, limits), which a request here would go around.
+   */
+  async receiveWebhook(type: string, channelId: string, req: WebhookRequest): Promise<HttpReply> {
+    const resolved = await this.channels.resolveForWebhook(type, channelId);
+    // As if there were no such channel: nothing here is meant for it.
+    if (resolved.connector.capabilities.gatewayIsProvider) throw new AppError(404, 'unknown_channel', 'No such channel');
+    return this.record(resolved, req);
+  }
+
+  /** An event the gateway's own API wrote for a channel it is the provider of (the web chat's visitor API). */
+  async receiveFromOwnApi(type: string, channelId: string, req: WebhookRequest): Promise<HttpReply> {
+    return this.record(await this.channels.resolveForWebhook(type, channelId), req);
+  }
+
+  private async record({ connector, access, doc }: Awaited<ReturnType<ChannelService['resolveForWebhook']>>, req: WebhookRequest): Promise<HttpReply> {
     const receivedAt = this.clock.now();
     if (!connector.verify({ ...req, receivedAt }, access)) throw new AppError(401, 'invalid_signature', 'The request signature is missing or does not match');
     let events: InboundEvent[];

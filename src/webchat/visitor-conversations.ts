@@ -117,7 +117,7 @@ export class VisitorConversations {
 
   /** The provider-webhook step, with the visitor's token as the signature: recorded, then acknowledged. */
   private async record(channel: WebchatChannelView, token: string, event: VisitorEvent): Promise<void> {
-    await this.deps.receiver.receive('webchat', channel.id, {
+    await this.deps.receiver.receiveFromOwnApi('webchat', channel.id, {
       url: `/webchat/v1/channels/${channel.id}`,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       query: {},

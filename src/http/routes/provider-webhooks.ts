@@ -51,7 +51,7 @@ export function providerWebhookRoutes(deps: ProviderWebhookRouteDeps): Router {
     '/:connector/:channelId',
     express.raw({ type: () => true, limit: deps.maxBodyBytes }),
     async (req, res) => {
-      reply(res, await deps.receiver.receive(req.params.connector, req.params.channelId, toRequest(req)));
+      reply(res, await deps.receiver.receiveWebhook(req.params.connector, req.params.channelId, toRequest(req)));
     },
   );
   return router;
