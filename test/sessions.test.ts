@@ -44,11 +44,17 @@ describe('sessions', () => {
     expect(me.body).toMatchObject({ apiKeyId: key.body.id, role: 'agent', agent: { id: agent.body.id, name: 'Ana', status: 'available', load: 0 } });
   });
 
-  it('is opened by an API key only, not by another session', async () => {
+  it('is opened by an API key only, not by another session, and makes no API key (which would outlive it)', async () => {
     const token = await openSession(wa.key);
     const res = await h.api('POST', '/v1/sessions', { key: token });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('session_needs_api_key');
+    const keys = async () => (await h.api('GET', '/v1/api-keys', { key: wa.key })).body.data.length;
+    const before = await keys();
+    const minted = await h.api('POST', '/v1/api-keys', { key: token, body: { name: 'forever', role: 'admin' } });
+    expect(minted.status).toBe(403);
+    expect(minted.body.error.code).toBe('session_needs_api_key');
+    expect(await keys()).toBe(before);
   });
 
   it('ends on sign-out, and with the key it stands for', async () => {

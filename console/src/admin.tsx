@@ -307,7 +307,6 @@ function Deliveries({ subscriptionId }: { subscriptionId: string }) {
 
 function ApiKeys() {
   const loaded = useLoad(() => api<{ data: { id: string; name: string; role: string; prefix: string; revoked: boolean }[] }>('GET', '/v1/api-keys'), []);
-  const [created, setCreated] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   async function run(action: () => Promise<unknown>) {
     setError(null);
@@ -317,16 +316,6 @@ function ApiKeys() {
     } catch (err) {
       setError(refusal(err));
     }
-  }
-  async function create(event: Event) {
-    event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
-    await run(async () => {
-      const key = await api<{ key: string }>('POST', '/v1/api-keys', { name: data.get('name'), role: data.get('role') });
-      setCreated(key.key);
-      form.reset();
-    });
   }
   return (
     <>
@@ -348,29 +337,10 @@ function ApiKeys() {
           />
         )}
       </Loading>
-      <form class="admin-form" onSubmit={(e) => void create(e)}>
-        <h3>New API key</h3>
-        <label>
-          Name
-          <input name="name" required />
-        </label>
-        <label>
-          Role
-          <select name="role">
-            <option value="agent">agent</option>
-            <option value="admin">admin</option>
-            <option value="automation">automation</option>
-          </select>
-        </label>
-        <button type="submit" class="primary">
-          Create
-        </button>
-      </form>
-      {created && (
-        <p role="status" class="created-key">
-          The new key, shown this once: <code>{created}</code>
-        </p>
-      )}
+      <p class="muted">
+        New keys are made with an API key (<code>POST /v1/api-keys</code>, or <code>npm run omnigate -- api-key create</code>), never from a
+        signed-in session, which ends with its sign-in.
+      </p>
       {error && <p role="alert" class="error">{error}</p>}
     </>
   );

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   invalid_visitor_token: { status: 401, means: "The web chat visitor's token is missing, expired or not this channel's" },
   invalid_identity: { status: 401, means: "The web chat user id is not signed with the channel's identity secret (userHash)" },
   admin_required: { status: 403, means: 'Only an admin API key may do this' },
-  session_needs_api_key: { status: 403, means: 'Only an API key opens a session, not a session token' },
+  session_needs_api_key: { status: 403, means: 'Only an API key may do this (open a session, create an API key), not a session token' },
   automation_key_required: { status: 403, means: 'Only an automation (or admin) API key may do this: the AI agent\'s webhook bot' },
   agent_key_required: { status: 403, means: 'The API key is not linked to an agent (apiKeyId)' },
   verification_failed: { status: 403, means: "The provider's handshake does not carry this channel's verify token" },

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { forbidden } from '../../errors.js';
 import type { ApiKeyService } from '../../security/api-key-service.js';
 import type { Store } from '../../store/index.js';
 import type { ApiKeyDoc } from '../../store/models/api-key.js';
@@ -14,11 +15,11 @@ export const apiKeyOperations: Operations = {
   '/v1/api-keys': {
     post: {
       operationId: 'createApiKey',
-      summary: 'Create an API key (admin)',
+      summary: 'Create an API key (admin, with an API key: a session token may not)',
       tags: ['workspace'],
       body: createApiKeyBody,
       responses: { '201': { description: 'Created; the key is shown once', schema: createdApiKeyResponse } },
-      errors: ['admin_required'],
+      errors: ['admin_required', 'session_needs_api_key'],
     },
     get: {
       operationId: 'listApiKeys',
@@ -48,7 +49,12 @@ export function apiKeyRoutes(deps: { apiKeyService: ApiKeyService; idempotencyRe
   router.post(
     '/api-keys',
     requireAdmin,
-    idempotent(deps.idempotencyRecords, async (req, res) => ({ status: 201, body: await apiKeyService.create(authOf(res).workspaceId, createApiKeyBody.parse(req.body)) })),
+    idempotent(deps.idempotencyRecords, async (req, res) => {
+      const { workspaceId, sessionToken } = authOf(res);
+      // A session ends with its sign-in; a key made with one would outlive it.
+      if (sessionToken) throw forbidden('session_needs_api_key', 'Only an API key creates API keys, not a session token');
+      return { status: 201, body: await apiKeyService.create(workspaceId, createApiKeyBody.parse(req.body)) };
+    }),
   );
   router.get('/api-keys', requireAdmin, async (_req, res) => {
     res.json({ data: (await apiKeyService.list(authOf(res).workspaceId)).map(apiKeyToApi) });
