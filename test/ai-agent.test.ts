@@ -223,6 +223,23 @@ describe('Agent replies with an OpenAI-compatible model', () => {
     expect(handoffs.map((e) => e.data.reason)).toEqual(['switched_off', 'switched_off']);
   });
 
+  it('an agent becoming available leaves alone a conversation the AI agent answers again after it waited in a queue', async () => {
+    const w = await workspace();
+    model.behave(w.modelName, () => ({ text: 'Sure.' }));
+    const agent = await w.api('POST', '/v1/agents', { name: 'Ana', email: `${new Types.ObjectId().toHexString()}@x.test`, status: 'offline' });
+    const queue = await w.api('POST', '/v1/queues', { name: 'automatic', strategy: 'round_robin', priority: 5, agentIds: [agent.body.id] });
+    expect(queue.status, JSON.stringify(queue.body)).toBe(201);
+    const { conversationId } = await w.inbound('first');
+    await eventually(async () => (await w.aiReplies(conversationId)).length === 1);
+    await w.api('PUT', `/v1/conversations/${conversationId}/ai-agent`, { replies: false });
+    expect((await w.routed(conversationId)).queueId).toBe(queue.body.id);
+    await w.api('PUT', `/v1/conversations/${conversationId}/ai-agent`, { replies: true });
+
+    expect((await w.api('PATCH', `/v1/agents/${agent.body.id}`, { status: 'available' })).status).toBe(200);
+    await settled();
+    expect(await w.conversation(conversationId)).toMatchObject({ status: 'queued', assigneeId: null, aiAgent: { replies: true } });
+  });
+
   it('refuses to turn replies on without an enabled AI agent', async () => {
     const w = await workspace({ defaultChannelIds: [] });
     const { conversationId } = await w.inbound('hi');

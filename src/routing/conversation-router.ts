@@ -120,7 +120,8 @@ export class ConversationRouter {
     const queues = (await this.deps.workspaceQueues.of(workspaceId)).filter((q) => q.strategy !== 'manual' && q.agentIds.some((id) => id.equals(agentId)));
     if (queues.length === 0) return 0;
     const waiting = await store.conversations
-      .find({ workspaceId, queueId: { $in: queues.map((q) => q._id) }, status: 'queued', ...(opts.skip && { _id: { $ne: opts.skip } }) }, { _id: 1 })
+      // Not one the AI agent answers (Agent replies turned on again while it waited): people take it after a handoff.
+      .find({ workspaceId, queueId: { $in: queues.map((q) => q._id) }, status: 'queued', 'aiAgent.replies': { $ne: true }, ...(opts.skip && { _id: { $ne: opts.skip } }) }, { _id: 1 })
       .sort({ createdAt: 1 })
       .limit(PULL_BATCH)
       .lean();
