@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** Takes the next job of a queue as a worker would; the caller runs it. */
 async function takeJob<T>(queue: keyof Harness['ctx']['queues']): Promise<{ job: Job<T>; token: string }> {
-  if (!workers.has(queue)) workers.set(queue, new Worker(h.ctx.queues[queue].name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.config.QUEUE_PREFIX }));
+  if (!workers.has(queue)) workers.set(queue, new Worker(h.ctx.queues[queue].name, null, { connection: connectForWorkers(h.ctx.config.REDIS_URL), prefix: h.ctx.queues[queue].opts.prefix }));
   const worker = workers.get(queue)!;
   const token = `test-${queue}`;
   const job = await eventually(() => worker.getNextJob(token));

@@ -137,6 +137,11 @@ describe('identity', () => {
       return history.body.messages.length === 1 && history.body;
     });
     expect(onPhone.messages[0].text).toBe('From my laptop');
+
+    // The page logged out (a shared computer): the user's stored token alone resumes nothing.
+    const next = await startVisitor({ token: laptop.token });
+    expect(next.visitorId).not.toBe(laptop.visitorId);
+    expect((await visitor('GET', '/conversation', { token: next.token })).body.messages).toEqual([]);
   });
 
   it("a visitor never sees another visitor's conversation, and a token works on its own channel only", async () => {

@@ -1,5 +1,6 @@
 import type { InboundEvent } from '../../src/domain/inbound-event.js';
 import type { MessageContent } from '../../src/domain/message.js';
+import { visitorProviderMessageId } from '../../src/domain/visitor-message.js';
 import { InvalidPayloadError, type WebhookRequest } from '../contract.js';
 import { withoutUndefined } from '../support/objects.js';
 import { visitorEvent, type VisitorEvent } from './visitor-event.js';
@@ -27,7 +28,7 @@ export function parseVisitorEvent(req: Pick<WebhookRequest, 'rawBody'> & { recei
     {
       kind: 'message',
       accountId: event.account,
-      providerMessageId: `${event.visitorId}:${event.clientMessageId}`,
+      providerMessageId: visitorProviderMessageId(event.visitorId, event.clientMessageId),
       from: withoutUndefined({ externalId: event.visitorId, displayName: event.name }),
       timestamp: req.receivedAt,
       content: contentOf(event),

@@ -69,8 +69,8 @@ export class VisitorSessions {
 
   /**
    * Starts or resumes a visitor. A logged-in user (userId with the business's HMAC) is the same
-   * visitor on every device; a stored token keeps its visitor while its conversation is recent;
-   * anyone else becomes a new anonymous visitor.
+   * visitor on every device; an anonymous visitor's stored token keeps its visitor while its
+   * conversation is recent; anyone else becomes a new anonymous visitor.
    */
   async start(channel: WebchatChannelView, request: SessionRequest): Promise<{ token: string; visitorId: string; expiresAt: Date }> {
     const now = this.deps.clock.now();
@@ -83,7 +83,9 @@ export class VisitorSessions {
       visitorId = userVisitorId(request.userId);
     } else {
       const claims = request.token ? readVisitorToken(channel.secrets.visitorTokenSecret, request.token, channel.id, now) : null;
-      const keep = claims && (claims.visitorId.startsWith('user:') || (await this.hasRecentConversation(channel, claims.visitorId, now)));
+      // A logged-in user's token without the user's signed id (the page logged out, a shared
+      // computer) resumes nothing: the next person would read the user's conversation.
+      const keep = claims && !claims.visitorId.startsWith('user:') && (await this.hasRecentConversation(channel, claims.visitorId, now));
       visitorId = keep ? claims.visitorId : `anon:${randomBytes(16).toString('base64url')}`;
       name ??= keep ? claims.name : undefined;
     }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import { ownClientMessageId } from '../domain/visitor-message.js';
 import { badRequest } from '../errors.js';
 import { isEventId, type FeedItem } from '../live-feed/entry.js';
 import { FeedConnection, type ConnectionDeps, type SocketEndpoint } from '../realtime/feed-connection.js';
@@ -82,7 +83,7 @@ class VisitorConnection extends FeedConnection<VisitorFrame> {
   /** Its own channel and contact; before it has a contact, its first message names it (the provider id is the visitor's). */
   private isMine(message: ApiMessage): boolean {
     const { channel, claims } = this.visitor;
-    if (!this.contactId && message.channelId === channel.id && message.providerMessageId?.startsWith(`${claims.visitorId}:`)) this.contactId = message.contactId;
+    if (!this.contactId && message.channelId === channel.id && ownClientMessageId(message.providerMessageId, claims.visitorId) !== null) this.contactId = message.contactId;
     return this.contactId !== null && isVisitorsMessage(message, channel.id, this.contactId);
   }
 

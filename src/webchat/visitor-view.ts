@@ -1,4 +1,4 @@
-import type { VisitorMessage } from '../domain/visitor-message.js';
+import { ownClientMessageId, type VisitorMessage } from '../domain/visitor-message.js';
 import type { messageToApi } from '../representation/public-records.js';
 
 /** A message as the business's API shows it (and as events carry it). */
@@ -6,8 +6,7 @@ type ApiMessage = ReturnType<typeof messageToApi>;
 
 /** `mediaUrl(storedId)`: the visitor's link to a stored file of its conversation. */
 export function visitorMessage(m: ApiMessage, visitorId: string, mediaUrl: (storedId: string) => string): VisitorMessage {
-  const ownPrefix = `${visitorId}:`;
-  const clientMessageId = m.direction === 'inbound' && m.providerMessageId?.startsWith(ownPrefix) ? m.providerMessageId.slice(ownPrefix.length) : null;
+  const clientMessageId = m.direction === 'inbound' ? ownClientMessageId(m.providerMessageId, visitorId) : null;
   return {
     id: m.id,
     conversationId: m.conversationId,

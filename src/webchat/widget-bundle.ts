@@ -45,8 +45,12 @@ export async function loadWidgetBundle(): Promise<WidgetBundle> {
   return { script, gzipped: gzipSync(script, { level: 9 }), etag: `"${createHash('sha256').update(script).digest('base64url').slice(0, 27)}"` };
 }
 
-/** The bundle, loaded (or built) on first use and kept for the process. */
+/** The bundle, loaded (or built) on first use and kept for the process; a failure is tried again at the next request. */
 export function widgetBundleOnce(): () => Promise<WidgetBundle> {
   let bundle: Promise<WidgetBundle> | undefined;
-  return () => (bundle ??= loadWidgetBundle());
+  return () =>
+    (bundle ??= loadWidgetBundle().catch((err: unknown) => {
+      bundle = undefined;
+      throw err;
+    }));
 }

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { CLIENT_MESSAGE_ID } from '../../domain/visitor-message.js';
 import { AppError, badRequest } from '../../errors.js';
 import type { VisitorConversations } from '../../webchat/visitor-conversations.js';
 import type { VisitorLimits } from '../../webchat/visitor-limits.js';
@@ -20,7 +21,7 @@ const WIDGET_MAX_AGE_SECONDS = 300;
 /** How long a browser may keep a preflight's answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-const clientMessageId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _');
+const clientMessageId = z.string().regex(CLIENT_MESSAGE_ID, 'must be 8 to 64 letters, digits, - or _');
 
 const visitorSessionBody = z.strictObject({
   token: z.string().max(2048).optional().describe('The token a previous session gave, kept in the browser'),
