@@ -158,6 +158,8 @@ export const configSchema = z.object({
   WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   /** Web chat: requests per minute from one IP address to the visitor API (sessions included); 0 turns the limit off. */
   WEBCHAT_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Web chat: files per minute one IP address may upload (each up to 10 MB); 0 turns the limit off. */
+  WEBCHAT_UPLOADS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(10),
   INGEST_CONCURRENCY: positiveInt.default(8),
   SEND_CONCURRENCY: positiveInt.default(8),
   /** How long a graceful shutdown waits for HTTP requests and running jobs. */

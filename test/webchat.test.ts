@@ -282,7 +282,10 @@ describe('the widget script', () => {
 
 describe('limits', () => {
   it('a visitor and an address are limited (429 with Retry-After); another visitor or address is not held back by the first', async () => {
-    const limited = await startHarness({ config: { WEBCHAT_VISITOR_PER_MINUTE: '30', WEBCHAT_IP_PER_MINUTE: '120', TRUST_PROXY: 'loopback' }, workers: false });
+    const limited = await startHarness({
+      config: { WEBCHAT_VISITOR_PER_MINUTE: '30', WEBCHAT_IP_PER_MINUTE: '120', WEBCHAT_UPLOADS_PER_IP_PER_MINUTE: '10', TRUST_PROXY: 'loopback' },
+      workers: false,
+    });
     try {
       const fixture = await createWebchatWorkspace(limited);
       const api = visitorApi(limited, fixture.channelId);
@@ -302,6 +305,22 @@ describe('limits', () => {
       expect(answers).toContain(429);
       // Behind a trusted proxy, each client's own address is counted.
       expect((await api('GET', '/settings', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
+
+      // Files, on their own lower count per address (a burst of one here), before the file is read.
+      const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+      const upload = async (address: string) => {
+        const visitor = (await api('POST', '/sessions', { body: {}, headers: { 'x-forwarded-for': address } })).body;
+        return fetch(`${limited.baseUrl}/webchat/v1/channels/${fixture.channelId}/uploads`, {
+          method: 'POST',
+          headers: { origin: SHOP_ORIGIN, authorization: `Bearer ${visitor.token}`, 'content-type': 'image/png', 'x-forwarded-for': address },
+          body: png,
+        });
+      };
+      expect((await upload('203.0.113.20')).status).toBe(201);
+      const second = await upload('203.0.113.20');
+      expect(second.status).toBe(429);
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+      expect((await upload('203.0.113.21')).status).toBe(201);
     } finally {
       await limited.close();
     }

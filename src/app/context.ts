@@ -293,7 +293,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
     receiver,
     visitorSessions,
     visitorConversations: new VisitorConversations({ store, sessions: visitorSessions, receiver, replay: new ReplayReader(redis), keyPrefix: config.QUEUE_PREFIX, clock }),
-    visitorLimits: new VisitorLimits({ limiter, perIpPerMinute: config.WEBCHAT_IP_PER_MINUTE, perVisitorPerMinute: config.WEBCHAT_VISITOR_PER_MINUTE }),
+    visitorLimits: new VisitorLimits({
+      limiter,
+      perIpPerMinute: config.WEBCHAT_IP_PER_MINUTE,
+      perVisitorPerMinute: config.WEBCHAT_VISITOR_PER_MINUTE,
+      uploadsPerIpPerMinute: config.WEBCHAT_UPLOADS_PER_IP_PER_MINUTE,
+    }),
     widgetBundle: widgetBundleOnce(),
     inbound: new InboundProcessor({ store, channels, ingest, statuses, templates, outbox, clock, logger, metrics }),
     sender,

@@ -3,13 +3,18 @@ import type { RateLimiter } from '../redis/rate-limiter.js';
 
 /**
  * The visitor API's limits, on the gateway's one GCRA limiter: per IP address (every request,
- * sessions included) and per visitor (what it sends). Bursts of a tenth of a minute's worth.
+ * sessions included; uploads, which anyone may make and which take space, on their own lower
+ * count) and per visitor (what it sends). Bursts of a tenth of a minute's worth.
  */
 export class VisitorLimits {
-  constructor(private readonly deps: { limiter: RateLimiter; perIpPerMinute: number; perVisitorPerMinute: number }) {}
+  constructor(private readonly deps: { limiter: RateLimiter; perIpPerMinute: number; perVisitorPerMinute: number; uploadsPerIpPerMinute: number }) {}
 
   byIp(ip: string): Promise<void> {
     return this.take(`webchat-ip-${ip}`, this.deps.perIpPerMinute, 'from this address');
+  }
+
+  uploadsByIp(ip: string): Promise<void> {
+    return this.take(`webchat-uploads-ip-${ip}`, this.deps.uploadsPerIpPerMinute, 'uploads from this address');
   }
 
   byVisitor(channelId: string, visitorId: string): Promise<void> {

@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<Record<string, string>> = {}): Con
     API_RATE_LIMIT_PER_MINUTE: '0',
     WEBCHAT_IP_PER_MINUTE: '0',
     WEBCHAT_VISITOR_PER_MINUTE: '0',
+    WEBCHAT_UPLOADS_PER_IP_PER_MINUTE: '0',
     ...overrides,
   });
 }

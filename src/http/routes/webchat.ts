@@ -161,7 +161,12 @@ export function webchatRoutes(deps: WebchatRouteDeps): Router {
     await conversations.receipt(visitor, tokenOf(req)!, { status: body.status, watermark: new Date(body.watermark) });
     res.status(202).json({ recorded: true });
   });
-  channels.post('/uploads', express.raw({ type: () => true, limit: '10mb' }), async (req, res) => {
+  // Counted before the body is read: anyone may upload, and a file takes space until it is sent.
+  const uploadLimit: RequestHandler = async (req, _res, next) => {
+    await limits.uploadsByIp(req.ip ?? 'unknown');
+    next();
+  };
+  channels.post('/uploads', uploadLimit, express.raw({ type: () => true, limit: '10mb' }), async (req, res) => {
     const visitor = await visitorOf(req);
     const mimeType = req.get('content-type');
     if (!mimeType || !Buffer.isBuffer(req.body)) throw badRequest('invalid_media', 'Send the file as the raw body with its Content-Type');
