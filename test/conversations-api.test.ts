@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { timerJobId } from '../src/conversations/conversation-timers.js';
+import { feedItemsOf, realtimeKeys, type StreamEntry } from '../src/live-feed/entry.js';
 import { addWhatsAppChannel, newPhoneNumber, postWhatsAppWebhook, receiveText } from './support/customer.js';
 import { createWhatsAppWorkspace, eventually, GRAPH_BASE_URL, startHarness, type Harness, type WhatsAppFixture } from './support/harness.js';
 import { useProviderStandIns } from './support/provider-stand-ins.js';
@@ -456,6 +457,13 @@ describe('delete', () => {
     expect(await h.ctx.store.rawEvents.exists({ _id: goneMessage!.rawEventId })).toBeNull();
     expect(await h.ctx.store.rawEvents.exists({ _id: keptMessage!.rawEventId })).toBeTruthy();
     expect(await copiesOf(gone.conversationId)).toMatchObject({ events: 0, deliveries: 0, idempotency: 0 });
+    // The live feed's replay keeps the other conversation's events, and of this one only its deletion.
+    const replayed = async (conversationId: string) => {
+      const entries = (await h.ctx.redis.xrange(realtimeKeys(h.ctx.config.QUEUE_PREFIX, ws.workspaceId).stream, '-', '+')) as StreamEntry[];
+      return feedItemsOf(entries).filter((item) => item.entry.conversationId === conversationId).map((item) => item.entry.type);
+    };
+    expect(await eventually(async () => (await replayed(gone.conversationId)).includes('conversation.deleted') && replayed(gone.conversationId))).toEqual(['conversation.deleted']);
+    expect(await replayed(kept.conversationId)).toContain('message.received');
     const other = await copiesOf(kept.conversationId);
     expect(other.events).toBeGreaterThan(0);
     expect(other.deliveries).toBeGreaterThan(0);

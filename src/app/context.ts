@@ -196,6 +196,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   });
   const loads = new LoadHints(redis, config.QUEUE_PREFIX);
   const conversationTimers = new ConversationTimers({ store, queues, clock, logger, workspaceSettings });
+  const liveFeed = new LiveFeedPublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX });
   const effects = new TransitionEffects({ store, loads, sender, logger, workspaceSettings });
   const lifecycle = new LifecycleService({ store, outbox, clock, connectors, workspaceSettings, timers: conversationTimers, effects });
   const ingest = new MessageIngest(store, queues, outbox, lifecycle);
@@ -284,9 +285,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     workspaceService: new WorkspaceService({ store, workspaceSettings }),
     escalationService: new EscalationService({ store, outbox }),
     outboundConversations: new OutboundConversations({ store, channels, templates, clock, sender }),
-    conversationDeleter: new ConversationDeleter({ store, outbox, timers: conversationTimers }),
     contactMerger: new ContactMerger({ store, lifecycle, outbox, clock }),
-    liveFeed: new LiveFeedPublisher({ redis, store, keyPrefix: config.QUEUE_PREFIX }),
+    liveFeed,
+    conversationDeleter: new ConversationDeleter({ store, outbox, timers: conversationTimers, liveFeed }),
     analytics: new AnalyticsService({ store, clock }),
     csat: new CsatService({ store, channels, templates, sender, outbox, clock, publicBaseUrl: config.PUBLIC_BASE_URL, workspaceSettings }),
     pull: new PullManager({ store, channels, recorder, outbox, redis, keyPrefix: config.QUEUE_PREFIX, logger }),

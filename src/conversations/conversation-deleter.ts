@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import { mediaOf } from '../domain/message.js';
 import { notFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
+import type { LiveFeedPublisher } from '../live-feed/publisher.js';
 import type { Store } from '../store/index.js';
 import type { ConversationDoc } from '../store/models/conversation.js';
 import type { MessageDoc } from '../store/models/message.js';
@@ -27,7 +28,9 @@ export interface DeletionResult {
  * children go, and the conversation record itself goes last.
  */
 export class ConversationDeleter {
-  constructor(private readonly deps: { store: Store; outbox: Outbox; timers: Pick<ConversationTimers, 'cancel'> }) {}
+  constructor(
+    private readonly deps: { store: Store; outbox: Outbox; timers: Pick<ConversationTimers, 'cancel'>; liveFeed: Pick<LiveFeedPublisher, 'forgetConversation'> },
+  ) {}
 
   async delete(workspaceId: Types.ObjectId, conversationId: string): Promise<DeletionResult> {
     const { store, outbox } = this.deps;
@@ -39,6 +42,7 @@ export class ConversationDeleter {
     if (conversation.assignedSlot) await store.agentSlots.deleteOne({ _id: conversation.assignedSlot, conversationId: conversation._id });
     const removed = await this.deleteMessages(conversation);
     await this.deleteCopies(conversation);
+    await this.deps.liveFeed.forgetConversation(String(workspaceId), String(conversation._id));
     // Emitted before the record goes: a crash in between re-emits the same event on the repeat.
     await outbox.emit({
       type: 'conversation.deleted',

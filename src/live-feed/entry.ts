@@ -25,6 +25,14 @@ export function realtimeKeys(prefix: string, workspaceId: string) {
   return redisKeys(prefix).realtime(workspaceId);
 }
 
+/** A stream entry as Redis answers XRANGE: its id and its fields, the feed's one field `entry`. */
+export type StreamEntry = [id: string, fields: string[]];
+
+/** The feed's items of stream entries. */
+export function feedItemsOf(entries: StreamEntry[]): FeedItem[] {
+  return entries.map(([id, fields]) => ({ id, entry: JSON.parse(fields[fields.indexOf('entry') + 1] ?? '{}') as FeedEntry }));
+}
+
 /** What a client receives for an event. */
 export function toFrame({ id, entry }: FeedItem) {
   return {

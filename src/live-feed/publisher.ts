@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/connections.js';
 import type { Store } from '../store/index.js';
 import type { DomainEventDoc } from '../store/models/domain-event.js';
 import { withScripts } from '../redis/scripts.js';
-import { realtimeKeys, type FeedEntry } from './entry.js';
+import { feedItemsOf, realtimeKeys, type FeedEntry, type StreamEntry } from './entry.js';
 
 /** About how many events per workspace a reconnecting client can catch up on. */
 export const REPLAY_LENGTH = 1000;
@@ -43,6 +43,18 @@ export class LiveFeedPublisher {
       keys.channel,
     );
     return typeof id === 'string' ? id : null;
+  }
+
+  /**
+   * Takes a deleted conversation's events out of the workspace's replay (its last REPLAY_LENGTH
+   * events), so no client catching up later reads its words; the number taken out.
+   */
+  async forgetConversation(workspaceId: string, conversationId: string): Promise<number> {
+    const { stream } = realtimeKeys(this.deps.keyPrefix, workspaceId);
+    const entries = (await this.deps.redis.xrange(stream, '-', '+')) as StreamEntry[];
+    const ids = feedItemsOf(entries).flatMap((item) => (item.id !== null && item.entry.conversationId === conversationId ? [item.id] : []));
+    if (ids.length > 0) await this.deps.redis.xdel(stream, ...ids);
+    return ids.length;
   }
 
   /** Typing is only for whoever watches now: published, never kept for replay. */

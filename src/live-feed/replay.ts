@@ -1,10 +1,9 @@
 import type { RedisClient } from '../redis/connections.js';
-import { compareEventIds, type FeedEntry, type FeedItem } from './entry.js';
+import { compareEventIds, feedItemsOf, type FeedItem, type StreamEntry } from './entry.js';
 
 /** Entries read per round trip; a replay sends a page before reading the next. */
 export const REPLAY_PAGE = 200;
 
-type StreamEntry = [id: string, fields: string[]];
 
 /** Reads a workspace's stream of kept events after a client's cursor. */
 export class ReplayReader {
@@ -40,14 +39,11 @@ export class ReplayReader {
     };
     const trimmed = Number(field('entries-added')) > Number(field('length'));
     const complete = !trimmed || compareEventIds(after, field('recorded-first-entry-id')) >= 0;
-    return { complete, page: toItems(range as StreamEntry[]) };
+    return { complete, page: feedItemsOf(range as StreamEntry[]) };
   }
 
   async page(stream: string, after: string): Promise<FeedItem[]> {
-    return toItems((await this.redis.xrange(stream, `(${after}`, '+', 'COUNT', REPLAY_PAGE)) as StreamEntry[]);
+    return feedItemsOf((await this.redis.xrange(stream, `(${after}`, '+', 'COUNT', REPLAY_PAGE)) as StreamEntry[]);
   }
 }
 
-function toItems(entries: StreamEntry[]): FeedItem[] {
-  return entries.map(([id, fields]) => ({ id, entry: JSON.parse(fields[fields.indexOf('entry') + 1] ?? '{}') as FeedEntry }));
-}
