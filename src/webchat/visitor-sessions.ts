@@ -117,7 +117,8 @@ export class VisitorSessions {
   async recentConversation(channel: WebchatChannelView, visitorId: string, now = this.deps.clock.now()) {
     const contactId = await this.contactOf(channel, visitorId);
     if (!contactId) return null;
-    const latest = await this.deps.store.conversations.findOne({ channelId: channel.id, contactId }).sort({ _id: -1 }).lean();
+    // The workspace leads, so the contact's conversations index (workspaceId, contactId, _id) serves it.
+    const latest = await this.deps.store.conversations.findOne({ workspaceId: channel.workspaceId, contactId, channelId: channel.id }).sort({ _id: -1 }).lean();
     if (!latest?.lastMessageAt || latest.lastMessageAt.getTime() < now.getTime() - VISITOR_WINDOW_MS) return null;
     return latest;
   }

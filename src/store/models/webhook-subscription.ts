@@ -37,3 +37,5 @@ export const webhookSubscriptionSchema = new Schema<WebhookSubscriptionDoc>({
 });
 webhookSubscriptionSchema.index({ workspaceId: 1, enabled: 1 });
 webhookSubscriptionSchema.index({ workspaceId: 1, _id: -1 });
+// The endpoint probe's failing subscriptions, across workspaces.
+webhookSubscriptionSchema.index({ failingSince: 1 }, { sparse: true });
